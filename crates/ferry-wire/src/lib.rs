@@ -1,0 +1,35 @@
+//! ferry's wire protocol, sans-IO: the connection preface, frames and status codes, encoded to
+//! and decoded from bytes. No sockets, no runtime: I/O drivers are small loops around
+//! [`Preface::decode`] and [`FrameDecoder::decode`], and tests and fuzzers drive the same code
+//! byte by byte.
+//!
+//! A connection is a preface from each side, then frames:
+//!
+//! ```text
+//!  client                                   server
+//!    | preface: "FERRY\0" ver codec max  --->  |
+//!    | <---  preface: "FERRY\0" ver codec max  |
+//!    | request(call 1) -->                     |
+//!    | request(call 2) -->                     |
+//!    |                  <-- response(call 2)   |   answers in any order
+//!    | cancel(call 1)  -->                     |
+//!    |                  <-- goaway(last = 2)   |   graceful shutdown
+//! ```
+//!
+//! `docs/PROTOCOL.md` in the repository describes every byte.
+
+mod byte_str;
+mod decoder;
+mod error;
+mod frame;
+mod kind;
+mod preface;
+mod status;
+
+pub use byte_str::ByteStr;
+pub use decoder::{FrameDecoder, DEFAULT_MAX_FRAME_LEN};
+pub use error::WireError;
+pub use frame::{Frame, GoAway, Metadata, Request, Response, HEADER_LEN};
+pub use kind::{Kind, FLAG_DEADLINE, FLAG_METADATA};
+pub use preface::{Preface, CODEC_JSON, CODEC_MSGPACK, MAGIC, PREFACE_LEN, VERSION};
+pub use status::Status;

@@ -1,0 +1,1 @@
+//! Runnable ferry examples live beside this crate as `[[example]]` targets.
