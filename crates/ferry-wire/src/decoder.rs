@@ -32,7 +32,10 @@ pub struct FrameDecoder {
 impl FrameDecoder {
     /// A decoder that refuses frame bodies over `max_frame_len` bytes.
     pub fn new(max_frame_len: u32) -> FrameDecoder {
-        FrameDecoder { max_frame_len, skipping: 0 }
+        FrameDecoder {
+            max_frame_len,
+            skipping: 0,
+        }
     }
 
     /// The configured maximum body length.

@@ -108,14 +108,24 @@ fn put_header(dst: &mut BytesMut, body_len: usize, kind: Kind, flags: u8, call_i
     dst.put_u32(call_id);
 }
 
+/// How many bytes of `text` go on the wire: at most 65,535, cut on a character boundary so the
+/// cut text is still UTF-8.
+fn short_len(text: &str) -> usize {
+    let mut len = text.len().min(usize::from(u16::MAX));
+    while !text.is_char_boundary(len) {
+        len -= 1;
+    }
+    len
+}
+
 fn put_short_str(dst: &mut BytesMut, text: &str) {
-    let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
-    dst.put_u16(len);
-    dst.put_slice(&text.as_bytes()[..usize::from(len)]);
+    let len = short_len(text);
+    dst.put_u16(u16::try_from(len).unwrap_or(u16::MAX));
+    dst.put_slice(&text.as_bytes()[..len]);
 }
 
 fn deadline_millis(deadline: Duration) -> u32 {
-    let millis = deadline.as_micros().div_ceil(1000);
+    let millis = deadline.as_nanos().div_ceil(1_000_000);
     u32::try_from(millis).unwrap_or(u32::MAX)
 }
 
@@ -136,14 +146,23 @@ impl Request {
         let metadata = if self.metadata.is_empty() {
             0
         } else {
-            2 + self.metadata.iter().map(|(k, v)| 4 + k.len() + v.len()).sum::<usize>()
+            let pairs = self.metadata.iter().take(usize::from(u16::MAX));
+            2 + pairs
+                .map(|(k, v)| 4 + short_len(k) + short_len(v))
+                .sum::<usize>()
         };
-        2 + self.method.len() + deadline + metadata + self.body.len()
+        2 + short_len(&self.method) + deadline + metadata + self.body.len()
     }
 
     /// Appends this request as one frame. Names and metadata longer than 65,535 bytes are cut.
     pub fn encode(&self, dst: &mut BytesMut) {
-        put_header(dst, self.body_len(), Kind::Request, self.flags(), self.call_id);
+        put_header(
+            dst,
+            self.body_len(),
+            Kind::Request,
+            self.flags(),
+            self.call_id,
+        );
         put_short_str(dst, &self.method);
         if let Some(deadline) = self.deadline {
             dst.put_u32(deadline_millis(deadline));
@@ -196,7 +215,13 @@ impl Frame {
             Frame::Ping { payload } => encode_u64(dst, Kind::Ping, *payload),
             Frame::Pong { payload } => encode_u64(dst, Kind::Pong, *payload),
             Frame::GoAway(goaway) => {
-                put_header(dst, 1 + goaway.message.len(), Kind::GoAway, 0, goaway.last_call_id);
+                put_header(
+                    dst,
+                    1 + goaway.message.len(),
+                    Kind::GoAway,
+                    0,
+                    goaway.last_call_id,
+                );
                 dst.put_u8(goaway.status.as_u8());
                 dst.put_slice(goaway.message.as_bytes());
             }
@@ -247,15 +272,25 @@ impl Header {
             Kind::Response => Frame::Response(body.response(call_id)?),
             Kind::StreamEnd => Frame::StreamEnd(body.response(call_id)?),
             Kind::Cancel => Frame::Cancel { call_id },
-            Kind::Ping => Frame::Ping { payload: body.u64()? },
-            Kind::Pong => Frame::Pong { payload: body.u64()? },
+            Kind::Ping => Frame::Ping {
+                payload: body.u64()?,
+            },
+            Kind::Pong => Frame::Pong {
+                payload: body.u64()?,
+            },
             Kind::GoAway => Frame::GoAway(GoAway {
                 last_call_id: call_id,
                 status: body.status()?,
                 message: body.text(body.rest.len())?,
             }),
-            Kind::StreamItem => Frame::StreamItem { call_id, body: body.rest() },
-            Kind::StreamCredit => Frame::StreamCredit { call_id, credits: body.u32()? },
+            Kind::StreamItem => Frame::StreamItem {
+                call_id,
+                body: body.rest(),
+            },
+            Kind::StreamCredit => Frame::StreamCredit {
+                call_id,
+                credits: body.u32()?,
+            },
         };
         body.finish(frame)
     }
@@ -269,7 +304,10 @@ struct BodyReader {
 
 impl BodyReader {
     fn malformed(&self, reason: &'static str) -> WireError {
-        WireError::Malformed { kind: self.kind, reason }
+        WireError::Malformed {
+            kind: self.kind,
+            reason,
+        }
     }
 
     fn take(&mut self, n: usize) -> Result<Bytes, WireError> {
@@ -320,7 +358,11 @@ impl BodyReader {
 
     fn response(&mut self, call_id: u32) -> Result<Response, WireError> {
         let status = self.status()?;
-        Ok(Response { call_id, status, body: self.rest() })
+        Ok(Response {
+            call_id,
+            status,
+            body: self.rest(),
+        })
     }
 
     fn request(&mut self, flags: u8, call_id: u32) -> Result<Request, WireError> {
@@ -333,8 +375,18 @@ impl BodyReader {
         } else {
             None
         };
-        let metadata = if flags & FLAG_METADATA != 0 { self.metadata()? } else { Vec::new() };
-        Ok(Request { call_id, method, deadline, metadata, body: self.rest() })
+        let metadata = if flags & FLAG_METADATA != 0 {
+            self.metadata()?
+        } else {
+            Vec::new()
+        };
+        Ok(Request {
+            call_id,
+            method,
+            deadline,
+            metadata,
+            body: self.rest(),
+        })
     }
 
     fn metadata(&mut self) -> Result<Metadata, WireError> {

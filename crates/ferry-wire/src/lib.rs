@@ -26,6 +26,9 @@ mod kind;
 mod preface;
 mod status;
 
+#[cfg(test)]
+mod tests;
+
 pub use byte_str::ByteStr;
 pub use decoder::{FrameDecoder, DEFAULT_MAX_FRAME_LEN};
 pub use error::WireError;

@@ -1,0 +1,24 @@
+//! Why a call got no answer from the server, and whether re-sending it is safe.
+
+use crate::CallError;
+
+/// A call that ended without a server reply.
+#[derive(Debug, Clone)]
+pub(crate) enum Failure {
+    /// The server cannot have run the call (never written, or refused by a goaway): an
+    /// idempotent call may be re-sent.
+    NotRun(String),
+    /// The call was written and the connection was then lost: the server may have run it.
+    Lost(String),
+    /// Refused locally or by the peer with a definite status.
+    Error(CallError),
+}
+
+impl Failure {
+    pub(crate) fn into_error<E>(self) -> CallError<E> {
+        match self {
+            Failure::NotRun(message) | Failure::Lost(message) => CallError::Unavailable(message),
+            Failure::Error(err) => err.map_application(|never| match never {}),
+        }
+    }
+}

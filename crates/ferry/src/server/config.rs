@@ -1,0 +1,65 @@
+//! Server limits and timeouts.
+
+use std::time::Duration;
+
+use ferry_wire::DEFAULT_MAX_FRAME_LEN;
+
+/// The limits a [`Server`](crate::Server) enforces on every connection.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The largest frame body accepted; a larger request is answered `too_large` unread.
+    pub max_frame_len: u32,
+    /// Calls one connection may have running at once; more are answered `overloaded`.
+    pub max_in_flight: usize,
+    /// A connection with no calls running and no bytes arriving for this long is closed.
+    pub idle_timeout: Option<Duration>,
+    /// How long a graceful shutdown waits for running calls before it cuts them off.
+    pub drain_timeout: Duration,
+    /// How long a new connection may take to send its preface.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            max_in_flight: 4096,
+            idle_timeout: Some(Duration::from_secs(300)),
+            drain_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets the largest frame body.
+    pub fn max_frame_len(mut self, max: u32) -> ServerConfig {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Sets the per-connection in-flight limit.
+    pub fn max_in_flight(mut self, max: usize) -> ServerConfig {
+        self.max_in_flight = max;
+        self
+    }
+
+    /// Sets the idle timeout (`None`: never).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> ServerConfig {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the drain timeout.
+    pub fn drain_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.drain_timeout = timeout;
+        self
+    }
+
+    /// Sets the handshake timeout.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.handshake_timeout = timeout;
+        self
+    }
+}

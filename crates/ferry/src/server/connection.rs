@@ -1,0 +1,309 @@
+//! One native-protocol connection on the server side: the preface exchange, then a reader loop
+//! that dispatches requests into tasks while a writer task sends their answers.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use bytes::BytesMut;
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+    sync::mpsc,
+    time::{sleep_until, timeout_at},
+};
+
+use ferry_wire::{
+    ByteStr, Frame, FrameDecoder, GoAway, Kind, Preface, Request, Response, Status, WireError,
+    VERSION,
+};
+
+use super::{
+    in_flight::{InFlight, Task},
+    writer, Shared,
+};
+use crate::{server::stats::ServerStats, Call, Codec, Reply};
+
+/// Serves one connection whose first bytes are already in `input`, until it ends.
+pub(crate) async fn serve<R, W>(mut read: R, mut write: W, mut input: BytesMut, shared: Arc<Shared>)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    ServerStats::count(&shared.stats.connections);
+    let preface = match handshake(&mut read, &mut input, &shared).await {
+        Ok(preface) => preface,
+        Err(()) => return ServerStats::count(&shared.stats.protocol_errors),
+    };
+    let mut out = BytesMut::with_capacity(8 * 1024);
+    let ours = Preface {
+        version: VERSION,
+        codec: preface.codec,
+        max_frame_len: shared.config.max_frame_len,
+    };
+    ours.encode(&mut out);
+    let codec = match accept(&preface) {
+        Ok(codec) => codec,
+        Err(message) => {
+            ServerStats::count(&shared.stats.protocol_errors);
+            goaway(0, Status::Protocol, message).encode(&mut out);
+            let _ = write.write_all(&out).await;
+            let _ = write.shutdown().await;
+            return;
+        }
+    };
+    if write.write_all(&out).await.is_err() {
+        return;
+    }
+    out.clear();
+    let (answers, queued) = mpsc::channel(shared.config.max_in_flight + 64);
+    shared.tracker.spawn(writer::run(write, queued, out));
+    let reader = Reader {
+        decoder: FrameDecoder::new(shared.config.max_frame_len),
+        shared,
+        codec,
+        answers,
+        in_flight: Arc::new(InFlight::default()),
+        last_call_id: 0,
+        draining: false,
+    };
+    reader.run(read, input).await;
+}
+
+async fn handshake<R: AsyncRead + Unpin>(
+    read: &mut R,
+    input: &mut BytesMut,
+    shared: &Shared,
+) -> Result<Preface, ()> {
+    let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
+    loop {
+        match Preface::decode(input) {
+            Ok(Some(preface)) => return Ok(preface),
+            Ok(None) => {}
+            Err(_) => return Err(()),
+        }
+        match timeout_at(deadline, read.read_buf(input)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return Err(()),
+        }
+    }
+}
+
+/// The codec to speak, or the one-line reason the preface is refused.
+fn accept(preface: &Preface) -> Result<Codec, String> {
+    if preface.version != VERSION {
+        return Err(format!(
+            "unsupported protocol version {}; this server speaks version {VERSION}",
+            preface.version
+        ));
+    }
+    Codec::from_wire(preface.codec).ok_or_else(|| {
+        format!(
+            "unsupported codec {}; this server speaks 1 (msgpack) and 2 (json)",
+            preface.codec
+        )
+    })
+}
+
+fn goaway(last_call_id: u32, status: Status, message: String) -> Frame {
+    Frame::GoAway(GoAway {
+        last_call_id,
+        status,
+        message: ByteStr::from(message),
+    })
+}
+
+/// Why the reader stopped reading.
+enum End {
+    /// The peer closed, vanished or went quiet; running calls may still finish.
+    Quiet,
+    /// The peer broke the protocol.
+    Protocol(String),
+}
+
+struct Reader {
+    shared: Arc<Shared>,
+    codec: Codec,
+    decoder: FrameDecoder,
+    answers: mpsc::Sender<Frame>,
+    in_flight: Arc<InFlight>,
+    last_call_id: u32,
+    draining: bool,
+}
+
+impl Reader {
+    async fn run<R: AsyncRead + Unpin>(mut self, mut read: R, mut input: BytesMut) {
+        if let End::Protocol(message) = self.read_loop(&mut read, &mut input).await {
+            ServerStats::count(&self.shared.stats.protocol_errors);
+            self.send(goaway(self.last_call_id, Status::Protocol, message))
+                .await;
+        }
+        self.drain().await;
+    }
+
+    async fn read_loop<R: AsyncRead + Unpin>(&mut self, read: &mut R, input: &mut BytesMut) -> End {
+        let idle_limit = self.shared.config.idle_timeout.unwrap_or(Duration::MAX / 4);
+        let idle_deadline = || tokio::time::Instant::now() + idle_limit;
+        let idle = sleep_until(idle_deadline());
+        tokio::pin!(idle);
+        loop {
+            if let Err(message) = self.on_input(input).await {
+                return End::Protocol(message);
+            }
+            if self.draining && self.in_flight.len() == 0 {
+                return End::Quiet;
+            }
+            tokio::select! {
+                read = read.read_buf(input) => match read {
+                    Ok(n) if n > 0 => idle.as_mut().reset(idle_deadline()),
+                    _ => return End::Quiet,
+                },
+                () = self.shared.shutdown.cancelled(), if !self.draining => {
+                    self.draining = true;
+                    let message = "the server is shutting down".to_owned();
+                    self.send(goaway(self.last_call_id, Status::Unavailable, message)).await;
+                }
+                () = self.in_flight.changed() => idle.as_mut().reset(idle_deadline()),
+                () = &mut idle, if self.in_flight.len() == 0 => {
+                    let message = format!("closing a connection idle for {idle_limit:?}");
+                    self.send(goaway(self.last_call_id, Status::Unavailable, message)).await;
+                    return End::Quiet;
+                }
+            }
+        }
+    }
+
+    /// Waits for running calls (bounded by the drain timeout), then answers the rest `unavailable`.
+    async fn drain(self) {
+        let deadline = tokio::time::Instant::now() + self.shared.config.drain_timeout;
+        while self.in_flight.len() > 0 {
+            if timeout_at(deadline, self.in_flight.changed())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        for call_id in self.in_flight.cancel_all() {
+            let message = "the server shut down before the call finished";
+            self.reply(call_id, Status::Unavailable, message).await;
+        }
+    }
+
+    async fn on_input(&mut self, input: &mut BytesMut) -> Result<(), String> {
+        loop {
+            match self.decoder.decode(input) {
+                Ok(Some(frame)) => self.on_frame(frame).await?,
+                Ok(None) => return Ok(()),
+                Err(WireError::FrameTooLarge {
+                    kind,
+                    call_id,
+                    len,
+                    max,
+                }) if kind == Kind::Request as u8 => {
+                    let message = format!(
+                        "request of {len} bytes is over this server's {max}-byte frame limit"
+                    );
+                    self.reply(call_id, Status::TooLarge, &message).await;
+                }
+                Err(err) => return Err(err.to_string()),
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, frame: Frame) -> Result<(), String> {
+        match frame {
+            Frame::Request(request) => self.on_request(request).await,
+            Frame::Cancel { call_id } => {
+                self.in_flight.cancel(call_id);
+            }
+            Frame::Ping { payload } => self.send(Frame::Pong { payload }).await,
+            Frame::GoAway(_) => self.draining = true,
+            Frame::Pong { .. } | Frame::StreamCredit { .. } => {}
+            other => {
+                return Err(format!(
+                    "a client may not send {} frames",
+                    kind_name(&other)
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_request(&mut self, request: Request) {
+        let call_id = request.call_id;
+        if let Err((status, message)) = self.admit(&request) {
+            return self.reply(call_id, status, &message).await;
+        }
+        let Some(handler) = self.shared.router.handler(&request.method) else {
+            let message = format!(
+                "no method {} on this server (`ferry list` shows what it offers)",
+                request.method
+            );
+            return self.reply(call_id, Status::UnknownMethod, &message).await;
+        };
+        self.last_call_id = self.last_call_id.max(call_id);
+        ServerStats::count(&self.shared.stats.calls);
+        let task = Task {
+            call_id,
+            method: request.method.clone(),
+            deadline: request.deadline,
+            codec: self.codec,
+            answers: self.answers.clone(),
+        };
+        let call = Call::new(self.codec, request.method, request.body)
+            .with_metadata(request.metadata)
+            .with_deadline(request.deadline.map(|left| Instant::now() + left));
+        self.in_flight.spawn(task, handler(call));
+    }
+
+    /// Refuses a request the connection cannot take now.
+    fn admit(&self, request: &Request) -> Result<(), (Status, String)> {
+        if self.draining {
+            let message =
+                "the server is shutting down; the call was not run, retry on a new connection";
+            return Err((Status::Unavailable, message.to_owned()));
+        }
+        let running = self.in_flight.len();
+        if running >= self.shared.config.max_in_flight {
+            let message = format!("{running} calls already running on this connection, the server's limit; retry when some finish");
+            return Err((Status::Overloaded, message));
+        }
+        if self.in_flight.contains(request.call_id) {
+            return Err((
+                Status::Protocol,
+                format!("call id {} is already in flight", request.call_id),
+            ));
+        }
+        if request.deadline == Some(Duration::ZERO) {
+            return Err((
+                Status::DeadlineExceeded,
+                format!("{} arrived with no time left", request.method),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn reply(&self, call_id: u32, status: Status, message: &str) {
+        let body = Reply::error(self.codec, status, message).body;
+        self.send(Frame::Response(Response {
+            call_id,
+            status,
+            body,
+        }))
+        .await;
+    }
+
+    async fn send(&self, frame: Frame) {
+        let _ = self.answers.send(frame).await;
+    }
+}
+
+fn kind_name(frame: &Frame) -> &'static str {
+    match frame {
+        Frame::Response(_) => "response",
+        Frame::StreamItem { .. } => "stream item",
+        Frame::StreamEnd(_) => "stream end",
+        _ => "these",
+    }
+}

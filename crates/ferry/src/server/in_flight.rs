@@ -1,0 +1,133 @@
+//! The calls a connection is running: each is a task, so a slow call never holds up a fast one,
+//! and each can be cut off by a cancel frame, its deadline or the end of a drain.
+
+use std::{
+    any::Any,
+    collections::HashMap,
+    panic::AssertUnwindSafe,
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use futures_util::FutureExt;
+use tokio::{
+    sync::{mpsc, Notify},
+    task::AbortHandle,
+};
+
+use ferry_wire::{ByteStr, Frame, Response, Status};
+
+use crate::{BoxFuture, Codec, Reply};
+
+/// The running calls of one connection. Its lock is per connection, never shared across them.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    calls: Mutex<HashMap<u32, AbortHandle>>,
+    finished: Notify,
+}
+
+/// Everything a handler task needs besides its future.
+pub(crate) struct Task {
+    pub(crate) call_id: u32,
+    pub(crate) method: ByteStr,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) codec: Codec,
+    pub(crate) answers: mpsc::Sender<Frame>,
+}
+
+impl InFlight {
+    fn calls(&self) -> MutexGuard<'_, HashMap<u32, AbortHandle>> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.calls().len()
+    }
+
+    pub(crate) fn contains(&self, call_id: u32) -> bool {
+        self.calls().contains_key(&call_id)
+    }
+
+    /// Starts a call's task; its answer goes to `task.answers` when it finishes.
+    pub(crate) fn spawn(self: &Arc<Self>, task: Task, handler: BoxFuture<Reply>) {
+        let this = self.clone();
+        // The table stays locked until the handle is in it, so a call that finishes at once
+        // still finds its own entry to remove.
+        let mut calls = self.calls();
+        let call_id = task.call_id;
+        let running = tokio::spawn(async move {
+            let reply = run_handler(handler, &task).await;
+            this.finish(task.call_id);
+            let response = Response {
+                call_id: task.call_id,
+                status: reply.status,
+                body: reply.body,
+            };
+            let _ = task.answers.send(Frame::Response(response)).await;
+        });
+        calls.insert(call_id, running.abort_handle());
+    }
+
+    fn finish(&self, call_id: u32) {
+        self.calls().remove(&call_id);
+        self.finished.notify_one();
+    }
+
+    /// Drops a call's handler future; true when the call was running.
+    pub(crate) fn cancel(&self, call_id: u32) -> bool {
+        let handle = self.calls().remove(&call_id);
+        handle.map(|handle| handle.abort()).is_some()
+    }
+
+    /// Drops every running handler and returns their call ids.
+    pub(crate) fn cancel_all(&self) -> Vec<u32> {
+        let mut calls = self.calls();
+        calls
+            .drain()
+            .map(|(call_id, handle)| {
+                handle.abort();
+                call_id
+            })
+            .collect()
+    }
+
+    /// Resolves after some call finished (or at once, if one finished since the last wait).
+    pub(crate) async fn changed(&self) {
+        self.finished.notified().await;
+    }
+}
+
+async fn run_handler(handler: BoxFuture<Reply>, task: &Task) -> Reply {
+    let guarded = AssertUnwindSafe(handler).catch_unwind();
+    let outcome = match task.deadline {
+        None => guarded.await,
+        Some(limit) => match tokio::time::timeout(limit, guarded).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let message = format!(
+                    "{} did not finish within its {limit:?} deadline",
+                    task.method
+                );
+                return Reply::error(task.codec, Status::DeadlineExceeded, &message);
+            }
+        },
+    };
+    outcome.unwrap_or_else(|panic| {
+        let message = format!(
+            "the handler of {} panicked: {}",
+            task.method,
+            panic_message(&*panic)
+        );
+        Reply::error(task.codec, Status::Internal, &message)
+    })
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-text panic payload")
+}

@@ -1,0 +1,150 @@
+//! The server: an accept loop, a task per connection, a task per call.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let router = ferry::Router::new().function("util.ping", ["text"], |text: String| async move { text });
+//! let server = ferry::Server::bind("127.0.0.1:7070", router).await?;
+//! server.run_until_signal().await // SIGINT/SIGTERM: goaway, drain, return
+//! # }
+//! ```
+
+mod config;
+mod connection;
+mod in_flight;
+mod listener;
+mod stats;
+mod writer;
+
+use std::{io, sync::Arc, time::Duration};
+
+use bytes::BytesMut;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+pub use config::ServerConfig;
+use listener::{Accepted, Listener};
+pub use stats::ServerStats;
+
+use crate::{Address, Router};
+
+/// A bound server. [`Server::run`] serves until its [`ShutdownHandle`] fires.
+pub struct Server {
+    listener: Listener,
+    local_address: Address,
+    shared: Arc<Shared>,
+}
+
+/// What every connection of a server shares.
+pub(crate) struct Shared {
+    pub(crate) router: Router,
+    pub(crate) config: ServerConfig,
+    pub(crate) stats: Arc<ServerStats>,
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) tracker: TaskTracker,
+}
+
+/// Starts a graceful shutdown: stop accepting, send goaway, let running calls finish.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle(CancellationToken);
+
+impl ShutdownHandle {
+    /// Begins the shutdown; [`Server::run`] returns once connections have drained.
+    pub fn shutdown(&self) {
+        self.0.cancel();
+    }
+}
+
+impl Server {
+    /// Binds `address` (`HOST:PORT`, port 0 for any, or `unix:PATH`) with default limits.
+    pub async fn bind(address: impl Into<Address>, router: Router) -> io::Result<Server> {
+        Server::bind_with(address, router, ServerConfig::default()).await
+    }
+
+    /// Binds with explicit limits.
+    pub async fn bind_with(
+        address: impl Into<Address>,
+        router: Router,
+        config: ServerConfig,
+    ) -> io::Result<Server> {
+        let listener = Listener::bind(&address.into()).await?;
+        let local_address = listener.local_address()?;
+        let shared = Shared {
+            router,
+            config,
+            stats: Arc::default(),
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        };
+        Ok(Server {
+            listener,
+            local_address,
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// The address clients reach, with the real port.
+    pub fn local_address(&self) -> Address {
+        self.local_address.clone()
+    }
+
+    /// A handle that shuts this server down.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shared.shutdown.clone())
+    }
+
+    /// Live counters.
+    pub fn stats(&self) -> Arc<ServerStats> {
+        self.shared.stats.clone()
+    }
+
+    /// Serves until shut down, then waits for every connection to drain.
+    pub async fn run(self) -> io::Result<()> {
+        let shared = self.shared.clone();
+        loop {
+            tokio::select! {
+                () = shared.shutdown.cancelled() => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => self.spawn_connection(accepted),
+                    Err(err) => {
+                        tracing::warn!(%err, "accept failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+            }
+        }
+        drop(self.listener);
+        shared.tracker.close();
+        shared.tracker.wait().await;
+        Ok(())
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> io::Result<()> {
+        let handle = self.shutdown_handle();
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("signal received: draining");
+            handle.shutdown();
+        });
+        self.run().await
+    }
+
+    fn spawn_connection(&self, accepted: Accepted) {
+        let shared = self.shared.clone();
+        let input = BytesMut::with_capacity(8 * 1024);
+        match accepted {
+            Accepted::Tcp(read, write) => self
+                .shared
+                .tracker
+                .spawn(connection::serve(read, write, input, shared)),
+            Accepted::Unix(read, write) => self
+                .shared
+                .tracker
+                .spawn(connection::serve(read, write, input, shared)),
+        };
+    }
+}
