@@ -65,7 +65,7 @@ where
         answers,
         in_flight: Arc::new(InFlight::default()),
         last_call_id: 0,
-        draining: false,
+        drain_deadline: None,
     };
     reader.run(read, input).await;
 }
@@ -128,7 +128,8 @@ struct Reader {
     answers: mpsc::Sender<Frame>,
     in_flight: Arc<InFlight>,
     last_call_id: u32,
-    draining: bool,
+    /// Set once the connection stops taking calls: when running calls must have finished.
+    drain_deadline: Option<tokio::time::Instant>,
 }
 
 impl Reader {
@@ -150,19 +151,21 @@ impl Reader {
             if let Err(message) = self.on_input(input).await {
                 return End::Protocol(message);
             }
-            if self.draining && self.in_flight.len() == 0 {
+            if self.draining() && self.in_flight.len() == 0 {
                 return End::Quiet;
             }
+            let drain_deadline = self.drain_deadline.unwrap_or_else(idle_deadline);
             tokio::select! {
                 read = read.read_buf(input) => match read {
                     Ok(n) if n > 0 => idle.as_mut().reset(idle_deadline()),
                     _ => return End::Quiet,
                 },
-                () = self.shared.shutdown.cancelled(), if !self.draining => {
-                    self.draining = true;
+                () = self.shared.shutdown.cancelled(), if !self.draining() => {
+                    self.start_draining();
                     let message = "the server is shutting down".to_owned();
                     self.send(goaway(self.last_call_id, Status::Unavailable, message)).await;
                 }
+                () = sleep_until(drain_deadline), if self.draining() => return End::Quiet,
                 () = self.in_flight.changed() => idle.as_mut().reset(idle_deadline()),
                 () = &mut idle, if self.in_flight.len() == 0 => {
                     let message = format!("closing a connection idle for {idle_limit:?}");
@@ -173,9 +176,21 @@ impl Reader {
         }
     }
 
-    /// Waits for running calls (bounded by the drain timeout), then answers the rest `unavailable`.
-    async fn drain(self) {
+    fn draining(&self) -> bool {
+        self.drain_deadline.is_some()
+    }
+
+    fn start_draining(&mut self) {
         let deadline = tokio::time::Instant::now() + self.shared.config.drain_timeout;
+        self.drain_deadline.get_or_insert(deadline);
+    }
+
+    /// Waits for running calls (bounded by the drain timeout), then answers the rest `unavailable`.
+    async fn drain(mut self) {
+        self.start_draining();
+        let deadline = self
+            .drain_deadline
+            .unwrap_or_else(tokio::time::Instant::now);
         while self.in_flight.len() > 0 {
             if timeout_at(deadline, self.in_flight.changed())
                 .await
@@ -218,7 +233,7 @@ impl Reader {
                 self.in_flight.cancel(call_id);
             }
             Frame::Ping { payload } => self.send(Frame::Pong { payload }).await,
-            Frame::GoAway(_) => self.draining = true,
+            Frame::GoAway(_) => self.start_draining(),
             Frame::Pong { .. } | Frame::StreamCredit { .. } => {}
             other => {
                 return Err(format!(
@@ -259,7 +274,7 @@ impl Reader {
 
     /// Refuses a request the connection cannot take now.
     fn admit(&self, request: &Request) -> Result<(), (Status, String)> {
-        if self.draining {
+        if self.draining() {
             let message =
                 "the server is shutting down; the call was not run, retry on a new connection";
             return Err((Status::Unavailable, message.to_owned()));

@@ -1,0 +1,118 @@
+//! A hand-driven native connection, for sending exactly the bytes a test wants.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use ferry_wire::{ByteStr, Frame, FrameDecoder, Preface, Request, CODEC_MSGPACK, VERSION};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+pub struct RawConn {
+    pub stream: TcpStream,
+    input: BytesMut,
+    decoder: FrameDecoder,
+}
+
+impl RawConn {
+    /// Connects and sends `preface` without waiting for the server's.
+    pub async fn open(address: &str, preface: Preface) -> RawConn {
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        let mut out = BytesMut::new();
+        preface.encode(&mut out);
+        stream.write_all(&out).await.unwrap();
+        RawConn {
+            stream,
+            input: BytesMut::new(),
+            decoder: FrameDecoder::new(1 << 24),
+        }
+    }
+
+    /// Wraps a stream on which nothing was sent yet.
+    pub fn wrap(stream: TcpStream) -> RawConn {
+        RawConn {
+            stream,
+            input: BytesMut::new(),
+            decoder: FrameDecoder::new(1 << 24),
+        }
+    }
+
+    /// Connects with a valid MessagePack preface and reads the server's.
+    pub async fn handshake(address: &str) -> RawConn {
+        let preface = Preface {
+            version: VERSION,
+            codec: CODEC_MSGPACK,
+            max_frame_len: 1 << 24,
+        };
+        let mut conn = RawConn::open(address, preface).await;
+        let theirs = conn.preface().await;
+        assert_eq!(theirs.version, VERSION);
+        conn
+    }
+
+    pub async fn preface(&mut self) -> Preface {
+        loop {
+            if let Some(preface) = Preface::decode(&mut self.input).expect("server preface") {
+                return preface;
+            }
+            self.fill().await;
+        }
+    }
+
+    pub async fn send(&mut self, frame: &Frame) {
+        let mut out = BytesMut::new();
+        frame.encode(&mut out);
+        self.stream.write_all(&out).await.unwrap();
+    }
+
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// The next frame, or `None` when the server closed the connection.
+    pub async fn next_frame(&mut self) -> Option<Frame> {
+        loop {
+            if let Some(frame) = self.decoder.decode(&mut self.input).expect("valid frame") {
+                return Some(frame);
+            }
+            if !self.fill().await {
+                return None;
+            }
+        }
+    }
+
+    /// Reads until the server closes; true when it did within the time limit.
+    pub async fn closed_by_server(&mut self) -> bool {
+        let drain = async {
+            let mut sink = [0u8; 4096];
+            loop {
+                match self.stream.read(&mut sink).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), drain)
+            .await
+            .is_ok()
+    }
+
+    async fn fill(&mut self) -> bool {
+        let read = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.stream.read_buf(&mut self.input),
+        );
+        matches!(read.await.expect("server answers within 10 s"), Ok(n) if n > 0)
+    }
+}
+
+/// A request frame for `method` with MessagePack `args`.
+pub fn request(call_id: u32, method: &'static str, args: &serde_json::Value) -> Frame {
+    Frame::Request(Request {
+        call_id,
+        method: ByteStr::from_static(method),
+        body: ferry::Codec::MsgPack.encode(args).unwrap(),
+        ..Request::default()
+    })
+}
