@@ -98,15 +98,9 @@ impl Router {
         F::Output: Serialize + JsonSchema,
     {
         let schemas = (schema_of::<F::Output>(), None);
-        self.service(function_def(
-            full_name,
-            params,
-            schemas,
-            move |call, args: Args| {
-                let future = function.invoke(args);
-                async move { call.reply_ok(&future.await) }
-            },
-        ))
+        self.register(full_name, params, schemas, function, |call, output| {
+            call.reply_ok(output)
+        })
     }
 
     /// Like [`Router::function`], for functions returning `Result<T, E>`: `E` goes back to the
@@ -124,13 +118,30 @@ impl Router {
         E: Serialize + Display + JsonSchema,
     {
         let schemas = (schema_of::<T>(), Some(schema_of::<E>()));
+        self.register(full_name, params, schemas, function, |call, output| {
+            call.reply_result(output)
+        })
+    }
+
+    fn register<Args, F, const N: usize>(
+        self,
+        full_name: &str,
+        params: [&'static str; N],
+        schemas: (Value, Option<Value>),
+        function: F,
+        reply: fn(&Call, &F::Output) -> Reply,
+    ) -> Router
+    where
+        Args: FunctionArgs,
+        F: Function<Args>,
+    {
         self.service(function_def(
             full_name,
             params,
             schemas,
             move |call, args: Args| {
                 let future = function.invoke(args);
-                async move { call.reply_result(&future.await) }
+                async move { reply(&call, &future.await) }
             },
         ))
     }
