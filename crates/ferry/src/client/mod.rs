@@ -12,7 +12,10 @@ mod connection;
 mod driver;
 mod failure;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Serialize};
