@@ -153,11 +153,14 @@ impl Client {
         body: Bytes,
         idempotent: bool,
     ) -> Result<Reply, CallError> {
+        let started = Instant::now();
         let mut resent = false;
         loop {
             let connection = self.shared.connection().await?;
+            // The server gets the time left, not the time first granted: connecting used some.
+            let left = timeout.map(|limit| limit.saturating_sub(started.elapsed()));
             let outcome = connection
-                .call(method.clone(), timeout, self.metadata.clone(), body.clone())
+                .call(method.clone(), left, self.metadata.clone(), body.clone())
                 .await;
             match outcome {
                 Ok(reply) => return Ok(reply),
