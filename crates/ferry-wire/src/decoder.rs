@@ -7,6 +7,9 @@ use crate::{frame::Header, Frame, WireError, HEADER_LEN};
 /// The default largest frame body: 16 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 16 * 1024 * 1024;
 
+/// The most a decoder reserves ahead of the bytes that have arrived.
+const RESERVE_AHEAD: usize = 64 * 1024;
+
 /// Decodes frames from a growing buffer, in the manner of tokio-util's `Decoder`.
 ///
 /// The header's length is checked before any body byte is buffered: an oversize frame yields
@@ -64,7 +67,9 @@ impl FrameDecoder {
         }
         let frame_len = HEADER_LEN + header.len as usize;
         if src.len() < frame_len {
-            src.reserve(frame_len - src.len());
+            // Grow with the bytes that arrive, not with what a header claims: a peer announcing
+            // many large frames and sending nothing must not cost their size in memory.
+            src.reserve((frame_len - src.len()).min(RESERVE_AHEAD));
             return Ok(None);
         }
         src.advance(HEADER_LEN);

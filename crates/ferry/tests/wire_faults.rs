@@ -106,6 +106,32 @@ async fn the_client_refuses_a_request_over_the_servers_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_over_the_clients_limit_is_answered_too_large() {
+    let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
+    let config = ferry::ClientConfig::default().max_frame_len(160);
+    let client = Client::connect_with(server.address.clone(), config)
+        .await
+        .unwrap();
+    let long = "y".repeat(400);
+    let result = client
+        .call::<_, String, NoError>(ByteStr::from_static("test.greet"), &json!([long]), false)
+        .await;
+    let Err(CallError::TooLarge(message)) = result else {
+        panic!("got {result:?}")
+    };
+    assert!(
+        message.contains("test.greet") && message.contains("160"),
+        "{message}"
+    );
+    assert_eq!(
+        add(&client, 1, 1).await,
+        2,
+        "the connection is still in step"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_version_gets_a_goaway_naming_what_the_server_speaks() {
     let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
     let preface = Preface {
@@ -136,7 +162,11 @@ async fn an_unknown_codec_is_refused() {
         max_frame_len: 1 << 20,
     };
     let mut raw = RawConn::open(&server.tcp(), preface).await;
-    raw.preface().await;
+    assert_eq!(
+        raw.preface().await.codec,
+        CODEC_MSGPACK,
+        "the refusal names a codec it speaks"
+    );
     let Some(Frame::GoAway(goaway)) = raw.next_frame().await else {
         panic!("expected goaway")
     };

@@ -158,7 +158,7 @@ fn response_literal_bytes() {
         status: Status::TooLarge,
         body: Bytes::from_static(b"!"),
     });
-    assert_wire(too_large, &[0, 0, 0, 2, 0x02, 0, 0, 0x01, 0, 0x08, b'!']);
+    assert_wire(too_large, &[0, 0, 0, 2, 0x02, 0, 0, 0, 0x01, 0, 0x08, b'!']);
 
     let protocol = Frame::Response(Response {
         call_id: 3,

@@ -117,13 +117,13 @@ fn frames_and_errors_at_every_split() {
         expected.push(Ok(frame.clone()));
         match i % 3 {
             0 => {
-                // Oversize against the 32-byte limit used below.
+                // Oversize against the 36-byte limit used below.
                 bytes.extend(raw_frame(0x07, 0, 100 + i as u32, &[0xab; 40]));
                 expected.push(Err(WireError::FrameTooLarge {
                     kind: 0x07,
                     call_id: 100 + i as u32,
                     len: 40,
-                    max: 32,
+                    max: 36,
                 }));
             }
             1 => {
@@ -139,7 +139,7 @@ fn frames_and_errors_at_every_split() {
             }
         }
     }
-    assert_every_split(32, &bytes, &expected);
+    assert_every_split(36, &bytes, &expected);
 }
 
 #[test]

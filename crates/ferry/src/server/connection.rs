@@ -36,13 +36,17 @@ where
         Err(()) => return ServerStats::count(&shared.stats.protocol_errors),
     };
     let mut out = BytesMut::with_capacity(8 * 1024);
+    let codec = accept(&preface);
     let ours = Preface {
         version: VERSION,
-        codec: preface.codec,
+        // A refused codec is not echoed back: the preface names one this server speaks.
+        codec: Codec::from_wire(preface.codec)
+            .unwrap_or_default()
+            .wire_id(),
         max_frame_len: shared.config.max_frame_len,
     };
     ours.encode(&mut out);
-    let codec = match accept(&preface) {
+    let codec = match codec {
         Ok(codec) => codec,
         Err(message) => {
             ServerStats::count(&shared.stats.protocol_errors);
@@ -64,6 +68,7 @@ where
         codec,
         answers,
         in_flight: Arc::new(InFlight::default()),
+        peer_max_frame_len: preface.max_frame_len,
         last_call_id: 0,
         drain_deadline: None,
     };
@@ -127,6 +132,8 @@ struct Reader {
     decoder: FrameDecoder,
     answers: mpsc::Sender<Frame>,
     in_flight: Arc<InFlight>,
+    /// The largest frame body the client said it accepts.
+    peer_max_frame_len: u32,
     last_call_id: u32,
     /// Set once the connection stops taking calls: when running calls must have finished.
     drain_deadline: Option<tokio::time::Instant>,
@@ -264,6 +271,7 @@ impl Reader {
             method: request.method.clone(),
             deadline: request.deadline,
             codec: self.codec,
+            peer_max_frame_len: self.peer_max_frame_len,
             answers: self.answers.clone(),
         };
         let call = Call::new(self.codec, request.method, request.body)

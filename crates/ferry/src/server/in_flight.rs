@@ -32,6 +32,7 @@ pub(crate) struct Task {
     pub(crate) method: ByteStr,
     pub(crate) deadline: Option<Duration>,
     pub(crate) codec: Codec,
+    pub(crate) peer_max_frame_len: u32,
     pub(crate) answers: mpsc::Sender<Frame>,
 }
 
@@ -58,7 +59,7 @@ impl InFlight {
         let mut calls = self.calls();
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
-            let reply = run_handler(handler, &task).await;
+            let reply = fit_for_peer(run_handler(handler, &task).await, &task);
             this.finish(task.call_id);
             let response = Response {
                 call_id: task.call_id,
@@ -122,6 +123,20 @@ async fn run_handler(handler: BoxFuture<Reply>, task: &Task) -> Reply {
         );
         Reply::error(task.codec, Status::Internal, &message)
     })
+}
+
+/// A reply the client said it cannot take becomes a `too_large` error it can.
+fn fit_for_peer(reply: Reply, task: &Task) -> Reply {
+    // One status byte precedes the body in a response frame.
+    let frame_len = reply.body.len() + 1;
+    if frame_len <= task.peer_max_frame_len as usize {
+        return reply;
+    }
+    let message = format!(
+        "the result of {} is {frame_len} bytes, over the client's {}-byte frame limit",
+        task.method, task.peer_max_frame_len
+    );
+    Reply::error(task.codec, Status::TooLarge, &message)
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {

@@ -1,0 +1,6 @@
+#[ferry::service]
+pub trait Clock {
+    async fn now() -> u64;
+}
+
+fn main() {}

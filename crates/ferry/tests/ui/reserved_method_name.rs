@@ -1,0 +1,6 @@
+#[ferry::service]
+pub trait Network {
+    async fn connect(&self, host: String) -> bool;
+}
+
+fn main() {}

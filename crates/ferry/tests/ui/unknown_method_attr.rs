@@ -1,0 +1,7 @@
+#[ferry::service]
+pub trait Calc {
+    #[ferry(retries = 3)]
+    async fn add(&self, a: i64, b: i64) -> i64;
+}
+
+fn main() {}
