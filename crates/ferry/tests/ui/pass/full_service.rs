@@ -46,7 +46,9 @@ impl KeyValueStore for Memory {
     async fn put(&self, _key: String, _value: Vec<u8>, _ttl: Option<u64>) {}
 
     async fn get(&self, key: String) -> Result<Vec<u8>, Oops> {
-        Err(Oops { message: format!("no {key}") })
+        Err(Oops {
+            message: format!("no {key}"),
+        })
     }
 
     async fn count(&self) -> u64 {

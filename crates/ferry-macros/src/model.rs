@@ -1,0 +1,74 @@
+//! What the macro knows about a service once the trait is parsed and checked.
+
+use proc_macro2::Ident;
+use syn::{
+    punctuated::Punctuated, Attribute, Expr, Receiver, Token, Type, TypeParamBound, Visibility,
+};
+
+/// A service trait.
+pub(crate) struct Service {
+    /// The trait's attributes (docs included), kept as written.
+    pub(crate) attrs: Vec<Attribute>,
+    /// The trait's visibility, also given to the generated items.
+    pub(crate) vis: Visibility,
+    /// `unsafe`, when the trait is an `unsafe trait`.
+    pub(crate) unsafety: Option<Token![unsafe]>,
+    /// The trait name, e.g. `Calc`.
+    pub(crate) ident: Ident,
+    /// The supertraits the user wrote; `Send + Sync + 'static` are added to them.
+    pub(crate) supertraits: Punctuated<TypeParamBound, Token![+]>,
+    /// The service name on the wire, e.g. `calc`.
+    pub(crate) name: String,
+    /// The trait's doc comment as text.
+    pub(crate) doc: String,
+    /// The methods, in declaration order.
+    pub(crate) methods: Vec<Method>,
+}
+
+/// One `async fn` of the trait.
+pub(crate) struct Method {
+    /// Its attributes without `#[ferry(...)]`.
+    pub(crate) attrs: Vec<Attribute>,
+    /// The method's identifier (possibly raw, `r#type`).
+    pub(crate) ident: Ident,
+    /// The `&self` receiver as written.
+    pub(crate) receiver: Receiver,
+    /// The method name on the wire: the identifier without `r#`.
+    pub(crate) name: String,
+    /// The method's doc comment as text.
+    pub(crate) doc: String,
+    /// `#[ferry(idempotent)]`.
+    pub(crate) idempotent: bool,
+    /// The parameters after `&self`.
+    pub(crate) params: Vec<Param>,
+    /// The declared return type, `()` when there is none.
+    pub(crate) output: Type,
+    /// `T` and `E` when the return type is `Result<T, E>`.
+    pub(crate) result: Option<(Type, Type)>,
+}
+
+/// One parameter.
+pub(crate) struct Param {
+    /// Its attributes without `#[ferry(...)]`.
+    pub(crate) attrs: Vec<Attribute>,
+    /// The parameter's identifier, without `mut`.
+    pub(crate) ident: Ident,
+    /// The parameter name on the wire: the identifier without `r#`.
+    pub(crate) name: String,
+    /// The parameter's type.
+    pub(crate) ty: Type,
+    /// `#[ferry(default = EXPR)]`.
+    pub(crate) default: Option<Expr>,
+}
+
+impl Method {
+    /// The type a successful call returns: `T` of `Result<T, E>`, else the return type.
+    pub(crate) fn ok_type(&self) -> &Type {
+        self.result.as_ref().map_or(&self.output, |(ok, _)| ok)
+    }
+
+    /// The handler's own error type `E` of `Result<T, E>`.
+    pub(crate) fn err_type(&self) -> Option<&Type> {
+        self.result.as_ref().map(|(_, err)| err)
+    }
+}

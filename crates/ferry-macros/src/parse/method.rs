@@ -1,0 +1,224 @@
+//! One trait method: `async fn name(&self, param: Type, ...) -> Output;`.
+
+use quote::ToTokens;
+use syn::{
+    ext::IdentExt, FnArg, GenericArgument, Pat, PatType, PathArguments, Receiver, ReturnType,
+    Signature, TraitItemFn, Type,
+};
+
+use super::types::{check_param_type, check_return_type};
+use crate::{
+    attrs::{take_method_attrs, take_param_attrs},
+    docs::doc_text,
+    errors::Errors,
+    model::{Method, Param},
+};
+
+/// Checks a trait method and builds its model.
+pub(super) fn method(mut function: TraitItemFn) -> syn::Result<Method> {
+    let mut errors = Errors::default();
+    let method_attrs = errors.check(take_method_attrs(&mut function.attrs));
+    if let Some(body) = &function.default {
+        errors.push(syn::Error::new_spanned(
+            body,
+            format_args!(
+                "a ferry service method cannot have a default body: end the declaration with \
+                 `;` and write the body in your `impl` of the trait, as `async fn {}(..)`",
+                function.sig.ident
+            ),
+        ));
+    }
+    errors.check(check_signature(&function.sig));
+    let receiver = errors.check(receiver(&function.sig));
+    let params = errors.check(params(&mut function.sig));
+    errors.check(check_return_type(&function.sig.output));
+    errors.finish()?;
+    let (Some(method_attrs), Some(receiver), Some(params)) = (method_attrs, receiver, params)
+    else {
+        unreachable!("a missing part always comes with an error");
+    };
+    let output = match function.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => *ty,
+    };
+    Ok(Method {
+        doc: doc_text(&function.attrs),
+        attrs: function.attrs,
+        name: function.sig.ident.unraw().to_string(),
+        ident: function.sig.ident,
+        receiver,
+        idempotent: method_attrs.idempotent,
+        params,
+        result: result_types(&output),
+        output,
+    })
+}
+
+/// Requires `async` and rejects `const`, `unsafe`, `extern`, variadics and generics.
+fn check_signature(sig: &Signature) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new_spanned(
+            sig.fn_token,
+            format_args!(
+                "ferry service methods must be `async`: write `async fn {}(..)`; every call \
+                 is remote, so it is awaited",
+                sig.ident
+            ),
+        ));
+    }
+    if let Some(token) = &sig.constness {
+        errors.push(qualifier_error(token, "const"));
+    }
+    if let Some(token) = &sig.unsafety {
+        errors.push(qualifier_error(token, "unsafe"));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(qualifier_error(abi, "extern"));
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.push(syn::Error::new_spanned(
+            variadic,
+            "ferry service methods cannot be variadic; take a `Vec<T>` parameter instead",
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            "ferry service methods cannot be generic: the server decodes arguments into, and \
+             the client decodes results from, concrete types; use concrete types instead",
+        ));
+    }
+    errors.finish()
+}
+
+/// The error for a `const`, `unsafe` or `extern` qualifier.
+fn qualifier_error(token: impl quote::ToTokens, keyword: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        token,
+        format_args!("ferry service methods cannot be `{keyword}`; remove `{keyword}`"),
+    )
+}
+
+/// The `&self` receiver; anything else is an error.
+fn receiver(sig: &Signature) -> syn::Result<Receiver> {
+    const WHY: &str = "the server shares one instance of the service between concurrent \
+                       calls; keep mutable state behind a `Mutex` or an atomic";
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => {
+            let by_shared_ref = receiver.reference.is_some()
+                && receiver.mutability.is_none()
+                && receiver.colon_token.is_none();
+            if by_shared_ref {
+                return Ok(receiver.clone());
+            }
+            let written = receiver.to_token_stream().to_string().replace("& ", "&");
+            Err(syn::Error::new_spanned(
+                receiver,
+                format_args!("ferry service methods take `&self`, not `{written}`: {WHY}"),
+            ))
+        }
+        _ => Err(syn::Error::new_spanned(
+            &sig.ident,
+            format_args!(
+                "`{0}` has no receiver: ferry service methods take `&self` first, as in \
+                 `async fn {0}(&self, ..)`; {WHY}",
+                sig.ident
+            ),
+        )),
+    }
+}
+
+/// The parameters after the receiver, their `#[ferry(...)]` attributes removed.
+fn params(sig: &mut Signature) -> syn::Result<Vec<Param>> {
+    let mut errors = Errors::default();
+    let params = sig
+        .inputs
+        .iter_mut()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => errors.check(param(typed)),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    errors.finish()?;
+    Ok(params)
+}
+
+/// One parameter: a plain identifier, an owned type, perhaps a default.
+fn param(typed: &mut PatType) -> syn::Result<Param> {
+    let mut errors = Errors::default();
+    let attrs = errors.check(take_param_attrs(&mut typed.attrs));
+    let ident = errors.check(param_ident(&typed.pat));
+    errors.check(check_param_type(&typed.ty));
+    errors.finish()?;
+    let (Some(attrs), Some(ident)) = (attrs, ident) else {
+        unreachable!("a missing part always comes with an error");
+    };
+    Ok(Param {
+        attrs: typed.attrs.clone(),
+        name: ident.unraw().to_string(),
+        ident,
+        ty: (*typed.ty).clone(),
+        default: attrs.default,
+    })
+}
+
+/// The identifier of a parameter pattern, which must be a plain (possibly `mut`) name.
+fn param_ident(pat: &Pat) -> syn::Result<syn::Ident> {
+    match pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Ok(pat.ident.clone()),
+        _ => Err(syn::Error::new_spanned(
+            pat,
+            "ferry service parameters must be plain identifiers: the name is the argument's \
+             key on the wire; write `name: Type` and destructure inside your implementation",
+        )),
+    }
+}
+
+/// `T` and `E` when `output` is `Result<T, E>`: a path whose last segment is `Result` with
+/// two type arguments.
+fn result_types(output: &Type) -> Option<(Type, Type)> {
+    let Type::Path(path) = output else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&Type> = args
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    match (last.ident == "Result", types.as_slice()) {
+        (true, [ok, err]) if args.args.len() == 2 => Some(((*ok).clone(), (*err).clone())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::result_types;
+
+    #[test]
+    fn recognises_result_with_two_arguments() {
+        let ty: syn::Type = syn::parse_quote!(std::result::Result<f64, Oops>);
+        let (ok, err) = result_types(&ty).expect("a Result");
+        assert_eq!(quote::quote!(#ok).to_string(), "f64");
+        assert_eq!(quote::quote!(#err).to_string(), "Oops");
+    }
+
+    #[test]
+    fn other_types_are_plain_results() {
+        for ty in [
+            syn::parse_quote!(i64),
+            syn::parse_quote!(anyhow::Result<i64>),
+            syn::parse_quote!(Option<i64>),
+        ] {
+            assert!(result_types(&ty).is_none());
+        }
+    }
+}
