@@ -88,6 +88,25 @@ impl<E> CallError<E> {
         }
     }
 
+    /// The one-line message of any variant but `Application`, whose message is its value's.
+    pub fn message(&self) -> Option<String> {
+        Some(match self {
+            CallError::Application(_) => return None,
+            CallError::UnknownMethod(m)
+            | CallError::InvalidArgs(m)
+            | CallError::DeadlineExceeded(m)
+            | CallError::Cancelled(m)
+            | CallError::Overloaded(m)
+            | CallError::Unavailable(m)
+            | CallError::TooLarge(m)
+            | CallError::Unauthenticated(m)
+            | CallError::PermissionDenied(m)
+            | CallError::Internal(m)
+            | CallError::Protocol(m) => m.clone(),
+            CallError::Io(err) => err.to_string(),
+        })
+    }
+
     /// Converts the application error, keeping every other variant.
     pub fn map_application<F>(self, map: impl FnOnce(E) -> F) -> CallError<F> {
         match self {

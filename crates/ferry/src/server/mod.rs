@@ -119,12 +119,15 @@ impl Server {
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
     pub async fn run_until_signal(self) -> io::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        // Both handlers are installed before serving starts, so a signal that arrives at once
+        // still drains instead of killing the process.
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
         let handle = self.shutdown_handle();
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::spawn(async move {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = interrupt.recv() => {}
                 _ = terminate.recv() => {}
             }
             tracing::info!("signal received: draining");
