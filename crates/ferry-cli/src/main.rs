@@ -1,1 +1,72 @@
-fn main() {}
+//! `ferry`: serve the demo services, call any method of a ferry server, list what it offers.
+//!
+//! Exit codes: 0 success; 1 the called method returned its own (application) error; 2 any
+//! other failure, usage errors included.
+
+mod args;
+mod call;
+mod failure;
+mod list;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Serve, call and list ferry services.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ferry",
+    version,
+    after_help = "\
+Examples:
+  ferry serve --listen 127.0.0.1:7070
+  ferry list 127.0.0.1:7070
+  ferry call 127.0.0.1:7070 calc.divide 200 100
+
+Exit codes: 0 ok, 1 the called method returned its own error, 2 any other failure.
+Logs go to stderr, filtered by RUST_LOG (default warn)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the demo services (calc, echo) until SIGINT or SIGTERM.
+    Serve(serve::ServeArgs),
+    /// Call one method and print its result as JSON.
+    Call(call::CallArgs),
+    /// List the services and methods a server offers.
+    List(list::ListArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Call(args) => call::run(args).await,
+        Command::List(args) => list::run(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `warn`).
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

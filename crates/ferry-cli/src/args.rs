@@ -1,0 +1,103 @@
+//! Parsers for command-line values, and the client settings every subcommand shares.
+
+use std::time::Duration;
+
+use ferry::{ClientConfig, Codec};
+use serde_json::{Map, Value};
+
+/// A positional argument: JSON when it parses as JSON, otherwise the text as a JSON string.
+pub(crate) fn json_or_string(text: &str) -> Result<Value, std::convert::Infallible> {
+    Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
+}
+
+/// The value of `--args`: a JSON object of named arguments.
+pub(crate) fn named_args(text: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err("named arguments must be a JSON object, e.g. '{\"num1\": 200}'".to_owned()),
+        Err(err) => Err(format!("not JSON: {err}")),
+    }
+}
+
+/// A `--timeout` in seconds: a positive, finite number.
+pub(crate) fn timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if seconds <= 0.0 {
+        return Err("the timeout must be more than 0 seconds".to_owned());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|err| err.to_string())
+}
+
+/// A `--meta` pair written `KEY=VALUE`.
+pub(crate) fn meta(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
+}
+
+/// How the CLI connects: JSON bodies, so results print as they arrive, and `timeout` bounding
+/// the connect as well as each call.
+pub(crate) fn client_config(timeout: Duration) -> ClientConfig {
+    let config = ClientConfig::default();
+    let connect_timeout = config.connect_timeout.min(timeout);
+    config
+        .codec(Codec::Json)
+        .default_timeout(Some(timeout))
+        .connect_timeout(connect_timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn arg(text: &str) -> Value {
+        let Ok(value) = json_or_string(text);
+        value
+    }
+
+    #[test]
+    fn positional_arguments_are_json_or_strings() {
+        assert_eq!(arg("200"), json!(200));
+        assert_eq!(arg("-1.5"), json!(-1.5));
+        assert_eq!(arg("hello"), json!("hello"));
+        assert_eq!(arg("\"200\""), json!("200"));
+        assert_eq!(arg("[1,2]"), json!([1, 2]));
+        assert_eq!(arg("true"), json!(true));
+        assert_eq!(arg(""), json!(""));
+        assert_eq!(arg("{oops"), json!("{oops"));
+    }
+
+    #[test]
+    fn named_arguments_must_be_an_object() {
+        assert_eq!(
+            named_args(r#"{"num1": 5}"#).map(Value::Object),
+            Ok(json!({"num1": 5}))
+        );
+        assert!(named_args("[5]").unwrap_err().contains("JSON object"));
+        assert!(named_args("{").unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn timeouts_are_positive_seconds() {
+        assert_eq!(timeout("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(timeout("30"), Ok(Duration::from_secs(30)));
+        assert!(timeout("0").is_err());
+        assert!(timeout("-1").is_err());
+        assert!(timeout("NaN").is_err());
+        assert!(timeout("inf").is_err());
+        assert!(timeout("soon").is_err());
+    }
+
+    #[test]
+    fn metadata_is_key_equals_value() {
+        assert_eq!(meta("k=v=w"), Ok(("k".to_owned(), "v=w".to_owned())));
+        assert_eq!(meta("k="), Ok(("k".to_owned(), String::new())));
+        assert!(meta("=v").is_err());
+        assert!(meta("kv").is_err());
+    }
+}
