@@ -248,6 +248,29 @@ async fn an_idle_connection_is_closed_with_goaway() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_clock_starts_when_the_last_call_finishes() {
+    let config = ServerConfig::default().idle_timeout(Some(Duration::from_millis(200)));
+    let server = TestServer::start(router(&Drops::default()), config).await;
+    let mut raw = RawConn::handshake(&server.tcp()).await;
+    raw.send(&request(1, "test.sleep", &json!([600]))).await;
+    assert_eq!(
+        status_of(raw.next_frame().await),
+        (1, Status::Ok),
+        "a long call is not idle"
+    );
+    let answered = std::time::Instant::now();
+    let Some(Frame::GoAway(goaway)) = raw.next_frame().await else {
+        panic!("expected goaway")
+    };
+    assert!(goaway.message.contains("idle"), "{}", goaway.message);
+    assert!(
+        answered.elapsed() >= Duration::from_millis(150),
+        "idle counted from the answer"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_sends_nothing_is_closed_after_the_handshake_timeout() {
     let config = ServerConfig::default().handshake_timeout(Duration::from_millis(200));
     let server = TestServer::start(router(&Drops::default()), config).await;

@@ -173,7 +173,7 @@ impl Reader {
                     self.send(goaway(self.last_call_id, Status::Unavailable, message)).await;
                 }
                 () = sleep_until(drain_deadline), if self.draining() => return End::Quiet,
-                () = self.in_flight.changed() => idle.as_mut().reset(idle_deadline()),
+                () = self.in_flight.emptied() => idle.as_mut().reset(idle_deadline()),
                 () = &mut idle, if self.in_flight.len() == 0 => {
                     let message = format!("closing a connection idle for {idle_limit:?}");
                     self.send(goaway(self.last_call_id, Status::Unavailable, message)).await;
@@ -199,7 +199,7 @@ impl Reader {
             .drain_deadline
             .unwrap_or_else(tokio::time::Instant::now);
         while self.in_flight.len() > 0 {
-            if timeout_at(deadline, self.in_flight.changed())
+            if timeout_at(deadline, self.in_flight.emptied())
                 .await
                 .is_err()
             {

@@ -23,7 +23,8 @@ use crate::{BoxFuture, Codec, Reply};
 #[derive(Default)]
 pub(crate) struct InFlight {
     calls: Mutex<HashMap<u32, AbortHandle>>,
-    finished: Notify,
+    /// Signalled when the table becomes empty: the idle timer starts then, and drains end.
+    emptied: Notify,
 }
 
 /// Everything a handler task needs besides its future.
@@ -60,7 +61,7 @@ impl InFlight {
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
             let reply = fit_for_peer(run_handler(handler, &task).await, &task);
-            this.finish(task.call_id);
+            this.remove(task.call_id);
             let response = Response {
                 call_id: task.call_id,
                 status: reply.status,
@@ -71,15 +72,22 @@ impl InFlight {
         calls.insert(call_id, running.abort_handle());
     }
 
-    fn finish(&self, call_id: u32) {
-        self.calls().remove(&call_id);
-        self.finished.notify_one();
+    /// Takes a call out of the table. Only the last call out wakes the reader: waking it per
+    /// call would double the wake-ups under load.
+    fn remove(&self, call_id: u32) -> Option<AbortHandle> {
+        let mut calls = self.calls();
+        let handle = calls.remove(&call_id);
+        if handle.is_some() && calls.is_empty() {
+            self.emptied.notify_one();
+        }
+        handle
     }
 
-    /// Drops a call's handler future; true when the call was running.
-    pub(crate) fn cancel(&self, call_id: u32) -> bool {
-        let handle = self.calls().remove(&call_id);
-        handle.map(|handle| handle.abort()).is_some()
+    /// Drops a call's handler future, if the call is running.
+    pub(crate) fn cancel(&self, call_id: u32) {
+        if let Some(handle) = self.remove(call_id) {
+            handle.abort();
+        }
     }
 
     /// Drops every running handler and returns their call ids.
@@ -94,9 +102,9 @@ impl InFlight {
             .collect()
     }
 
-    /// Resolves after some call finished (or at once, if one finished since the last wait).
-    pub(crate) async fn changed(&self) {
-        self.finished.notified().await;
+    /// Resolves after the table became empty (at once, if it did since the last wait).
+    pub(crate) async fn emptied(&self) {
+        self.emptied.notified().await;
     }
 }
 
