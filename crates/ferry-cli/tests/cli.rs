@@ -194,6 +194,12 @@ fn other_failures_exit_2_with_the_status_name() {
     assert_fails(&unknown, 2, &["error: unknown_method: ", "calc.nope"]);
     let invalid = served.call(&["calc.add", "x", "y"]);
     assert_fails(&invalid, 2, &["error: invalid_args: ", "calc.add"]);
+    let too_many = served.call(&["calc.add", "1", "2", "3"]);
+    assert_fails(
+        &too_many,
+        2,
+        &["error: invalid_args: ", "takes 2 arguments, 3 were given"],
+    );
 }
 
 #[test]

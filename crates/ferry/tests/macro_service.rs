@@ -196,6 +196,11 @@ async fn wrong_arguments_are_invalid_args() {
         matches!(&missing, Err(CallError::InvalidArgs(message)) if message.contains("`b`")),
         "{missing:?}"
     );
+    let too_many = raw::<i64>(&calc, "calc.add", json!([1, 2, 3])).await;
+    assert!(
+        matches!(&too_many, Err(CallError::InvalidArgs(message)) if message.contains("it takes 2 arguments, 3 were given")),
+        "{too_many:?}"
+    );
     let not_args = raw::<String>(&calc, "calc.get_time", json!("now")).await;
     assert!(
         matches!(not_args, Err(CallError::InvalidArgs(_))),

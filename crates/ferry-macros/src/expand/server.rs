@@ -112,15 +112,16 @@ fn args_struct(method: &Method) -> TokenStream {
 /// Decodes the call's arguments into `args`, or returns the `invalid_args` reply. A method
 /// without parameters still checks that the arguments are an empty map or array.
 fn decode_args(method: &Method) -> TokenStream {
+    let arity = method.params.len();
     if method.params.is_empty() {
         quote! {
-            if let ::core::result::Result::Err(reply) = call.args::<Args>() {
+            if let ::core::result::Result::Err(reply) = call.args_of_arity::<Args>(0) {
                 return reply;
             }
         }
     } else {
         quote! {
-            let args: Args = match call.args() {
+            let args: Args = match call.args_of_arity(#arity) {
                 ::core::result::Result::Ok(args) => args,
                 ::core::result::Result::Err(reply) => return reply,
             };

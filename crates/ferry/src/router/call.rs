@@ -3,7 +3,10 @@
 use std::{fmt::Display, time::Instant};
 
 use bytes::Bytes;
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{
+    de::{DeserializeOwned, IgnoredAny},
+    Serialize,
+};
 
 use ferry_wire::{ByteStr, Metadata, Status};
 
@@ -85,6 +88,21 @@ impl Call {
         self.codec
             .decode(&self.body)
             .map_err(|err| self.invalid_args(err))
+    }
+
+    /// Like [`Call::args`] for a method of `arity` parameters: positional arguments beyond
+    /// them get an error that says so, instead of the codec's word for it.
+    pub fn args_of_arity<T: DeserializeOwned>(&self, arity: usize) -> Result<T, Reply> {
+        self.codec.decode(&self.body).map_err(|err| {
+            // Only a failed decode pays for counting.
+            match self.codec.decode::<Vec<IgnoredAny>>(&self.body) {
+                Ok(positional) if positional.len() > arity => self.invalid_args(format_args!(
+                    "it takes {arity} arguments, {} were given",
+                    positional.len()
+                )),
+                _ => self.invalid_args(err),
+            }
+        })
     }
 
     /// The `invalid_args` reply naming the method and what did not fit.
