@@ -117,9 +117,18 @@ async fn unix_sockets_serve_the_same_calls() {
     assert!(!path.exists(), "the socket file is removed on shutdown");
 }
 
-/// A scripted peer: answers the preface, then refuses the first request with a goaway saying it
-/// ran nothing; answers requests on later connections. Returns how many requests it saw.
-async fn refusing_peer(listener: TcpListener) -> usize {
+/// How the scripted peer treats the first request it reads.
+#[derive(Clone, Copy)]
+enum First {
+    /// A goaway saying it ran nothing.
+    Refuse,
+    /// Closes the connection without answering: the call may or may not have run.
+    Vanish,
+}
+
+/// A scripted peer: answers the preface, then treats the first request as `first` says;
+/// answers requests on later connections. Returns how many requests it saw.
+async fn scripted_peer(listener: TcpListener, first: First) -> usize {
     let mut seen = 0;
     for connection in 0..2 {
         let accepted = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
@@ -141,6 +150,10 @@ async fn refusing_peer(listener: TcpListener) -> usize {
         let request = next_request(&mut stream, &mut input).await;
         seen += 1;
         out.clear();
+        if connection == 0 && matches!(first, First::Vanish) {
+            drop(stream);
+            continue;
+        }
         if connection == 0 {
             let message = ByteStr::from_static("restarting");
             Frame::GoAway(GoAway {
@@ -173,10 +186,10 @@ async fn next_request(stream: &mut TcpStream, input: &mut BytesMut) -> u32 {
     }
 }
 
-async fn call_through_refusing_peer(idempotent: bool) -> (Result<i64, CallError>, usize) {
+async fn call_through_peer(first: First, idempotent: bool) -> (Result<i64, CallError>, usize) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let peer = tokio::spawn(refusing_peer(listener));
+    let peer = tokio::spawn(scripted_peer(listener, first));
     let client = Client::connect_with(address, ClientConfig::default())
         .await
         .unwrap();
@@ -188,17 +201,30 @@ async fn call_through_refusing_peer(idempotent: bool) -> (Result<i64, CallError>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotent_call_the_server_did_not_run_is_resent() {
-    let (result, requests_seen) = call_through_refusing_peer(true).await;
+    let (result, requests_seen) = call_through_peer(First::Refuse, true).await;
     assert_eq!(result.unwrap(), 7);
     assert_eq!(requests_seen, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_idempotent_call_is_never_resent() {
-    let (result, requests_seen) = call_through_refusing_peer(false).await;
+    let (result, requests_seen) = call_through_peer(First::Refuse, false).await;
     let Err(CallError::Unavailable(message)) = result else {
         panic!("got {result:?}")
     };
     assert!(message.contains("restarting"), "{message}");
     assert_eq!(requests_seen, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_in_flight_on_a_lost_connection_is_unavailable_and_never_resent() {
+    let (result, requests_seen) = call_through_peer(First::Vanish, true).await;
+    let Err(CallError::Unavailable(message)) = result else {
+        panic!("got {result:?}")
+    };
+    assert!(message.contains("lost"), "{message}");
+    assert_eq!(
+        requests_seen, 1,
+        "even an idempotent call is not re-sent: it may have run"
+    );
 }
