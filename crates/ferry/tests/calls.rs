@@ -143,7 +143,7 @@ async fn a_slow_call_does_not_hold_up_fast_ones() {
             .unwrap();
         (ms, Instant::now())
     });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.wait_for_calls(1).await;
     for i in 0..20 {
         let sum: i64 = client
             .call::<_, _, NoError>(method("test.add"), &json!([i, 1]), false)
@@ -189,7 +189,7 @@ async fn dropping_a_call_cancels_it_on_the_server() {
             .call::<_, (), NoError>(method("test.hang"), &json!({}), false)
             .await
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.wait_for_calls(1).await;
     assert_eq!(drops.count(), 0, "the handler is still running");
     call.abort();
     assert_eq!(

@@ -32,7 +32,7 @@ async fn graceful_shutdown_answers_every_accepted_call() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    server.wait_for_calls(20).await;
     let address = server.address.clone();
     server.stop().await;
     for call in calls {
@@ -64,7 +64,7 @@ async fn calls_still_running_at_the_drain_timeout_are_answered_unavailable() {
             .call::<_, (), NoError>(method("test.hang"), &json!([]), false)
             .await
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.wait_for_calls(1).await;
     server.stop().await;
     let result = hung.await.unwrap();
     let Err(CallError::Unavailable(message)) = result else {

@@ -44,6 +44,17 @@ impl TestServer {
         result.expect("server stops").expect("task").expect("run");
     }
 
+    /// Waits (bounded) until the server has dispatched `n` calls in all.
+    pub async fn wait_for_calls(&self, n: u64) {
+        for _ in 0..1000 {
+            if self.stats.calls() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the server saw {} calls, not {n}", self.stats.calls());
+    }
+
     pub fn tcp(&self) -> String {
         self.address.to_string()
     }
