@@ -287,17 +287,8 @@ impl Reader {
                 "the server is shutting down; the call was not run, retry on a new connection";
             return Err((Status::Unavailable, message.to_owned()));
         }
-        let running = self.in_flight.len();
-        if running >= self.shared.config.max_in_flight {
-            let message = format!("{running} calls already running on this connection, the server's limit; retry when some finish");
-            return Err((Status::Overloaded, message));
-        }
-        if self.in_flight.contains(request.call_id) {
-            return Err((
-                Status::Protocol,
-                format!("call id {} is already in flight", request.call_id),
-            ));
-        }
+        self.in_flight
+            .admit(request.call_id, self.shared.config.max_in_flight)?;
         if request.deadline == Some(Duration::ZERO) {
             return Err((
                 Status::DeadlineExceeded,

@@ -48,8 +48,24 @@ impl InFlight {
         self.calls().len()
     }
 
-    pub(crate) fn contains(&self, call_id: u32) -> bool {
-        self.calls().contains_key(&call_id)
+    /// Whether call `call_id` may start, with at most `max` calls running; otherwise the status
+    /// and one-line reason to answer it with. One lock for both checks: this runs on every call.
+    pub(crate) fn admit(&self, call_id: u32, max: usize) -> Result<(), (Status, String)> {
+        let calls = self.calls();
+        if calls.len() >= max {
+            let message = format!(
+                "{} calls already running on this connection, the server's limit; retry when some finish",
+                calls.len()
+            );
+            return Err((Status::Overloaded, message));
+        }
+        if calls.contains_key(&call_id) {
+            return Err((
+                Status::Protocol,
+                format!("call id {call_id} is already in flight"),
+            ));
+        }
+        Ok(())
     }
 
     /// Starts a call's task; its answer goes to `task.answers` when it finishes.
