@@ -151,6 +151,20 @@ impl Router {
         self.handlers.get(full_name)
     }
 
+    /// The full method names `name` may stand for: `name` itself when a handler has that full
+    /// name, otherwise `service.name` for every service with a method `name`. Dialects that let
+    /// callers leave the service out take the name when exactly one matches.
+    pub fn resolve(&self, name: &str) -> Vec<String> {
+        if self.handlers.contains_key(name) {
+            return vec![name.to_owned()];
+        }
+        self.services
+            .iter()
+            .filter(|service| service.methods.iter().any(|method| method.name == name))
+            .map(|service| format!("{}.{name}", service.name))
+            .collect()
+    }
+
     /// Every service, in registration order (the built-in `ferry.reflect` first).
     pub fn services(&self) -> &[ServiceDescriptor] {
         &self.services

@@ -19,6 +19,7 @@ use ferry_wire::{
 };
 
 use super::{
+    dispatcher::unknown_method,
     in_flight::{InFlight, Task},
     writer, Shared,
 };
@@ -30,7 +31,6 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    ServerStats::count(&shared.stats.connections);
     let preface = match handshake(&mut read, &mut input, &shared).await {
         Ok(preface) => preface,
         Err(()) => return ServerStats::count(&shared.stats.protocol_errors),
@@ -258,10 +258,7 @@ impl Reader {
             return self.reply(call_id, status, &message).await;
         }
         let Some(handler) = self.shared.router.handler(&request.method) else {
-            let message = format!(
-                "no method {} on this server (`ferry list` shows what it offers)",
-                request.method
-            );
+            let message = unknown_method(&request.method);
             return self.reply(call_id, Status::UnknownMethod, &message).await;
         };
         self.last_call_id = self.last_call_id.max(call_id);

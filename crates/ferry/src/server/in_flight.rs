@@ -2,14 +2,11 @@
 //! and each can be cut off by a cancel frame, its deadline or the end of a drain.
 
 use std::{
-    any::Any,
     collections::HashMap,
-    panic::AssertUnwindSafe,
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
 
-use futures_util::FutureExt;
 use tokio::{
     sync::{mpsc, Notify},
     task::AbortHandle,
@@ -17,6 +14,7 @@ use tokio::{
 
 use ferry_wire::{ByteStr, Frame, Response, Status};
 
+use super::dispatcher::run_guarded;
 use crate::{BoxFuture, Codec, Reply};
 
 /// The running calls of one connection. Its lock is per connection, never shared across them.
@@ -76,7 +74,10 @@ impl InFlight {
         let mut calls = self.calls();
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
-            let reply = fit_for_peer(run_handler(handler, &task).await, &task);
+            let reply = fit_for_peer(
+                run_guarded(handler, &task.method, task.deadline, task.codec).await,
+                &task,
+            );
             this.remove(task.call_id);
             let response = Response {
                 call_id: task.call_id,
@@ -124,31 +125,6 @@ impl InFlight {
     }
 }
 
-async fn run_handler(handler: BoxFuture<Reply>, task: &Task) -> Reply {
-    let guarded = AssertUnwindSafe(handler).catch_unwind();
-    let outcome = match task.deadline {
-        None => guarded.await,
-        Some(limit) => match tokio::time::timeout(limit, guarded).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                let message = format!(
-                    "{} did not finish within its {limit:?} deadline",
-                    task.method
-                );
-                return Reply::error(task.codec, Status::DeadlineExceeded, &message);
-            }
-        },
-    };
-    outcome.unwrap_or_else(|panic| {
-        let message = format!(
-            "the handler of {} panicked: {}",
-            task.method,
-            panic_message(&*panic)
-        );
-        Reply::error(task.codec, Status::Internal, &message)
-    })
-}
-
 /// A reply the client said it cannot take becomes a `too_large` error it can.
 fn fit_for_peer(reply: Reply, task: &Task) -> Reply {
     // One status byte precedes the body in a response frame.
@@ -161,12 +137,4 @@ fn fit_for_peer(reply: Reply, task: &Task) -> Reply {
         task.method, task.peer_max_frame_len
     );
     Reply::error(task.codec, Status::TooLarge, &message)
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a non-text panic payload")
 }

@@ -2,7 +2,7 @@
 
 use std::{io, path::PathBuf};
 
-use tokio::net::{TcpListener, UnixListener, UnixStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
 use crate::Address;
 
@@ -11,16 +11,10 @@ pub(crate) enum Listener {
     Unix(UnixListener, PathBuf),
 }
 
-/// An accepted connection, already split into halves a driver can own.
+/// An accepted connection.
 pub(crate) enum Accepted {
-    Tcp(
-        tokio::net::tcp::OwnedReadHalf,
-        tokio::net::tcp::OwnedWriteHalf,
-    ),
-    Unix(
-        tokio::net::unix::OwnedReadHalf,
-        tokio::net::unix::OwnedWriteHalf,
-    ),
+    Tcp(TcpStream),
+    Unix(UnixStream),
 }
 
 impl Listener {
@@ -49,13 +43,11 @@ impl Listener {
             Listener::Tcp(listener) => {
                 let (stream, _) = listener.accept().await?;
                 stream.set_nodelay(true)?;
-                let (read, write) = stream.into_split();
-                Ok(Accepted::Tcp(read, write))
+                Ok(Accepted::Tcp(stream))
             }
             Listener::Unix(listener, _) => {
                 let (stream, _) = listener.accept().await?;
-                let (read, write) = stream.into_split();
-                Ok(Accepted::Unix(read, write))
+                Ok(Accepted::Unix(stream))
             }
         }
     }

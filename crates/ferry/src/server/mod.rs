@@ -10,19 +10,29 @@
 
 mod config;
 mod connection;
+mod dialect;
+mod dispatcher;
 mod in_flight;
 mod listener;
+mod lpjson;
+mod route;
+mod sniff;
 mod stats;
+mod stream;
 mod writer;
 
 use std::{io, sync::Arc, time::Duration};
 
-use bytes::BytesMut;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 pub use config::ServerConfig;
+pub use dialect::Dialect;
+pub use dispatcher::Dispatcher;
 use listener::{Accepted, Listener};
+pub use lpjson::out_name;
+pub use sniff::{sniff, Sniffed};
 pub use stats::ServerStats;
+pub use stream::Stream;
 
 use crate::{Address, Router};
 
@@ -40,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<ServerStats>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
+    /// Serves connections that open with an HTTP request line.
+    pub(crate) http: Option<Arc<dyn Dialect>>,
 }
 
 /// Starts a graceful shutdown: stop accepting, send goaway, let running calls finish.
@@ -73,12 +85,22 @@ impl Server {
             stats: Arc::default(),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            http: None,
         };
         Ok(Server {
             listener,
             local_address,
             shared: Arc::new(shared),
         })
+    }
+
+    /// Serves HTTP/1.1 on this server's port through `http` (`ferry_http::Http`), beside the
+    /// native and length-prefixed JSON dialects.
+    pub fn with_http(mut self, http: impl Dialect) -> Server {
+        Arc::get_mut(&mut self.shared)
+            .expect("a server's state is shared only once it runs")
+            .http = Some(Arc::new(http));
+        self
     }
 
     /// The address clients reach, with the real port.
@@ -138,16 +160,19 @@ impl Server {
 
     fn spawn_connection(&self, accepted: Accepted) {
         let shared = self.shared.clone();
-        let input = BytesMut::with_capacity(8 * 1024);
         match accepted {
-            Accepted::Tcp(read, write) => self
-                .shared
-                .tracker
-                .spawn(connection::serve(read, write, input, shared)),
-            Accepted::Unix(read, write) => self
-                .shared
-                .tracker
-                .spawn(connection::serve(read, write, input, shared)),
+            Accepted::Tcp(socket) => {
+                let split = tokio::net::TcpStream::into_split;
+                self.shared
+                    .tracker
+                    .spawn(route::route(socket, shared, split))
+            }
+            Accepted::Unix(socket) => {
+                let split = tokio::net::UnixStream::into_split;
+                self.shared
+                    .tracker
+                    .spawn(route::route(socket, shared, split))
+            }
         };
     }
 }

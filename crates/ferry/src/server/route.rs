@@ -1,0 +1,82 @@
+//! The first moments of a connection: read until its first bytes name a dialect, then hand it
+//! to that dialect's driver.
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+    time::timeout_at,
+};
+
+use super::{
+    connection, lpjson,
+    sniff::{sniff, Sniffed},
+    stats::ServerStats,
+    Dispatcher, Shared, Stream,
+};
+
+/// The answer to HTTP on a server with no HTTP dialect installed.
+const NO_HTTP: &[u8] = b"HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 45\r\n\r\nthis ferry server does not serve HTTP (yet).\n";
+
+/// Serves one accepted socket in whichever dialect it speaks; `split` gives the native driver
+/// the socket's owned halves.
+pub(crate) async fn route<S, R, W>(mut socket: S, shared: Arc<Shared>, split: fn(S) -> (R, W))
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    ServerStats::count(&shared.stats.connections);
+    let mut input = BytesMut::with_capacity(8 * 1024);
+    let dialect = match first_bytes(&mut socket, &mut input, &shared).await {
+        Some(dialect) => dialect,
+        None => return ServerStats::count(&shared.stats.protocol_errors),
+    };
+    match dialect {
+        Sniffed::Native => {
+            let (read, write) = split(socket);
+            connection::serve(read, write, input, shared).await;
+        }
+        Sniffed::LengthPrefixed => {
+            lpjson::serve(socket, input, Dispatcher::new(shared)).await;
+        }
+        _ => serve_http(socket, input, shared).await,
+    }
+}
+
+/// Reads until the dialect is known; `None` when the bytes match none, or do not come in time.
+async fn first_bytes<S: AsyncRead + Unpin>(
+    socket: &mut S,
+    input: &mut BytesMut,
+    shared: &Shared,
+) -> Option<Sniffed> {
+    let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
+    loop {
+        match sniff(input) {
+            Sniffed::NeedMore => {}
+            Sniffed::Unknown => return None,
+            dialect => return Some(dialect),
+        }
+        match timeout_at(deadline, socket.read_buf(input)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return None,
+        }
+    }
+}
+
+async fn serve_http<S>(mut socket: S, input: BytesMut, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    match shared.http.clone() {
+        Some(http) => {
+            let stream = Stream::new(input, socket);
+            http.serve(stream, Dispatcher::new(shared)).await;
+        }
+        None => {
+            let _ = socket.write_all(NO_HTTP).await;
+            let _ = socket.shutdown().await;
+        }
+    }
+}
