@@ -1,0 +1,128 @@
+//! Request bodies read whole within a size limit and a time limit; response bodies whole or
+//! streamed from a file.
+
+use std::{error::Error as StdError, io, time::Duration};
+
+use bytes::Bytes;
+use ferry::Status;
+use futures_util::TryStreamExt;
+use http::StatusCode;
+use http_body_util::{
+    combinators::UnsyncBoxBody, BodyExt, Full, LengthLimitError, Limited, StreamBody,
+};
+use hyper::body::{Body, Frame};
+use tokio_util::io::ReaderStream;
+
+/// Every answer's body.
+pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, io::Error>;
+
+/// The size of the reads a file is streamed in.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// A body sent in one piece.
+pub(crate) fn full(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// A body streamed from `file`, a chunk at a time.
+pub(crate) fn file(file: tokio::fs::File) -> ResponseBody {
+    let frames = ReaderStream::with_capacity(file, FILE_CHUNK).map_ok(Frame::data);
+    StreamBody::new(frames).boxed_unsync()
+}
+
+/// Why a body was not read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BodyError {
+    /// Over the limit: announced by `content-length`, or counted while reading.
+    #[error("the body is over this server's {max}-byte limit")]
+    TooLarge { max: usize },
+    /// The client stopped sending before the body ended.
+    #[error("the body did not arrive within {0:?}")]
+    TimedOut(Duration),
+    /// The connection broke or the framing was wrong mid-body.
+    #[error("the body could not be read: {0}")]
+    Broken(String),
+}
+
+impl BodyError {
+    /// The ferry status the refusal stands for.
+    pub(crate) fn status(&self) -> Status {
+        match self {
+            BodyError::TooLarge { .. } => Status::TooLarge,
+            BodyError::TimedOut(_) | BodyError::Broken(_) => Status::Protocol,
+        }
+    }
+
+    /// The HTTP status answering it.
+    pub(crate) fn http_status(&self) -> StatusCode {
+        match self {
+            BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Broken(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// Reads `body` whole. A body announcing more than `max` bytes is refused before a byte is
+/// read; one that turns out longer (chunked) is refused as soon as it passes `max`.
+pub(crate) async fn read<B>(body: B, max: usize, timeout: Duration) -> Result<Bytes, BodyError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    if body.size_hint().lower() > max as u64 {
+        return Err(BodyError::TooLarge { max });
+    }
+    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Err(_) => Err(BodyError::TimedOut(timeout)),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) if err.is::<LengthLimitError>() => Err(BodyError::TooLarge { max }),
+        Ok(Err(err)) => Err(BodyError::Broken(err.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use futures_util::stream;
+
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(30);
+
+    fn chunked(
+        chunks: &[&'static [u8]],
+    ) -> StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>>> {
+        let frames = chunks
+            .iter()
+            .map(|chunk| Ok(Frame::data(Bytes::from_static(chunk))));
+        StreamBody::new(stream::iter(frames.collect::<Vec<_>>()))
+    }
+
+    #[tokio::test]
+    async fn reads_a_body_within_the_limit() {
+        let body = read(Full::new(Bytes::from_static(b"1234")), 4, LONG).await;
+        assert_eq!(&body.unwrap()[..], b"1234");
+        let body = read(chunked(&[b"12", b"34"]), 4, LONG).await;
+        assert_eq!(&body.unwrap()[..], b"1234");
+    }
+
+    #[tokio::test]
+    async fn refuses_an_announced_or_counted_excess() {
+        let announced = read(Full::new(Bytes::from_static(b"12345")), 4, LONG).await;
+        assert!(matches!(announced, Err(BodyError::TooLarge { max: 4 })));
+        let counted = read(chunked(&[b"123", b"45"]), 4, LONG).await.unwrap_err();
+        assert_eq!(counted.http_status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(counted.status(), Status::TooLarge);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stalls_times_out() {
+        let stalled = StreamBody::new(stream::pending::<Result<Frame<Bytes>, Infallible>>());
+        let refused = read(stalled, 4, Duration::from_secs(1)).await.unwrap_err();
+        assert_eq!(refused.http_status(), StatusCode::REQUEST_TIMEOUT);
+    }
+}

@@ -1,0 +1,106 @@
+//! One HTTP/1.1 POST on a fresh connection, bounded by a timeout and a body limit.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use super::{url::Endpoint, ClientError};
+
+/// What every request says it is.
+const USER_AGENT: &str = concat!("ferry/", env!("CARGO_PKG_VERSION"));
+
+/// How one POST is made.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Post<'a> {
+    pub(crate) endpoint: &'a Endpoint,
+    pub(crate) content_type: &'static str,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_len: usize,
+}
+
+impl Post<'_> {
+    /// Posts `body` and reads the whole answer.
+    pub(crate) async fn send(self, body: Bytes) -> Result<(StatusCode, Bytes), ClientError> {
+        match tokio::time::timeout(self.timeout, self.exchange(body)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(ClientError::Timeout {
+                url: self.endpoint.url.clone(),
+                timeout: self.timeout,
+            }),
+        }
+    }
+
+    async fn exchange(self, body: Bytes) -> Result<(StatusCode, Bytes), ClientError> {
+        let stream = TcpStream::connect(&self.endpoint.address)
+            .await
+            .map_err(|source| ClientError::Connect {
+                address: self.endpoint.address.clone(),
+                source,
+            })?;
+        let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|source| self.http_error(source))?;
+        let request = self.request(body)?;
+        let answer = async {
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|source| self.http_error(source))?;
+            self.read(response).await
+        };
+        // The connection is driven here, not spawned: it ends with this call.
+        let mut connection = std::pin::pin!(connection);
+        let mut answer = std::pin::pin!(answer);
+        tokio::select! {
+            answer = &mut answer => answer,
+            closed = &mut connection => match closed {
+                Err(source) => Err(self.http_error(source)),
+                Ok(()) => answer.await,
+            },
+        }
+    }
+
+    fn request(self, body: Bytes) -> Result<Request<Full<Bytes>>, ClientError> {
+        Request::post(self.endpoint.path.as_str())
+            .header(header::HOST, self.endpoint.host.as_str())
+            .header(header::CONTENT_TYPE, self.content_type)
+            .header(header::USER_AGENT, USER_AGENT)
+            .body(Full::new(body))
+            .map_err(|err| ClientError::Url(format!("{}: {err}", self.endpoint)))
+    }
+
+    async fn read(
+        self,
+        response: Response<hyper::body::Incoming>,
+    ) -> Result<(StatusCode, Bytes), ClientError> {
+        let status = response.status();
+        let limited = Limited::new(response.into_body(), self.max_response_len);
+        match limited.collect().await {
+            Ok(collected) => Ok((status, collected.to_bytes())),
+            Err(err) => match err.downcast::<hyper::Error>() {
+                Ok(source) => Err(self.http_error(*source)),
+                Err(_) => Err(ClientError::TooLarge {
+                    url: self.endpoint.url.clone(),
+                    limit: self.max_response_len,
+                }),
+            },
+        }
+    }
+
+    fn http_error(self, source: hyper::Error) -> ClientError {
+        let url = self.endpoint.url.clone();
+        ClientError::Http { url, source }
+    }
+}
+
+/// The start of a body, for an error message: one line, at most 200 characters.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.chars().take(200).collect()
+}

@@ -1,0 +1,84 @@
+//! The limits and options of the HTTP dialect.
+
+use std::{path::PathBuf, time::Duration};
+
+/// How [`Http`](crate::Http) serves: its limits and the optional static root.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let config = ferry_http::HttpConfig::default()
+///     .max_body_len(1024 * 1024)
+///     .header_read_timeout(Duration::from_secs(5))
+///     .www("./public");
+/// assert_eq!(config.max_body_len, 1024 * 1024);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpConfig {
+    /// The largest request body accepted, in bytes (default 16 MiB, the native protocol's
+    /// default frame limit). A larger one is answered 413 without being read to its end.
+    pub max_body_len: usize,
+    /// The largest request head (request line and headers), in bytes (default 16 KiB, at
+    /// least 8 KiB). A larger one is answered 431 and the connection closed.
+    pub max_header_len: usize,
+    /// How long a client may take to send a whole request head (default 10 s); the connection
+    /// is closed when it runs out. The same clock closes a keep-alive connection left idle.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a whole request body once its head has arrived
+    /// (default 30 s); a body that takes longer is answered 408.
+    pub body_read_timeout: Duration,
+    /// The directory served to `GET` and `HEAD` requests no other route takes; `None` (the
+    /// default) answers those with a JSON 404.
+    pub www: Option<PathBuf>,
+}
+
+/// 16 MiB.
+const DEFAULT_MAX_BODY_LEN: usize = 16 * 1024 * 1024;
+
+/// hyper's smallest read buffer, and so the smallest head limit it can enforce.
+pub(crate) const MIN_HEADER_LEN: usize = 8 * 1024;
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig {
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+            max_header_len: 16 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            www: None,
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Sets the largest request body, in bytes.
+    pub fn max_body_len(mut self, max: usize) -> HttpConfig {
+        self.max_body_len = max;
+        self
+    }
+
+    /// Sets the largest request head, in bytes; values under 8 KiB count as 8 KiB.
+    pub fn max_header_len(mut self, max: usize) -> HttpConfig {
+        self.max_header_len = max;
+        self
+    }
+
+    /// Sets how long a client may take to send a request head.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> HttpConfig {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a client may take to send a request body.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> HttpConfig {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Serves static files from `root`.
+    pub fn www(mut self, root: impl Into<PathBuf>) -> HttpConfig {
+        self.www = Some(root.into());
+        self
+    }
+}

@@ -1,0 +1,276 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of every route, built from the descriptors.
+
+use ferry::{MethodDescriptor, ParamDescriptor, ServiceDescriptor, Status};
+use serde_json::{json, Map, Value};
+
+use crate::{codes::http_status, schema::Components};
+
+/// The OpenAPI version the document follows (its schemas are JSON Schema 2020-12, as the
+/// descriptors' are).
+const OPENAPI: &str = "3.1.0";
+
+/// Where the error object's schema sits.
+const ERROR: &str = "#/components/schemas/Error";
+
+/// The OpenAPI document describing `services`' REST routes and the fixed ones.
+pub(crate) fn document(services: &[ServiceDescriptor]) -> Value {
+    let mut components = Components::default();
+    let mut paths = fixed_paths();
+    for service in services {
+        for method in &service.methods {
+            let path = format!("/api/{}/{}", service.name, method.name);
+            let item = path_item(&service.name, method, &mut components);
+            paths.insert(path, item);
+        }
+    }
+    let mut schemas = components.into_schemas();
+    schemas.insert("Error".to_owned(), error_schema());
+    json!({
+        "openapi": OPENAPI,
+        "info": {
+            "title": "ferry",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Every method of this ferry server as REST/JSON; the same methods \
+                            answer JSON-RPC 2.0 at POST /jsonrpc and XML-RPC at POST /RPC2.",
+        },
+        "paths": paths,
+        "components": {"schemas": schemas},
+    })
+}
+
+/// The operations of one method: `POST` always, `GET` when no parameter is required.
+fn path_item(service: &str, method: &MethodDescriptor, components: &mut Components) -> Value {
+    let full_name = format!("{service}.{}", method.name);
+    let params: Vec<(&ParamDescriptor, Value)> = method
+        .params
+        .iter()
+        .map(|param| (param, with_default(param, components)))
+        .collect();
+    let responses = responses(method, components);
+    let summary = method.doc.lines().next().unwrap_or_default();
+    let mut item = json!({
+        "post": {
+            "operationId": full_name,
+            "summary": summary,
+            "description": method.doc,
+            "tags": [service],
+            "requestBody": request_body(&params),
+            "responses": responses,
+        }
+    });
+    if method.params.iter().all(|param| !param.is_required()) {
+        item["get"] = json!({
+            "operationId": format!("{full_name}.get"),
+            "summary": summary,
+            "description": method.doc,
+            "tags": [service],
+            "parameters": query_parameters(&params),
+            "responses": responses,
+        });
+    }
+    item
+}
+
+/// A parameter's schema, embedded, with its default.
+fn with_default(param: &ParamDescriptor, components: &mut Components) -> Value {
+    let mut schema = components.embed(&param.schema);
+    if let (Some(default), Value::Object(object)) = (&param.default, &mut schema) {
+        object.insert("default".to_owned(), default.clone());
+    }
+    schema
+}
+
+/// A JSON object of named arguments, or an array of positional ones.
+fn request_body(params: &[(&ParamDescriptor, Value)]) -> Value {
+    let properties: Map<String, Value> = params
+        .iter()
+        .map(|(param, schema)| (param.name.clone(), schema.clone()))
+        .collect();
+    let required: Vec<&str> = params
+        .iter()
+        .filter(|(param, _)| param.is_required())
+        .map(|(param, _)| param.name.as_str())
+        .collect();
+    let min_items = params
+        .iter()
+        .rposition(|(param, _)| param.is_required())
+        .map_or(0, |last| last + 1);
+    let named = json!({"type": "object", "properties": properties, "required": required});
+    let positional = json!({
+        "type": "array",
+        "prefixItems": params.iter().map(|(_, schema)| schema.clone()).collect::<Vec<_>>(),
+        "minItems": min_items,
+        "maxItems": params.len(),
+    });
+    json!({
+        "required": !required.is_empty(),
+        "content": {"application/json": {"schema": {"oneOf": [named, positional]}}},
+    })
+}
+
+fn query_parameters(params: &[(&ParamDescriptor, Value)]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|(param, schema)| {
+            json!({"name": param.name, "in": "query", "required": false, "schema": schema})
+        })
+        .collect()
+}
+
+/// The result, the method's own error, and the errors any call may meet.
+fn responses(method: &MethodDescriptor, components: &mut Components) -> Value {
+    let mut responses = json!({
+        "200": {
+            "description": "the result",
+            "content": {"application/json": {"schema": components.embed(&method.result)}},
+        }
+    });
+    if let Some(schema) = &method.error {
+        let schema = json!({"allOf": [
+            {"$ref": ERROR},
+            {"properties": {"error": {"properties": {"data": components.embed(schema)}}}},
+        ]});
+        responses[code(Status::Application)] = json!({
+            "description": "the method's own error, in error.data",
+            "content": {"application/json": {"schema": schema}},
+        });
+    }
+    let common = [
+        (
+            Status::InvalidArgs,
+            "the arguments do not fit the parameters, or the body is not JSON",
+        ),
+        (Status::UnknownMethod, "no such method"),
+        (Status::TooLarge, "the body is over the server's limit"),
+        (
+            Status::DeadlineExceeded,
+            "the x-ferry-timeout deadline passed",
+        ),
+        (Status::Internal, "the handler failed unexpectedly"),
+    ];
+    for (status, description) in common {
+        responses[code(status)] = error_response(description);
+    }
+    responses
+}
+
+fn code(status: Status) -> String {
+    http_status(status).as_u16().to_string()
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": ERROR}}},
+    })
+}
+
+/// `{"error": {"status", "message", "data"}}`.
+fn error_schema() -> Value {
+    let statuses: Vec<&str> = Status::ALL
+        .into_iter()
+        .filter(|status| *status != Status::Ok)
+        .map(Status::name)
+        .collect();
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"type": "string", "enum": statuses},
+                "message": {"type": "string", "description": "what happened, in one line"},
+                "data": {"description": "the method's own error, for status application"},
+            },
+        }},
+    })
+}
+
+/// `/healthz`, `/jsonrpc` and `/RPC2`.
+fn fixed_paths() -> Map<String, Value> {
+    let mut paths = Map::new();
+    paths.insert(
+        "/healthz".to_owned(),
+        json!({"get": {
+            "operationId": "healthz",
+            "summary": "whether the server takes calls",
+            "responses": {
+                "200": {"description": "serving", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"status": {"const": "ok"}}}}}},
+                "503": {"description": "shutting down"},
+            },
+        }}),
+    );
+    paths.insert(
+        "/jsonrpc".to_owned(),
+        json!({"post": {
+            "operationId": "jsonrpc",
+            "summary": "JSON-RPC 2.0; the method list is the OpenRPC document rpc.discover answers",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {}}}},
+            "responses": {
+                "200": {"description": "the response object, or the array answering a batch"},
+                "204": {"description": "only notifications: nothing to answer"},
+            },
+        }}),
+    );
+    paths.insert("/RPC2".to_owned(), json!({"post": {
+        "operationId": "xmlrpc",
+        "summary": "XML-RPC: a methodCall in, a methodResponse out",
+        "requestBody": {"required": true, "content": {"text/xml": {"schema": {"type": "string"}}}},
+        "responses": {"200": {"description": "the methodResponse (a fault for a failed call)"}},
+    }}));
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use ferry::Router;
+
+    use super::*;
+
+    #[test]
+    fn each_method_has_a_post_and_a_get_when_nothing_is_required() {
+        let router = Router::new()
+            .function(
+                "math.mul",
+                ["a", "b"],
+                |a: i64, b: i64| async move { a * b },
+            )
+            .function("math.pi", [], || async move { std::f64::consts::PI });
+        let document = document(router.services());
+        assert_eq!(document["openapi"], OPENAPI);
+        let mul = &document["paths"]["/api/math/mul"];
+        assert_eq!(mul["post"]["operationId"], "math.mul");
+        let body = &mul["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(body["oneOf"][0]["required"], json!(["a", "b"]));
+        assert_eq!(body["oneOf"][1]["minItems"], 2);
+        assert!(mul.get("get").is_none());
+        let result = &mul["post"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(result["type"], "integer");
+        assert_eq!(
+            mul["post"]["responses"]["404"]["content"]["application/json"]["schema"]["$ref"],
+            ERROR
+        );
+        assert!(document["paths"]["/api/math/pi"]["get"].is_object());
+        assert!(document["components"]["schemas"]["Error"].is_object());
+    }
+
+    #[test]
+    fn the_method_error_is_a_422_carrying_its_schema() {
+        let router = Router::new().try_function("math.root", ["x"], |x: f64| async move {
+            if x < 0.0 {
+                Err(format!("{x} is negative"))
+            } else {
+                Ok(x.sqrt())
+            }
+        });
+        let document = document(router.services());
+        let own = &document["paths"]["/api/math/root"]["post"]["responses"]["422"];
+        let schema = &own["content"]["application/json"]["schema"]["allOf"][1];
+        assert_eq!(
+            schema["properties"]["error"]["properties"]["data"]["type"],
+            "string"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! The I/O side: one HTTP/1.1 connection served by hyper with keep-alive, each request routed
+//! by its path to the sans-IO dialect modules.
+
+use std::{
+    convert::Infallible,
+    pin::pin,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use ferry::{
+    server::{Dispatcher, Stream},
+    ByteStr, Call, Codec, Status,
+};
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use hyper::{body::Incoming, server::conn::http1, service::service_fn};
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+use crate::{
+    body::{self, BodyError, ResponseBody},
+    config::MIN_HEADER_LEN,
+    deadline, health, jsonrpc,
+    refusal::Refusal,
+    respond, rest, static_files, xmlrpc, HttpConfig,
+};
+
+/// The JSON-RPC route.
+const JSONRPC: &str = "/jsonrpc";
+
+/// The XML-RPC route.
+const XMLRPC: &str = "/RPC2";
+
+/// Serves one connection until the client closes it, a limit closes it, or the server shuts
+/// down (the request in flight is answered first).
+pub(crate) async fn serve(stream: Stream, dispatcher: Dispatcher, config: Arc<HttpConfig>) {
+    let builder = builder(&config);
+    let site = Arc::new(Site {
+        dispatcher: dispatcher.clone(),
+        config,
+    });
+    let service = service_fn(move |request| {
+        let site = site.clone();
+        async move { Ok::<_, Infallible>(site.answer(request).await) }
+    });
+    let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    let outcome = tokio::select! {
+        outcome = connection.as_mut() => outcome,
+        () = dispatcher.closing() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(err) = outcome {
+        if err.is_parse() || err.is_parse_too_large() || err.is_timeout() {
+            dispatcher.count_protocol_error();
+        }
+        tracing::debug!(%err, "an HTTP connection ended with an error");
+    }
+}
+
+/// hyper's connection settings from the dialect's limits.
+fn builder(config: &HttpConfig) -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        // A client that closes its sending half after the request still gets the answer.
+        .half_close(true)
+        .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(config.max_header_len.max(MIN_HEADER_LEN));
+    builder
+}
+
+/// What every request of a connection is answered with.
+struct Site {
+    dispatcher: Dispatcher,
+    config: Arc<HttpConfig>,
+}
+
+/// An answer, or the refusal standing in for it.
+type Answered = Result<Response<Bytes>, Refusal>;
+
+impl Site {
+    /// Routes a request by its path.
+    async fn answer(&self, request: Request<Incoming>) -> Response<ResponseBody> {
+        let path = request.uri().path();
+        let answered = match path {
+            JSONRPC => Ok(self.jsonrpc(request).await),
+            XMLRPC => self.xmlrpc(request).await,
+            health::PATH => self.health(&request),
+            rest::OPENAPI => self.openapi(&request),
+            _ if path.starts_with(rest::PREFIX) => self.rest(request).await,
+            _ => return self.fallback(&request).await,
+        };
+        answered
+            .unwrap_or_else(Refusal::into_response)
+            .map(body::full)
+    }
+
+    /// JSON-RPC, whose refusals are JSON-RPC error objects too.
+    async fn jsonrpc(&self, request: Request<Incoming>) -> Response<Bytes> {
+        let answered = self.jsonrpc_exchange(request).await;
+        answered.unwrap_or_else(Refusal::into_jsonrpc)
+    }
+
+    async fn jsonrpc_exchange(&self, request: Request<Incoming>) -> Answered {
+        allow(&request, &[Method::POST])?;
+        let allowed = time_allowed(&request)?;
+        let body = self.read(request).await?;
+        let deadline = allowed.map(|time| Instant::now() + time);
+        let dispatcher = &self.dispatcher;
+        let dispatch = |call: Call| dispatcher.dispatch(call.with_deadline(deadline));
+        let answer = jsonrpc::answer(&body, dispatcher.router(), dispatch).await;
+        Ok(answer.map_or_else(respond::no_content, |answer| {
+            respond::json(StatusCode::OK, answer)
+        }))
+    }
+
+    async fn xmlrpc(&self, request: Request<Incoming>) -> Answered {
+        allow(&request, &[Method::POST])?;
+        let body = self.read(request).await?;
+        let answer = xmlrpc::answer(&body, &self.dispatcher).await;
+        let xml = HeaderValue::from_static("text/xml");
+        Ok(respond::with_type(StatusCode::OK, xml, answer))
+    }
+
+    fn health(&self, request: &Request<Incoming>) -> Answered {
+        allow(request, &[Method::GET, Method::HEAD])?;
+        Ok(health::answer(self.dispatcher.is_closing()))
+    }
+
+    fn openapi(&self, request: &Request<Incoming>) -> Answered {
+        allow(request, &[Method::GET, Method::HEAD])?;
+        let document = rest::document(self.dispatcher.router().services());
+        Ok(respond::json_value(StatusCode::OK, &document))
+    }
+
+    async fn rest(&self, request: Request<Incoming>) -> Answered {
+        let path = request.uri().path();
+        let method = rest::method_of(path).ok_or_else(|| Refusal::no_route(path))?;
+        allow(&request, &[Method::GET, Method::POST])?;
+        let router = self.dispatcher.router();
+        if router.handler(&method).is_none() {
+            let lists = rest::OPENAPI;
+            let message = format!("no method {method} on this server (GET {lists} lists them)");
+            return Err(Refusal::new(Status::UnknownMethod, message));
+        }
+        let allowed = time_allowed(&request)?;
+        let args = if request.method() == Method::GET {
+            rest::args_from_query(request.uri().query(), router.method(&method))?
+        } else {
+            let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
+            let body = self.read(request).await?;
+            rest::args_from_body(&body, content_type.as_ref())?
+        };
+        let deadline = allowed.map(|time| Instant::now() + time);
+        let call = Call::new(Codec::Json, ByteStr::from(method), args).with_deadline(deadline);
+        Ok(rest::respond(self.dispatcher.dispatch(call).await))
+    }
+
+    /// Static files when a root is set; a JSON 404 otherwise.
+    async fn fallback(&self, request: &Request<Incoming>) -> Response<ResponseBody> {
+        let path = request.uri().path();
+        let served = match &self.config.www {
+            None => Err(Refusal::no_route(path)),
+            Some(root) => match allow(request, &[Method::GET, Method::HEAD]) {
+                Ok(()) => static_files::serve(root, path).await,
+                Err(refusal) => Err(refusal),
+            },
+        };
+        served.unwrap_or_else(|refusal| refusal.into_response().map(body::full))
+    }
+
+    async fn read(&self, request: Request<Incoming>) -> Result<Bytes, BodyError> {
+        let (max, timeout) = (self.config.max_body_len, self.config.body_read_timeout);
+        body::read(request.into_body(), max, timeout).await
+    }
+}
+
+/// 405 unless the request's method is one of `allowed`.
+fn allow<B>(request: &Request<B>, allowed: &[Method]) -> Result<(), Refusal> {
+    if allowed.contains(request.method()) {
+        return Ok(());
+    }
+    let (method, path) = (request.method(), request.uri().path());
+    Err(Refusal::wrong_method(method, path, allowed))
+}
+
+/// The time the request's `x-ferry-timeout` allows its calls.
+fn time_allowed<B>(request: &Request<B>) -> Result<Option<Duration>, Refusal> {
+    deadline::time_allowed(request.headers())
+        .map_err(|message| Refusal::new(Status::Protocol, message))
+}

@@ -1,0 +1,105 @@
+//! `system.multicall`: several calls in one request, answered in order, each by `[result]` or
+//! by a fault struct, which is what Python's `xmlrpc.client.MultiCall` unpacks.
+
+use ferry::{server::Dispatcher, Status};
+
+use super::{parse::MethodCall, value::Value, Fault};
+
+/// The method's name.
+pub(super) const NAME: &str = "system.multicall";
+
+/// Runs every call of the one array parameter, one after the other.
+pub(super) async fn run(params: Vec<Value>, dispatcher: &Dispatcher) -> Result<Value, Fault> {
+    let calls = match <[Value; 1]>::try_from(params) {
+        Ok([Value::Array(calls)]) => calls,
+        _ => {
+            let message = format!("{NAME} takes one array of {{methodName, params}} structs");
+            return Err(Fault::of_status(Status::InvalidArgs, message));
+        }
+    };
+    let mut answers = Vec::with_capacity(calls.len());
+    for call in calls {
+        let answer = match method_call(call) {
+            Ok(call) => super::run_one(call, dispatcher).await,
+            Err(fault) => Err(fault),
+        };
+        answers.push(match answer {
+            Ok(result) => Value::Array(vec![result]),
+            Err(fault) => fault.to_value(),
+        });
+    }
+    Ok(Value::Array(answers))
+}
+
+/// Reads one `{methodName, params}` struct; `params` may be left out.
+fn method_call(entry: Value) -> Result<MethodCall, Fault> {
+    let Value::Struct(members) = entry else {
+        return Err(malformed_entry());
+    };
+    let mut name = None;
+    let mut params = Vec::new();
+    for (member, value) in members {
+        match (member.as_str(), value) {
+            ("methodName", Value::String(text)) => name = Some(text),
+            ("params", Value::Array(items)) => params = items,
+            _ => return Err(malformed_entry()),
+        }
+    }
+    match name {
+        Some(name) if name == NAME => {
+            let message = format!("{NAME} cannot call {NAME}");
+            Err(Fault::of_status(Status::InvalidArgs, message))
+        }
+        Some(name) => Ok(MethodCall { name, params }),
+        None => Err(malformed_entry()),
+    }
+}
+
+fn malformed_entry() -> Fault {
+    let message =
+        format!("each {NAME} entry is a struct of methodName (string) and params (array)");
+    Fault::of_status(Status::InvalidArgs, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, params: Vec<Value>) -> Value {
+        Value::Struct(vec![
+            ("methodName".into(), Value::String(name.into())),
+            ("params".into(), Value::Array(params)),
+        ])
+    }
+
+    #[test]
+    fn entries_become_calls() {
+        let call = method_call(entry("calc.add", vec![Value::Int(1)])).expect("a call");
+        assert_eq!(
+            call,
+            MethodCall {
+                name: "calc.add".into(),
+                params: vec![Value::Int(1)]
+            }
+        );
+        let bare = Value::Struct(vec![(
+            "methodName".into(),
+            Value::String("calc.get_time".into()),
+        )]);
+        assert_eq!(method_call(bare).expect("a call").params, []);
+    }
+
+    #[test]
+    fn malformed_and_nested_entries_are_faults() {
+        for bad in [
+            Value::Int(1),
+            Value::Struct(vec![]),
+            Value::Struct(vec![("methodName".into(), Value::Int(1))]),
+            Value::Struct(vec![("params".into(), Value::Array(vec![]))]),
+            entry(NAME, vec![]),
+        ] {
+            let fault = method_call(bad).unwrap_err();
+            assert_eq!(fault.code, -32602, "{}", fault.message);
+        }
+    }
+}

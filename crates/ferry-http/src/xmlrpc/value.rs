@@ -1,0 +1,283 @@
+//! The XML-RPC value model, and its mapping to and from the JSON every ferry call speaks.
+//!
+//! Both directions stream through serde, so no `serde_json::Value` tree is built on the way:
+//! a `<base64>` of a megabyte stays a megabyte of bytes until it is written as JSON text.
+//!
+//! | XML-RPC | JSON |
+//! |---|---|
+//! | `int`, `i4`, `i8` | integer (`int` when it fits 32 bits, else `i8`) |
+//! | `boolean` | `true` / `false` |
+//! | `string` | string |
+//! | `double` | number (floats, and integers beyond 64 bits) |
+//! | `dateTime.iso8601` | its text (to JSON only) |
+//! | `base64` | array of byte values; back to base64 where the schema says bytes |
+//! | `struct` | object |
+//! | `array` | array |
+//! | `nil` | `null` |
+
+use std::fmt;
+
+use serde::{
+    de::{DeserializeSeed, MapAccess, SeqAccess, Visitor},
+    Deserializer, Serialize, Serializer,
+};
+use serde_json::Value as Json;
+
+use super::schema::Schema;
+
+/// One XML-RPC value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// `<int>`, `<i4>` or `<i8>`.
+    Int(i64),
+    /// `<boolean>`: `0` or `1`.
+    Boolean(bool),
+    /// `<string>`, or text straight inside `<value>`.
+    String(String),
+    /// `<double>`, always finite.
+    Double(f64),
+    /// `<dateTime.iso8601>`, kept as its text.
+    DateTime(String),
+    /// `<base64>`, decoded.
+    Base64(Vec<u8>),
+    /// `<struct>`: members in document order, names unique.
+    Struct(Vec<(String, Value)>),
+    /// `<array>`.
+    Array(Vec<Value>),
+    /// `<nil/>`, the common extension.
+    Nil,
+}
+
+/// As JSON, a value is what a ferry handler receives: base64 becomes an array of byte values
+/// (what `ferry::Bytes` decodes from), a dateTime its text, nil `null`.
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Int(int) => serializer.serialize_i64(*int),
+            Value::Boolean(boolean) => serializer.serialize_bool(*boolean),
+            Value::String(text) | Value::DateTime(text) => serializer.serialize_str(text),
+            Value::Double(double) => serializer.serialize_f64(*double),
+            Value::Base64(bytes) => serializer.collect_seq(bytes),
+            Value::Struct(members) => {
+                serializer.collect_map(members.iter().map(|(name, value)| (name, value)))
+            }
+            Value::Array(items) => serializer.collect_seq(items),
+            Value::Nil => serializer.serialize_unit(),
+        }
+    }
+}
+
+/// The plain mapping, with no schema to tell bytes: what a client sends.
+impl From<Json> for Value {
+    fn from(json: Json) -> Value {
+        match json {
+            Json::Null => Value::Nil,
+            Json::Bool(boolean) => Value::Boolean(boolean),
+            Json::Number(number) => match number.as_i64() {
+                Some(int) => Value::Int(int),
+                None => Value::Double(number.as_f64().unwrap_or_default()),
+            },
+            Json::String(text) => Value::String(text),
+            Json::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
+            Json::Object(members) => {
+                let members = members.into_iter();
+                Value::Struct(
+                    members
+                        .map(|(name, json)| (name, Value::from(json)))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// Reads JSON into a [`Value`], guided by the JSON Schema of what it reads: where the schema
+/// describes an array of `uint8` (as it does for `ferry::Bytes`), the array becomes base64.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hinted<'s>(pub(crate) Schema<'s>);
+
+impl<'de> DeserializeSeed<'de> for Hinted<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Hinted<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, boolean: bool) -> Result<Value, E> {
+        Ok(Value::Boolean(boolean))
+    }
+
+    fn visit_i64<E>(self, int: i64) -> Result<Value, E> {
+        Ok(Value::Int(int))
+    }
+
+    fn visit_u64<E>(self, int: u64) -> Result<Value, E> {
+        // Beyond i64, the nearest double.
+        Ok(i64::try_from(int).map_or(Value::Double(int as f64), Value::Int))
+    }
+
+    fn visit_f64<E>(self, double: f64) -> Result<Value, E> {
+        Ok(Value::Double(double))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Value, E> {
+        Ok(Value::String(text.to_owned()))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Value, E> {
+        Ok(Value::String(text))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Nil)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Nil)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let items = Hinted(self.0.items());
+        let mut bytes = self.0.is_bytes().then(Vec::new);
+        let mut values = Vec::new();
+        while let Some(item) = seq.next_element_seed(items)? {
+            match (&mut bytes, byte_of(&item)) {
+                (Some(bytes), Some(byte)) => bytes.push(byte),
+                (Some(_), None) => {
+                    let so_far = bytes.take().unwrap_or_default();
+                    values.extend(so_far.into_iter().map(|byte| Value::Int(byte.into())));
+                    values.push(item);
+                }
+                (None, _) => values.push(item),
+            }
+        }
+        Ok(bytes.map_or(Value::Array(values), Value::Base64))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Hinted(self.0.property(&name)))?;
+            members.push((name, value));
+        }
+        Ok(Value::Struct(members))
+    }
+}
+
+/// The value as a byte, when it is an integer from 0 to 255.
+fn byte_of(value: &Value) -> Option<u8> {
+    match value {
+        Value::Int(int) => u8::try_from(*int).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn hinted(json: Json, schema: Schema<'_>) -> Value {
+        Hinted(schema).deserialize(json).expect("any JSON reads")
+    }
+
+    #[test]
+    fn every_type_becomes_json() {
+        let cases = [
+            (Value::Int(-7), json!(-7)),
+            (Value::Int(1 << 40), json!(1_i64 << 40)),
+            (Value::Boolean(true), json!(true)),
+            (Value::String("é<&>".into()), json!("é<&>")),
+            (Value::Double(0.5), json!(0.5)),
+            (
+                Value::DateTime("20240501T12:34:56".into()),
+                json!("20240501T12:34:56"),
+            ),
+            (Value::Base64(vec![0, 1, 255]), json!([0, 1, 255])),
+            (Value::Nil, json!(null)),
+            (
+                Value::Array(vec![Value::Int(1), Value::Nil]),
+                json!([1, null]),
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(serde_json::to_value(&value).expect("JSON"), expected);
+        }
+        let members = vec![("a".into(), Value::Int(1)), ("b".into(), Value::Nil)];
+        let object = serde_json::to_value(Value::Struct(members)).expect("JSON");
+        assert_eq!(object, json!({"a": 1, "b": null}));
+    }
+
+    #[test]
+    fn base64_reaches_bytes_parameters() {
+        let json = serde_json::to_vec(&[Value::Base64(b"hi".to_vec())]).expect("JSON");
+        let (bytes,): (ferry::Bytes,) = serde_json::from_slice(&json).expect("Bytes decode");
+        assert_eq!(bytes, ferry::Bytes::from_static(b"hi"));
+    }
+
+    #[test]
+    fn every_json_kind_becomes_a_value() {
+        for from in [Value::from, |json| hinted(json, Schema::ANY)] {
+            assert_eq!(from(json!(null)), Value::Nil);
+            assert_eq!(from(json!(false)), Value::Boolean(false));
+            assert_eq!(from(json!(3)), Value::Int(3));
+            assert_eq!(from(json!(i64::MIN)), Value::Int(i64::MIN));
+            assert_eq!(from(json!(u64::MAX)), Value::Double(u64::MAX as f64));
+            assert_eq!(from(json!(1.25)), Value::Double(1.25));
+            assert_eq!(from(json!("x")), Value::String("x".into()));
+            assert_eq!(
+                from(json!([1, 2])),
+                Value::Array(vec![Value::Int(1), Value::Int(2)])
+            );
+            assert_eq!(
+                from(json!({"k": [true]})),
+                Value::Struct(vec![("k".into(), Value::Array(vec![Value::Boolean(true)]))])
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_schemas_turn_arrays_into_base64() {
+        let document = ferry::schema_of::<ferry::Bytes>();
+        let bytes = Schema::new(&document);
+        assert_eq!(hinted(json!([1, 2]), bytes), Value::Base64(vec![1, 2]));
+        assert_eq!(hinted(json!([]), bytes), Value::Base64(vec![]));
+        let not_bytes = Value::Array(vec![Value::Int(1), Value::Int(256), Value::Int(3)]);
+        assert_eq!(hinted(json!([1, 256, 3]), bytes), not_bytes);
+        assert_eq!(
+            Value::from(json!([1, 2])),
+            Value::Array(vec![Value::Int(1), Value::Int(2)])
+        );
+    }
+
+    #[test]
+    fn bytes_nested_in_structs_and_arrays_are_found() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Blob {
+            data: ferry::Bytes,
+            parts: Vec<Vec<u8>>,
+        }
+        let document = ferry::schema_of::<Blob>();
+        let value = hinted(json!({"data": [7], "parts": [[8]]}), Schema::new(&document));
+        let parts = Value::Array(vec![Value::Base64(vec![8])]);
+        let expected = vec![
+            ("data".into(), Value::Base64(vec![7])),
+            ("parts".into(), parts),
+        ];
+        assert_eq!(value, Value::Struct(expected));
+    }
+}
