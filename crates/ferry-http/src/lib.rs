@@ -52,6 +52,8 @@ pub mod client;
 pub mod codes;
 mod config;
 mod deadline;
+#[doc(hidden)]
+pub mod fuzzing;
 mod health;
 mod jsonrpc;
 mod refusal;

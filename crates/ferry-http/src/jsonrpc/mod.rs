@@ -104,6 +104,11 @@ fn refusal(id: Value, code: i64, message: &str) -> Bytes {
     )
 }
 
+/// Whether `body` parses as a request or batch: the fuzz target's view of the parser.
+pub(crate) fn parses(body: &[u8]) -> bool {
+    request::parse(body).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{
