@@ -98,7 +98,7 @@ impl Driver {
                     Err(err) => return err.to_string(),
                 },
                 command = self.commands.recv(), if self.commands_open => match command {
-                    Some(command) => self.on_commands(command),
+                    Some(command) => self.on_commands(command).await,
                     None => self.commands_open = false,
                 },
                 written = write.write(&self.out), if !self.out.is_empty() => match written {
@@ -109,9 +109,17 @@ impl Driver {
         }
     }
 
-    /// Handles one command and every other one already queued, so that many calls share a write.
-    fn on_commands(&mut self, first: Command) {
+    /// Handles one command and every other one queued, so that many calls share a write.
+    async fn on_commands(&mut self, first: Command) {
         self.on_command(first);
+        self.on_queued();
+        // The first call of a burst wakes this task at once; yielding lets the callers woken
+        // with it queue their calls too, so the burst leaves in one write instead of one each.
+        tokio::task::yield_now().await;
+        self.on_queued();
+    }
+
+    fn on_queued(&mut self) {
         while let Ok(command) = self.commands.try_recv() {
             self.on_command(command);
         }
