@@ -1,6 +1,6 @@
 //! Body codecs: how arguments, results and error objects become bytes.
 
-use std::fmt;
+use std::{cell::RefCell, fmt};
 
 use bytes::Bytes;
 use serde::{
@@ -24,6 +24,15 @@ pub enum Codec {
     /// JSON text.
     Json,
 }
+
+thread_local! {
+    /// Where this thread encodes values before copying them out.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Encoded values up to this size are copied out of the scratch buffer, which stays allocated;
+/// larger ones take it along, so the buffer a thread keeps stays this small.
+const COPY_LIMIT: usize = 64 * 1024;
 
 /// A value did not encode, or bytes did not decode into the expected type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,11 +67,29 @@ impl Codec {
 
     /// Encodes `value`.
     pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Bytes, CodecError> {
-        let encoded = match self {
-            Codec::MsgPack => rmp_serde::to_vec_named(value).map_err(error)?,
-            Codec::Json => serde_json::to_vec(value).map_err(error)?,
-        };
-        Ok(Bytes::from(encoded))
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.encode_through(&mut scratch, value),
+            // A `Serialize` impl that itself encodes: it gets a buffer of its own.
+            Err(_) => self.encode_through(&mut Vec::new(), value),
+        })
+    }
+
+    /// Encodes into `scratch`, then copies the bytes out at their exact size: one allocation
+    /// per value, where a growing `Vec` takes several. A large value is handed over instead.
+    fn encode_through<T: Serialize + ?Sized>(
+        self,
+        scratch: &mut Vec<u8>,
+        value: &T,
+    ) -> Result<Bytes, CodecError> {
+        scratch.clear();
+        match self {
+            Codec::MsgPack => rmp_serde::encode::write_named(scratch, value).map_err(error)?,
+            Codec::Json => serde_json::to_writer(&mut *scratch, value).map_err(error)?,
+        }
+        if scratch.len() > COPY_LIMIT {
+            return Ok(Bytes::from(std::mem::take(scratch)));
+        }
+        Ok(Bytes::copy_from_slice(scratch))
     }
 
     /// Decodes `bytes` into a `T`.

@@ -18,6 +18,10 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
     /// How long a new connection may take to send its preface.
     pub handshake_timeout: Duration,
+    /// Binds a TCP address with `SO_REUSEPORT`, so several servers of this process (one per
+    /// thread, say) listen on one port and the kernel spreads new connections among them.
+    /// Ignored for Unix sockets.
+    pub reuse_port: bool,
 }
 
 impl Default for ServerConfig {
@@ -28,6 +32,7 @@ impl Default for ServerConfig {
             idle_timeout: Some(Duration::from_secs(300)),
             drain_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
+            reuse_port: false,
         }
     }
 }
@@ -60,6 +65,12 @@ impl ServerConfig {
     /// Sets the handshake timeout.
     pub fn handshake_timeout(mut self, timeout: Duration) -> ServerConfig {
         self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets whether a TCP address is bound with `SO_REUSEPORT`.
+    pub fn reuse_port(mut self, reuse_port: bool) -> ServerConfig {
+        self.reuse_port = reuse_port;
         self
     }
 }

@@ -2,7 +2,9 @@
 //! that dispatches requests into tasks while a writer task sends their answers.
 
 use std::{
+    future::poll_fn,
     sync::Arc,
+    task::Poll,
     time::{Duration, Instant},
 };
 
@@ -15,13 +17,15 @@ use tokio::{
 
 use ferry_wire::{
     ByteStr, Frame, FrameDecoder, GoAway, Kind, Preface, Request, Response, Status, WireError,
-    VERSION,
+    PREFACE_LEN, VERSION,
 };
 
 use super::{
-    dispatcher::unknown_method,
+    dispatcher::{poll_guarded, unknown_method, Deadline},
     in_flight::{InFlight, Task},
-    writer, Shared,
+    read_room::ReadRoom,
+    writer::{self, Outgoing},
+    Shared,
 };
 use crate::{server::stats::ServerStats, Call, Codec, Reply};
 
@@ -35,33 +39,15 @@ where
         Ok(preface) => preface,
         Err(()) => return ServerStats::count(&shared.stats.protocol_errors),
     };
-    let mut out = BytesMut::with_capacity(8 * 1024);
-    let codec = accept(&preface);
-    let ours = Preface {
-        version: VERSION,
-        // A refused codec is not echoed back: the preface names one this server speaks.
-        codec: Codec::from_wire(preface.codec)
-            .unwrap_or_default()
-            .wire_id(),
-        max_frame_len: shared.config.max_frame_len,
-    };
-    ours.encode(&mut out);
-    let codec = match codec {
-        Ok(codec) => codec,
-        Err(message) => {
-            ServerStats::count(&shared.stats.protocol_errors);
-            goaway(0, Status::Protocol, message).encode(&mut out);
-            let _ = write.write_all(&out).await;
-            let _ = write.shutdown().await;
-            return;
-        }
-    };
-    if write.write_all(&out).await.is_err() {
+    let Some(codec) = answer_preface(&mut write, &preface, &shared).await else {
         return;
+    };
+    if input.is_empty() {
+        // The buffer the first bytes were sniffed in goes back; reads make room as data comes.
+        input = BytesMut::new();
     }
-    out.clear();
     let (answers, queued) = mpsc::channel(shared.config.max_in_flight + 64);
-    shared.tracker.spawn(writer::run(write, queued, out));
+    shared.tracker.spawn(writer::run(write, queued));
     let reader = Reader {
         decoder: FrameDecoder::new(shared.config.max_frame_len),
         shared,
@@ -73,6 +59,35 @@ where
         drain_deadline: None,
     };
     reader.run(read, input).await;
+}
+
+/// Sends this server's preface, and a goaway after it when the client's is refused; the codec
+/// to speak if the connection goes on.
+async fn answer_preface<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    preface: &Preface,
+    shared: &Shared,
+) -> Option<Codec> {
+    let mut out = BytesMut::with_capacity(PREFACE_LEN);
+    let ours = Preface {
+        version: VERSION,
+        // A refused codec is not echoed back: the preface names one this server speaks.
+        codec: Codec::from_wire(preface.codec)
+            .unwrap_or_default()
+            .wire_id(),
+        max_frame_len: shared.config.max_frame_len,
+    };
+    ours.encode(&mut out);
+    match accept(preface) {
+        Ok(codec) => write.write_all(&out).await.ok().map(|()| codec),
+        Err(message) => {
+            ServerStats::count(&shared.stats.protocol_errors);
+            goaway(0, Status::Protocol, message).encode(&mut out);
+            let _ = write.write_all(&out).await;
+            let _ = write.shutdown().await;
+            None
+        }
+    }
 }
 
 async fn handshake<R: AsyncRead + Unpin>(
@@ -130,7 +145,7 @@ struct Reader {
     shared: Arc<Shared>,
     codec: Codec,
     decoder: FrameDecoder,
-    answers: mpsc::Sender<Frame>,
+    answers: mpsc::Sender<Outgoing>,
     in_flight: Arc<InFlight>,
     /// The largest frame body the client said it accepts.
     peer_max_frame_len: u32,
@@ -154,6 +169,7 @@ impl Reader {
         let idle_deadline = || tokio::time::Instant::now() + idle_limit;
         let idle = sleep_until(idle_deadline());
         tokio::pin!(idle);
+        let mut room = ReadRoom::default();
         loop {
             if let Err(message) = self.on_input(input).await {
                 return End::Protocol(message);
@@ -162,9 +178,13 @@ impl Reader {
                 return End::Quiet;
             }
             let drain_deadline = self.drain_deadline.unwrap_or_else(idle_deadline);
+            room.make(input);
             tokio::select! {
                 read = read.read_buf(input) => match read {
-                    Ok(n) if n > 0 => idle.as_mut().reset(idle_deadline()),
+                    Ok(n) if n > 0 => {
+                        room.record(n);
+                        idle.as_mut().reset(idle_deadline());
+                    }
                     _ => return End::Quiet,
                 },
                 () = self.shared.shutdown.cancelled(), if !self.draining() => {
@@ -266,15 +286,22 @@ impl Reader {
         let task = Task {
             call_id,
             method: request.method.clone(),
-            deadline: request.deadline,
+            deadline: request.deadline.map(Deadline::after),
             codec: self.codec,
             peer_max_frame_len: self.peer_max_frame_len,
-            answers: self.answers.clone(),
         };
         let call = Call::new(self.codec, request.method, request.body)
             .with_metadata(request.metadata)
             .with_deadline(request.deadline.map(|left| Instant::now() + left));
-        self.in_flight.spawn(task, handler(call));
+        let mut handler = handler(call);
+        let first =
+            poll_fn(|cx| Poll::Ready(poll_guarded(&mut handler, &task.method, task.codec, cx)));
+        match first.await {
+            Poll::Ready(reply) => {
+                let _ = self.answers.send(task.answer(reply)).await;
+            }
+            Poll::Pending => self.in_flight.spawn(task, handler, self.answers.clone()),
+        }
     }
 
     /// Refuses a request the connection cannot take now.
@@ -306,7 +333,7 @@ impl Reader {
     }
 
     async fn send(&self, frame: Frame) {
-        let _ = self.answers.send(frame).await;
+        let _ = self.answers.send(frame.into()).await;
     }
 }
 

@@ -1,7 +1,13 @@
 //! Running one call through the router with the server's guards: the method lookup, the
 //! deadline, and a panic turned into an `internal` answer. Every dialect dispatches through it.
 
-use std::{any::Any, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{
+    any::Any,
+    panic::{self, AssertUnwindSafe},
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use futures_util::FutureExt;
 
@@ -50,7 +56,7 @@ impl Dispatcher {
         let time_left = match deadline {
             None => None,
             Some(deadline) => match deadline.checked_duration_since(std::time::Instant::now()) {
-                Some(left) if !left.is_zero() => Some(left),
+                Some(left) if !left.is_zero() => Some(Deadline::after(left)),
                 _ => {
                     let message = format!("{method} arrived with no time left");
                     return Reply::error(codec, Status::DeadlineExceeded, &message);
@@ -81,31 +87,66 @@ pub(crate) fn unknown_method(method: &str) -> String {
     format!("no method {method} on this server (`ferry list` shows what it offers)")
 }
 
+/// When a call must finish by, and the time it was given, for the message that says it did not.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    at: tokio::time::Instant,
+    limit: Duration,
+}
+
+impl Deadline {
+    /// `limit` from now.
+    pub(crate) fn after(limit: Duration) -> Deadline {
+        Deadline {
+            at: tokio::time::Instant::now() + limit,
+            limit,
+        }
+    }
+
+    fn exceeded(self, method: &str, codec: Codec) -> Reply {
+        let message = format!(
+            "{method} did not finish within its {:?} deadline",
+            self.limit
+        );
+        Reply::error(codec, Status::DeadlineExceeded, &message)
+    }
+}
+
 /// Awaits a handler, cut off at `deadline`, with a panic answered `internal`.
 pub(crate) async fn run_guarded(
     handler: BoxFuture<Reply>,
     method: &str,
-    deadline: Option<Duration>,
+    deadline: Option<Deadline>,
     codec: Codec,
 ) -> Reply {
     let guarded = AssertUnwindSafe(handler).catch_unwind();
     let outcome = match deadline {
         None => guarded.await,
-        Some(limit) => match tokio::time::timeout(limit, guarded).await {
+        Some(deadline) => match tokio::time::timeout_at(deadline.at, guarded).await {
             Ok(outcome) => outcome,
-            Err(_) => {
-                let message = format!("{method} did not finish within its {limit:?} deadline");
-                return Reply::error(codec, Status::DeadlineExceeded, &message);
-            }
+            Err(_) => return deadline.exceeded(method, codec),
         },
     };
-    outcome.unwrap_or_else(|panic| {
-        let message = format!(
-            "the handler of {method} panicked: {}",
-            panic_message(&*panic)
-        );
-        Reply::error(codec, Status::Internal, &message)
-    })
+    outcome.unwrap_or_else(|panic| panicked(method, codec, &*panic))
+}
+
+/// Polls a handler once, with a panic answered `internal`. A handler that finishes in its first
+/// poll (most do) is answered without a task of its own.
+pub(crate) fn poll_guarded(
+    handler: &mut BoxFuture<Reply>,
+    method: &str,
+    codec: Codec,
+    cx: &mut Context<'_>,
+) -> Poll<Reply> {
+    match panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
+        Ok(poll) => poll,
+        Err(panic) => Poll::Ready(panicked(method, codec, &*panic)),
+    }
+}
+
+fn panicked(method: &str, codec: Codec, panic: &(dyn Any + Send)) -> Reply {
+    let message = format!("the handler of {method} panicked: {}", panic_message(panic));
+    Reply::error(codec, Status::Internal, &message)
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {

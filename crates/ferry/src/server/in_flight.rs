@@ -1,10 +1,10 @@
-//! The calls a connection is running: each is a task, so a slow call never holds up a fast one,
-//! and each can be cut off by a cancel frame, its deadline or the end of a drain.
+//! The calls a connection is running: each call that does not finish in its first poll becomes
+//! a task, so a slow call never holds up a fast one, and each can be cut off by a cancel frame,
+//! its deadline or the end of a drain.
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
 };
 
 use tokio::{
@@ -12,9 +12,12 @@ use tokio::{
     task::AbortHandle,
 };
 
-use ferry_wire::{ByteStr, Frame, Response, Status};
+use ferry_wire::{ByteStr, Response, Status};
 
-use super::dispatcher::run_guarded;
+use super::{
+    dispatcher::{run_guarded, Deadline},
+    writer::Outgoing,
+};
 use crate::{BoxFuture, Codec, Reply};
 
 /// The running calls of one connection. Its lock is per connection, never shared across them.
@@ -25,14 +28,38 @@ pub(crate) struct InFlight {
     emptied: Notify,
 }
 
-/// Everything a handler task needs besides its future.
+/// What answering a call takes besides its handler.
 pub(crate) struct Task {
     pub(crate) call_id: u32,
     pub(crate) method: ByteStr,
-    pub(crate) deadline: Option<Duration>,
+    pub(crate) deadline: Option<Deadline>,
     pub(crate) codec: Codec,
     pub(crate) peer_max_frame_len: u32,
-    pub(crate) answers: mpsc::Sender<Frame>,
+}
+
+impl Task {
+    /// The response frame carrying `reply`, or a `too_large` error if the client cannot take it.
+    pub(crate) fn answer(&self, reply: Reply) -> Outgoing {
+        let reply = self.fit_for_peer(reply);
+        Outgoing::Response(Response {
+            call_id: self.call_id,
+            status: reply.status,
+            body: reply.body,
+        })
+    }
+
+    fn fit_for_peer(&self, reply: Reply) -> Reply {
+        // One status byte precedes the body in a response frame.
+        let frame_len = reply.body.len() + 1;
+        if frame_len <= self.peer_max_frame_len as usize {
+            return reply;
+        }
+        let message = format!(
+            "the result of {} is {frame_len} bytes, over the client's {}-byte frame limit",
+            self.method, self.peer_max_frame_len
+        );
+        Reply::error(self.codec, Status::TooLarge, &message)
+    }
 }
 
 impl InFlight {
@@ -66,25 +93,23 @@ impl InFlight {
         Ok(())
     }
 
-    /// Starts a call's task; its answer goes to `task.answers` when it finishes.
-    pub(crate) fn spawn(self: &Arc<Self>, task: Task, handler: BoxFuture<Reply>) {
+    /// Runs the rest of a call in a task of its own, so it holds up no other; its answer goes to
+    /// `answers` when it finishes.
+    pub(crate) fn spawn(
+        self: &Arc<Self>,
+        task: Task,
+        handler: BoxFuture<Reply>,
+        answers: mpsc::Sender<Outgoing>,
+    ) {
         let this = self.clone();
         // The table stays locked until the handle is in it, so a call that finishes at once
         // still finds its own entry to remove.
         let mut calls = self.calls();
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
-            let reply = fit_for_peer(
-                run_guarded(handler, &task.method, task.deadline, task.codec).await,
-                &task,
-            );
+            let reply = run_guarded(handler, &task.method, task.deadline, task.codec).await;
             this.remove(task.call_id);
-            let response = Response {
-                call_id: task.call_id,
-                status: reply.status,
-                body: reply.body,
-            };
-            let _ = task.answers.send(Frame::Response(response)).await;
+            let _ = answers.send(task.answer(reply)).await;
         });
         calls.insert(call_id, running.abort_handle());
     }
@@ -123,18 +148,4 @@ impl InFlight {
     pub(crate) async fn emptied(&self) {
         self.emptied.notified().await;
     }
-}
-
-/// A reply the client said it cannot take becomes a `too_large` error it can.
-fn fit_for_peer(reply: Reply, task: &Task) -> Reply {
-    // One status byte precedes the body in a response frame.
-    let frame_len = reply.body.len() + 1;
-    if frame_len <= task.peer_max_frame_len as usize {
-        return reply;
-    }
-    let message = format!(
-        "the result of {} is {frame_len} bytes, over the client's {}-byte frame limit",
-        task.method, task.peer_max_frame_len
-    );
-    Reply::error(task.codec, Status::TooLarge, &message)
 }

@@ -1,10 +1,14 @@
 //! TCP and Unix listeners behind one accept call.
 
-use std::{io, path::PathBuf};
+use std::{io, net::SocketAddr, path::PathBuf};
 
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
 use crate::Address;
+
+/// Connections the kernel queues before `accept`, as tokio's own `bind` asks for.
+const LISTEN_BACKLOG: i32 = 1024;
 
 pub(crate) enum Listener {
     Tcp(TcpListener),
@@ -18,8 +22,12 @@ pub(crate) enum Accepted {
 }
 
 impl Listener {
-    pub(crate) async fn bind(address: &Address) -> io::Result<Listener> {
+    /// Binds `address`; with `reuse_port`, a TCP port other listeners may share.
+    pub(crate) async fn bind(address: &Address, reuse_port: bool) -> io::Result<Listener> {
         match address {
+            Address::Tcp(host_port) if reuse_port => {
+                Ok(Listener::Tcp(bind_shared(host_port).await?))
+            }
             Address::Tcp(host_port) => {
                 Ok(Listener::Tcp(TcpListener::bind(host_port.as_str()).await?))
             }
@@ -59,6 +67,35 @@ impl Drop for Listener {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// Binds the first address `host_port` resolves to that takes it, with `SO_REUSEPORT`.
+async fn bind_shared(host_port: &str) -> io::Result<TcpListener> {
+    let mut last_error = None;
+    for address in tokio::net::lookup_host(host_port).await? {
+        match bind_reusable(address) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        let message = format!("{host_port} resolves to no address");
+        io::Error::new(io::ErrorKind::InvalidInput, message)
+    }))
+}
+
+fn bind_reusable(address: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    TcpListener::from_std(socket.into())
 }
 
 /// A socket file left by a server that is gone would make bind fail; one that answers is kept.

@@ -15,6 +15,7 @@ mod dispatcher;
 mod in_flight;
 mod listener;
 mod lpjson;
+mod read_room;
 mod route;
 mod sniff;
 mod stats;
@@ -77,7 +78,7 @@ impl Server {
         router: Router,
         config: ServerConfig,
     ) -> io::Result<Server> {
-        let listener = Listener::bind(&address.into()).await?;
+        let listener = Listener::bind(&address.into(), config.reuse_port).await?;
         let local_address = listener.local_address()?;
         let shared = Shared {
             router,

@@ -7,16 +7,41 @@ use tokio::{
     sync::mpsc,
 };
 
-use ferry_wire::Frame;
+use ferry_wire::{Frame, Response};
+
+/// A frame on its way to the writer. Responses, sent for every call, travel inline; the other
+/// kinds are rare and boxed, which keeps the queue's slots small: an idle connection's queue
+/// holds a block of 32 of them from the start.
+pub(crate) enum Outgoing {
+    Response(Response),
+    Other(Box<Frame>),
+}
+
+impl From<Frame> for Outgoing {
+    fn from(frame: Frame) -> Outgoing {
+        match frame {
+            Frame::Response(response) => Outgoing::Response(response),
+            other => Outgoing::Other(Box::new(other)),
+        }
+    }
+}
+
+impl Outgoing {
+    fn encode(&self, out: &mut BytesMut) {
+        match self {
+            Outgoing::Response(response) => response.encode(out),
+            Outgoing::Other(frame) => frame.encode(out),
+        }
+    }
+}
 
 /// Stop gathering and write once this much is buffered.
 const COALESCE_LIMIT: usize = 256 * 1024;
 
-pub(crate) async fn run<W: AsyncWrite + Unpin>(
-    mut write: W,
-    mut frames: mpsc::Receiver<Frame>,
-    mut out: BytesMut,
-) {
+/// Writes the frames queued on `frames` until every sender is gone, then shuts the socket down.
+pub(crate) async fn run<W: AsyncWrite + Unpin>(mut write: W, mut frames: mpsc::Receiver<Outgoing>) {
+    // Allocated by the first answer, so an idle connection holds no write buffer.
+    let mut out = BytesMut::new();
     while let Some(frame) = frames.recv().await {
         frame.encode(&mut out);
         while out.len() < COALESCE_LIMIT {
@@ -29,6 +54,10 @@ pub(crate) async fn run<W: AsyncWrite + Unpin>(
             return;
         }
         out.clear();
+        if out.capacity() > 2 * COALESCE_LIMIT {
+            // A large frame grew it: let that memory go rather than keep it for every write.
+            out = BytesMut::new();
+        }
     }
     let _ = write.shutdown().await;
 }

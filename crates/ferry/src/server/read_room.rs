@@ -1,0 +1,85 @@
+//! How much room a connection's read buffer gets before each read: little while the connection
+//! is quiet, so ten thousand idle connections cost little memory, and twice as much after each
+//! read that filled all it was given, so a busy one reads in large gulps.
+
+use bytes::BytesMut;
+
+/// The room a quiet connection reads into.
+const MIN_ROOM: usize = 512;
+/// The most room a busy connection reads into at once.
+const MAX_ROOM: usize = 64 * 1024;
+
+/// The read size a connection has learnt from its last reads.
+#[derive(Debug)]
+pub(crate) struct ReadRoom {
+    next: usize,
+    given: usize,
+}
+
+impl Default for ReadRoom {
+    fn default() -> ReadRoom {
+        ReadRoom {
+            next: MIN_ROOM,
+            given: 0,
+        }
+    }
+}
+
+impl ReadRoom {
+    /// Makes room in `input` for the next read. A buffer left large by a large frame is let go
+    /// once it is empty.
+    pub(crate) fn make(&mut self, input: &mut BytesMut) {
+        if input.is_empty() && input.capacity() > MAX_ROOM {
+            *input = BytesMut::new();
+        }
+        input.reserve(self.next);
+        self.given = input.capacity() - input.len();
+    }
+
+    /// Learns from a read of `n` bytes into the room last made.
+    pub(crate) fn record(&mut self, n: usize) {
+        if n >= self.given {
+            self.next = (self.next * 2).min(MAX_ROOM);
+        } else if n < self.next / 4 {
+            self.next = (self.next / 2).max(MIN_ROOM);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quiet_connection_keeps_a_small_buffer() {
+        let mut room = ReadRoom::default();
+        let mut input = BytesMut::new();
+        room.make(&mut input);
+        assert!(input.capacity() < 4 * MIN_ROOM, "{}", input.capacity());
+    }
+
+    #[test]
+    fn full_reads_grow_the_room_up_to_the_maximum_and_short_ones_shrink_it() {
+        let mut room = ReadRoom::default();
+        let mut input = BytesMut::new();
+        for _ in 0..20 {
+            room.make(&mut input);
+            room.record(room.given);
+            input.clear();
+        }
+        assert_eq!(room.next, MAX_ROOM);
+        for _ in 0..20 {
+            room.make(&mut input);
+            room.record(1);
+        }
+        assert_eq!(room.next, MIN_ROOM);
+    }
+
+    #[test]
+    fn an_emptied_large_buffer_is_let_go() {
+        let mut room = ReadRoom::default();
+        let mut input = BytesMut::with_capacity(4 * MAX_ROOM);
+        room.make(&mut input);
+        assert!(input.capacity() < MAX_ROOM, "{}", input.capacity());
+    }
+}
