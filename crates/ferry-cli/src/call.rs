@@ -1,4 +1,5 @@
-//! `ferry call`: one call from the shell, arguments and result as JSON.
+//! `ferry call`: one call from the shell, arguments and result as JSON, over the native
+//! protocol or, to an http:// URL, XML-RPC or JSON-RPC 2.0.
 
 use std::time::Duration;
 
@@ -9,28 +10,36 @@ use serde_json::{Map, Value};
 
 use crate::{
     args,
+    call_http::{self, Dialect, Target},
     failure::{ApplicationError, Failure},
     list,
     output::print,
 };
 
-/// `ferry call ADDR SERVICE.METHOD [ARG ...]`.
+/// `ferry call ADDR SERVICE.METHOD [ARG ...]`; ADDR may be an http:// URL.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Each ARG is read as JSON when it parses as JSON, and as a plain string otherwise:
   200 is a number, hello is the string \"hello\", '\"200\"' is the string \"200\",
   '[1,2]' is an array. They are sent as a JSON array of positional arguments.
 
+An http:// URL is called over HTTP: XML-RPC when its path ends in /RPC2, JSON-RPC 2.0 when it
+ends in /jsonrpc; --dialect says it for any other path (or HOST:PORT, using those paths).
+https:// is not supported. Named --args are JSON-RPC only; --meta is native only.
+
 Examples:
   ferry call 127.0.0.1:7070 calc.divide 200 100
   ferry call 127.0.0.1:7070 calc.divide --args '{\"num1\": 200}'
   ferry call unix:/tmp/ferry.sock echo.ping hello --meta trace=abc --timeout 2.5
+  ferry call http://127.0.0.1:7070/RPC2 calc.add 2 3
+  ferry call http://127.0.0.1:7070/jsonrpc calc.divide --args '{\"num1\": 200}'
+  ferry call http://127.0.0.1:8000/ --dialect xmlrpc sum 2 3
 
 Exit codes: 0 ok, 1 the method returned its own error, 2 any other failure.")]
 pub(crate) struct CallArgs {
-    /// The server: HOST:PORT or unix:PATH.
+    /// The server: HOST:PORT, unix:PATH, or an http:// URL.
     #[arg(value_name = "ADDR")]
-    address: Address,
+    address: String,
     /// The method to call.
     #[arg(value_name = "SERVICE.METHOD")]
     method: String,
@@ -55,11 +64,31 @@ pub(crate) struct CallArgs {
     /// Metadata sent with the call; repeat for more pairs.
     #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = args::meta)]
     meta: Vec<(String, String)>,
+    /// The dialect: native, or over HTTP xmlrpc or jsonrpc [default: native, or for an
+    /// http:// URL, told by its path]
+    #[arg(long, value_enum, value_name = "DIALECT")]
+    dialect: Option<Dialect>,
 }
 
 /// Makes the call and prints its result as compact JSON.
 pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
-    let client = Client::connect_with(args.address, args::client_config(args.timeout)).await?;
+    let result = match Target::of(&args.address, args.dialect)? {
+        Target::Native(address) => native(address, args).await?,
+        Target::Http(_) if !args.meta.is_empty() => {
+            let message = "--meta is sent over the native protocol only, not over HTTP";
+            return Err(Failure::from(anyhow::anyhow!(message)));
+        }
+        Target::Http(client) => {
+            let (method, timeout) = (args.method.as_str(), args.timeout);
+            call_http::call(client, method, args.positional, args.named, timeout).await?
+        }
+    };
+    print(format_args!("{result}\n"))
+}
+
+/// The call over the native protocol.
+async fn native(address: Address, args: CallArgs) -> Result<Value, Failure> {
+    let client = Client::connect_with(address, args::client_config(args.timeout)).await?;
     let client = args.meta.iter().fold(client, |client, (key, value)| {
         client.with_metadata(key, value)
     });
@@ -76,8 +105,7 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
     if reply.status == Status::Application {
         return Err(application_error(&client, &args.method, &reply.body).await);
     }
-    let result: Value = decode_reply::<Value, NoError>(Codec::Json, reply)?;
-    print(format_args!("{result}\n"))
+    Ok(decode_reply::<Value, NoError>(Codec::Json, reply)?)
 }
 
 /// The failure for an `application` reply, named by the error type the server declares.

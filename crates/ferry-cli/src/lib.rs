@@ -2,3 +2,4 @@
 //! other crates to reuse.
 
 pub mod demo;
+pub mod load;

@@ -4,16 +4,22 @@
 //! other failure, usage errors included.
 
 mod args;
+mod bench;
 mod call;
+mod call_http;
 mod failure;
 mod list;
 mod output;
 mod serve;
+mod serve_model;
 
-use std::process::ExitCode;
+use std::{future::Future, process::ExitCode};
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+
+use failure::Failure;
 
 /// Serve, call and list ferry services.
 #[derive(Debug, Parser)]
@@ -42,16 +48,18 @@ enum Command {
     Call(call::CallArgs),
     /// List the services and methods a server offers.
     List(list::ListArgs),
+    /// Load a method with many calls and report rate, latency percentiles and errors.
+    Bench(bench::BenchArgs),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let outcome = match cli.command {
-        Command::Serve(args) => serve::run(args).await,
-        Command::Call(args) => call::run(args).await,
-        Command::List(args) => list::run(args).await,
+        Command::Serve(args) => serve::run(args),
+        Command::Call(args) => block_on(call::run(args)),
+        Command::List(args) => block_on(list::run(args)),
+        Command::Bench(args) => block_on(bench::run(args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,6 +68,12 @@ async fn main() -> ExitCode {
             failure.exit_code()
         }
     }
+}
+
+/// Runs a command on a multi-thread runtime; `serve` builds the runtimes its `--model` asks for.
+fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    runtime.block_on(command)
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `warn`).

@@ -1,20 +1,20 @@
 //! `ferry serve`: the demo services on a socket until SIGINT or SIGTERM.
 
 use std::{
-    future::Future,
-    pin::{pin, Pin},
-    task::Poll,
+    path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use anyhow::Context as _;
-use ferry::{Address, Router, Server};
+use ferry::{Address, Router, Server, ServerConfig};
+use ferry_http::{Http, HttpConfig};
 
-use crate::failure::Failure;
+use crate::{failure::Failure, serve_model::Model};
 
 /// The built-in service every router holds, left out of the listening line.
 const REFLECT: &str = "ferry.reflect";
 
-/// `ferry serve [--listen ADDR]`.
+/// `ferry serve [--listen ADDR] [--threads N] [--model MODEL] [--www DIR]`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Serves the demo services calc and echo (and ferry.reflect) until SIGINT or SIGTERM, then
@@ -24,33 +24,75 @@ Examples:
   ferry serve
   ferry serve --listen 0.0.0.0:7070
   ferry serve --listen 127.0.0.1:0      # any free port; the listening line names it
-  ferry serve --listen unix:/tmp/ferry.sock")]
+  ferry serve --listen unix:/tmp/ferry.sock
+  ferry serve --www ./public            # static files beside the HTTP routes
+  ferry serve --threads 1                # one event loop
+  ferry serve --model thread-per-core    # a listener and event loop per core")]
 pub(crate) struct ServeArgs {
     /// Where to listen: HOST:PORT (port 0 picks a free port) or unix:PATH.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7070")]
     listen: Address,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// How connections spread over the threads: multi-thread (one work-stealing runtime) or
+    /// thread-per-core (an event loop and a SO_REUSEPORT listener per thread; TCP only).
+    #[arg(long, value_enum, value_name = "MODEL", default_value = "multi-thread")]
+    model: Model,
+    /// Serve the files of DIR to HTTP GET requests no other route takes.
+    #[arg(long, value_name = "DIR")]
+    www: Option<PathBuf>,
 }
 
 /// Serves until a signal, then drains.
-pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
-    let router = ferry_cli::demo::router();
-    let services = service_names(&router);
-    let server = Server::bind(args.listen.clone(), router)
+pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
+    if let Some(www) = &args.www {
+        check_www(www)?;
+    }
+    let services = service_names(&ferry_cli::demo::router());
+    let threads = args.threads.map_or_else(cores, usize::from);
+    let (model, listen) = (args.model, args.listen.clone());
+    let args = Arc::new(args);
+    let bind = move |address, config| bind(args.clone(), address, config);
+    let announce = |address: &Address| eprintln!("ferry: serving {services} on {address}");
+    crate::serve_model::serve(model, threads, listen, bind, announce)
+}
+
+/// One server of the demo services on `address`; the model binds one per thread or one in all.
+async fn bind(
+    args: Arc<ServeArgs>,
+    address: Address,
+    config: ServerConfig,
+) -> Result<Server, Failure> {
+    let server = Server::bind_with(address, ferry_cli::demo::router(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let address = server.local_address();
-    let mut serving = pin!(server.run_until_signal());
-    // The first poll installs the SIGTERM handler: a signal sent as soon as the address is
-    // printed drains the server instead of killing the process.
-    let outcome = match poll_once(serving.as_mut()).await {
-        Poll::Ready(outcome) => outcome,
-        Poll::Pending => {
-            eprintln!("ferry: serving {services} on {address}");
-            serving.await
-        }
-    };
-    outcome.context("the server failed")?;
+    Ok(server.with_http(http(&args)))
+}
+
+/// The HTTP dialect, serving `--www` when given.
+fn http(args: &ServeArgs) -> Http {
+    let config = HttpConfig::default();
+    Http::new(match &args.www {
+        Some(www) => config.www(www),
+        None => config,
+    })
+}
+
+/// Refuses a `--www` that is not a readable directory before anything listens.
+fn check_www(www: &Path) -> anyhow::Result<()> {
+    let metadata = std::fs::metadata(www)
+        .with_context(|| format!("--www {}: cannot serve it", www.display()))?;
+    anyhow::ensure!(
+        metadata.is_dir(),
+        "--www {}: not a directory; name the directory to serve",
+        www.display()
+    );
     Ok(())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// `calc, echo`: the services a client may call, without the built-in one.
@@ -62,9 +104,4 @@ fn service_names(router: &Router) -> String {
         .filter(|name| *name != REFLECT)
         .collect();
     names.join(", ")
-}
-
-/// Polls `future` once, giving back its output if it finished.
-async fn poll_once<F: Future>(mut future: Pin<&mut F>) -> Poll<F::Output> {
-    std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
 }

@@ -1,0 +1,128 @@
+//! `ferry bench`: loads one method of a ferry server and reports rate, latency percentiles and
+//! errors by status.
+
+mod body;
+mod flags;
+
+use std::time::Duration;
+
+use ferry::{Address, ClientConfig, Codec};
+use ferry_cli::load::{self, FerryTarget, LoadConfig, LoadError, Report};
+use serde_json::{Map, Value};
+
+use crate::{args, failure::Failure, output::print};
+
+/// `ferry bench ADDR [--method SERVICE.METHOD] [--conns N] [--inflight N] ...`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Closed loop by default: CONNS connections, each keeping INFLIGHT calls outstanding. With
+--rate, an open loop: calls are due on a fixed schedule and a call that starts late because
+every slot was busy is timed from when it was due. Warmup calls are not recorded.
+
+The arguments are encoded once: echo.echo gets PAYLOAD bytes, echo.ping a string of PAYLOAD
+characters, any other method the --args object (or no arguments).
+
+Examples:
+  ferry bench 127.0.0.1:7070
+  ferry bench 127.0.0.1:7070 --conns 8 --inflight 16 --duration 10
+  ferry bench 127.0.0.1:7070 --rate 5000 --json
+  ferry bench 127.0.0.1:7070 --method calc.add --args '{\"a\": 1, \"b\": 2}'
+
+Exit codes: 0 the run happened (failed calls are counted in the report), 2 it could not
+start (no connection, bad flags).")]
+pub(crate) struct BenchArgs {
+    /// The server: HOST:PORT or unix:PATH.
+    #[arg(value_name = "ADDR")]
+    address: Address,
+    /// The method to call.
+    #[arg(long, value_name = "SERVICE.METHOD", default_value = "echo.echo")]
+    method: String,
+    /// Payload size in bytes, for echo.echo and echo.ping.
+    #[arg(long, value_name = "BYTES", default_value = "64")]
+    payload: usize,
+    /// Connections to open.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = flags::at_least_one)]
+    conns: usize,
+    /// Calls outstanding at once on each connection.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = flags::at_least_one)]
+    inflight: usize,
+    /// Seconds measured.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = args::timeout)]
+    duration: Duration,
+    /// Seconds of unrecorded calls before measuring; 0 for none.
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = flags::seconds)]
+    warmup: Duration,
+    /// Open loop: total calls per second, over all connections.
+    #[arg(long, value_name = "RPS", value_parser = flags::rate)]
+    rate: Option<f64>,
+    /// Named arguments as a JSON object, for methods other than echo.echo and echo.ping.
+    #[arg(long = "args", value_name = "JSON", value_parser = args::named_args)]
+    named: Option<Map<String, Value>>,
+    /// The body codec.
+    #[arg(long, value_enum, default_value_t = flags::CodecName::Msgpack)]
+    codec: flags::CodecName,
+    /// Seconds one call may take before it counts as deadline_exceeded.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = args::timeout)]
+    timeout: Duration,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the load and prints the report.
+pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
+    let codec = Codec::from(args.codec);
+    let body = body::encode(&args.method, args.payload, args.named.as_ref(), codec)?;
+    let target = FerryTarget::new(
+        args.address.clone(),
+        client_config(&args),
+        &args.method,
+        body,
+    );
+    let config = LoadConfig::default()
+        .conns(args.conns)
+        .inflight(args.inflight)
+        .duration(args.duration)
+        .warmup(args.warmup)
+        .rate(args.rate)
+        .payload(args.payload)
+        .progress(true);
+    let report = load::run(target, config)
+        .await
+        .map_err(|err| failure(&args, err))?;
+    if args.json {
+        print(format_args!("{}\n", json(&args, &report)))
+    } else {
+        print(format_args!(
+            "ferry bench {} {} ({codec})\n{report}",
+            args.address, args.method
+        ))
+    }
+}
+
+/// Settings for the bench's clients: the chosen codec, and `--timeout` bounding each call and
+/// the connect.
+fn client_config(args: &BenchArgs) -> ClientConfig {
+    let config = ClientConfig::default();
+    let connect_timeout = config.connect_timeout.min(args.timeout);
+    config
+        .codec(args.codec.into())
+        .default_timeout(Some(args.timeout))
+        .connect_timeout(connect_timeout)
+}
+
+/// The report as JSON, with what was loaded.
+fn json(args: &BenchArgs, report: &Report) -> Value {
+    let mut json = report.to_json();
+    if let Value::Object(fields) = &mut json {
+        fields.insert("address".to_owned(), args.address.to_string().into());
+        fields.insert("method".to_owned(), args.method.clone().into());
+        fields.insert("codec".to_owned(), Codec::from(args.codec).name().into());
+    }
+    json
+}
+
+fn failure(args: &BenchArgs, err: LoadError) -> Failure {
+    let err = anyhow::Error::new(err);
+    Failure::Other(err.context(format!("cannot bench {}", args.address)))
+}

@@ -1,0 +1,62 @@
+//! A load engine: drives any [`Target`] with many connections and outstanding calls, and
+//! reports throughput, latency percentiles and errors by status.
+//!
+//! `ferry bench` runs it against a ferry server through [`FerryTarget`]; the side-by-side
+//! comparisons in the repository's `bench/` run it against other frameworks with the same
+//! settings.
+//!
+//! Two loops:
+//!
+//! - **Closed loop** (no [`LoadConfig::rate`]): `conns` connections × `inflight` slots each;
+//!   every slot calls, records the latency, and calls again until the time is up.
+//! - **Open loop** ([`LoadConfig::rate`] set): calls are due on a fixed schedule, spread evenly
+//!   over the connections, and each connection's `inflight` slots take the next due call as
+//!   they come free. A call that starts late because every slot of its connection was busy is
+//!   timed from when it was due, so a server stall shows in the latencies instead of being
+//!   hidden by the engine sending less (coordinated omission). A slot that was idle and slept
+//!   until a call was due times it from when it woke, so timer granularity (about 1 ms) is not
+//!   charged to the target. Calls still not started when the time is up are counted as
+//!   [`Report::missed`].
+//!
+//! Calls made during the warmup are not recorded. Every measured call, failed or not, is
+//! counted and timed; failures are also counted by status in [`Report::errors`]. Calls still
+//! outstanding when the time is up are awaited and recorded, so the target is never left with
+//! abandoned calls; [`Report::elapsed`] includes that drain.
+//!
+//! Each slot keeps its own latency histogram (microseconds) and error counts, merged at the
+//! end: the hot path takes no lock and allocates nothing beyond the target's own future.
+
+mod config;
+mod error;
+mod ferry_target;
+mod phases;
+mod progress;
+mod recorder;
+mod report;
+mod run;
+mod slot;
+
+use std::{future::Future, pin::Pin};
+
+use ferry::Bytes;
+
+pub use config::LoadConfig;
+pub use error::LoadError;
+pub use ferry_target::{FerryConn, FerryTarget};
+pub use report::Report;
+pub use run::run;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the engine loads: a way to open connections and to make one call on a connection.
+pub trait Target: Send + Sync + 'static {
+    /// One connection's handle; cloned for each outstanding-call slot on it.
+    type Conn: Clone + Send + Sync + 'static;
+
+    /// Opens one connection; `Err` is a one-line reason.
+    fn connect(&self) -> BoxFuture<'static, Result<Self::Conn, String>>;
+
+    /// Makes one call carrying `payload`; `Err` is the status name, e.g. `"unavailable"`.
+    fn call(conn: &Self::Conn, payload: Bytes) -> BoxFuture<'static, Result<(), String>>;
+}
