@@ -1,0 +1,16 @@
+//! `tonic-client ADDR [--payload BYTES] [--conns N] [--inflight N] [--duration SECS] [--warmup SECS]
+//! [--rate CALLS_PER_SEC] [--json]`: the tonic gRPC echo load.
+
+use clap::Parser;
+
+/// Loads a tonic gRPC echo server with the engine `ferry bench` uses, then prints the report.
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(flatten)]
+    load: bench_common::LoadArgs,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    bench_common::run_client(&cli.load, tonic_echo::TonicTarget::new)
+}
