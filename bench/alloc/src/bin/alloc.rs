@@ -53,8 +53,14 @@ impl Options {
             profile: None,
         };
         while let Some(flag) = args.next() {
-            let value = args.next().with_context(|| format!("{flag} needs a value"))?;
-            let number = || value.parse::<usize>().with_context(|| format!("{flag} {value}"));
+            let value = args
+                .next()
+                .with_context(|| format!("{flag} needs a value"))?;
+            let number = || {
+                value
+                    .parse::<usize>()
+                    .with_context(|| format!("{flag} {value}"))
+            };
             match flag.as_str() {
                 "--calls" => options.calls = number()? as u64,
                 "--warmup" => options.warmup = number()? as u64,
@@ -154,7 +160,10 @@ fn spawn_client(options: &Options, address: &Address) -> anyhow::Result<Child> {
 async fn wait_for_calls(stats: &ServerStats, n: u64, client: &mut Child) -> anyhow::Result<()> {
     while stats.calls() < n {
         if let Some(status) = client.try_wait()? {
-            bail!("the load client exited ({status}) after {} calls", stats.calls());
+            bail!(
+                "the load client exited ({status}) after {} calls",
+                stats.calls()
+            );
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

@@ -30,7 +30,9 @@ const OPENING_AT_ONCE: usize = 256;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let ferry = args.next().context("usage: idle FERRY [--connections N] [-- SERVE-ARGS...]")?;
+    let ferry = args
+        .next()
+        .context("usage: idle FERRY [--connections N] [-- SERVE-ARGS...]")?;
     let mut connections = 10_000;
     let mut serve_args = Vec::new();
     while let Some(arg) = args.next() {
@@ -43,7 +45,9 @@ fn main() -> anyhow::Result<()> {
     check_fd_limit(connections)?;
     let (mut server, address) = start_server(&ferry, &serve_args)?;
     let outcome = measure(server.id(), &address, connections);
-    Command::new("kill").args(["-TERM", &server.id().to_string()]).status()?;
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()?;
     let status = server.wait()?;
     let (before, after) = outcome?;
     let per_connection = (after - before) as f64 / connections as f64;
@@ -64,7 +68,10 @@ fn check_fd_limit(connections: usize) -> anyhow::Result<()> {
         .and_then(|soft| soft.parse::<usize>().ok())
         .unwrap_or(0);
     if soft < connections + 64 {
-        bail!("the open-file limit is {soft}; run `ulimit -n {}` first", connections + 64);
+        bail!(
+            "the open-file limit is {soft}; run `ulimit -n {}` first",
+            connections + 64
+        );
     }
     Ok(())
 }
@@ -79,7 +86,12 @@ fn start_server(ferry: &str, serve_args: &[String]) -> anyhow::Result<(Child, St
         .with_context(|| format!("cannot run {ferry}"))?;
     let mut line = String::new();
     BufReader::new(server.stderr.take().context("stderr is piped")?).read_line(&mut line)?;
-    let address = line.trim_end().rsplit(" on ").next().unwrap_or_default().to_owned();
+    let address = line
+        .trim_end()
+        .rsplit(" on ")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     if !line.starts_with("ferry: serving") {
         bail!("ferry serve did not start: {line}");
     }
@@ -88,7 +100,9 @@ fn start_server(ferry: &str, serve_args: &[String]) -> anyhow::Result<(Child, St
 
 /// VmRSS before and after opening the connections, in KiB.
 fn measure(pid: u32, address: &str, connections: usize) -> anyhow::Result<(u64, u64)> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         // One connection first, so what every server allocates once is not counted per connection.
         drop(open(address.to_owned()).await?);
@@ -107,7 +121,12 @@ async fn open_all(address: &str, connections: usize) -> anyhow::Result<Vec<TcpSt
     let mut opening = JoinSet::new();
     for _ in 0..connections {
         if opening.len() == OPENING_AT_ONCE {
-            connected.push(opening.join_next().await.context("a connection is opening")???);
+            connected.push(
+                opening
+                    .join_next()
+                    .await
+                    .context("a connection is opening")???,
+            );
         }
         opening.spawn(open(address.to_owned()));
     }

@@ -1,4 +1,5 @@
-//! The server: an accept loop, a task per connection, a task per call.
+//! The server: an accept loop, a task per connection, and a task per call that does not finish
+//! in its first poll.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
