@@ -1,115 +1,11 @@
 //! The `ferry` binary end to end: real processes on real sockets.
 
-use std::{
-    io::{BufRead, BufReader, Read},
-    net::TcpListener,
-    path::PathBuf,
-    process::{Child, ChildStderr, Command, ExitStatus, Output, Stdio},
-    thread::JoinHandle,
-};
+mod common;
 
+use std::{net::TcpListener, path::PathBuf, process::Output};
+
+use common::{ferry, stderr, stdout, Served};
 use serde_json::Value;
-
-const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
-
-/// A `ferry serve` process, stopped with SIGTERM when dropped.
-struct Served {
-    child: Child,
-    address: String,
-    /// Collects the rest of the server's stderr so its writes never fail.
-    stderr: Option<JoinHandle<String>>,
-}
-
-impl Served {
-    /// Starts `ferry serve --listen LISTEN` and waits for its listening line.
-    fn start(listen: &str) -> Served {
-        let mut child = Command::new(FERRY)
-            .args(["serve", "--listen", listen])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ferry serve starts");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
-        let mut line = String::new();
-        stderr
-            .read_line(&mut line)
-            .expect("ferry serve writes to stderr");
-        let address = listening_address(&line);
-        let stderr = Some(std::thread::spawn(move || rest(stderr)));
-        Served {
-            child,
-            address,
-            stderr,
-        }
-    }
-
-    /// `ferry serve` on a free TCP port of 127.0.0.1.
-    fn tcp() -> Served {
-        Served::start("127.0.0.1:0")
-    }
-
-    /// Runs `ferry call ADDRESS ARGS...` against this server.
-    fn call(&self, args: &[&str]) -> Output {
-        ferry(&[&["call", &self.address], args].concat())
-    }
-
-    /// Sends SIGTERM and waits for the exit; returns the status and the rest of stderr.
-    fn stop(mut self) -> (ExitStatus, String) {
-        terminate(&self.child);
-        let status = self.child.wait().expect("ferry serve exits");
-        let stderr = self.stderr.take().expect("stopped once");
-        (status, stderr.join().expect("stderr reader finishes"))
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            terminate(&self.child);
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The address in `ferry: serving calc, echo on ADDRESS`.
-fn listening_address(line: &str) -> String {
-    assert!(
-        line.starts_with("ferry: serving calc, echo on "),
-        "unexpected first line: {line:?}"
-    );
-    line.trim_end()
-        .rsplit(" on ")
-        .next()
-        .expect("the line names the address")
-        .to_owned()
-}
-
-fn rest(mut stderr: BufReader<ChildStderr>) -> String {
-    let mut text = String::new();
-    let _ = stderr.read_to_string(&mut text);
-    text
-}
-
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-}
-
-/// Runs `ferry ARGS...` to completion.
-fn ferry(args: &[&str]) -> Output {
-    Command::new(FERRY).args(args).output().expect("ferry runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
 
 /// Asserts the call succeeded and printed exactly `expected` and a newline.
 fn assert_prints(output: &Output, expected: &str) {
@@ -293,7 +189,7 @@ fn sigterm_right_after_the_listening_line_still_drains() {
 fn serve_and_call_over_a_unix_socket() {
     let path = socket_path("unix");
     let listen = format!("unix:{}", path.display());
-    let served = Served::start(&listen);
+    let served = Served::start(&["--listen", &listen]);
     assert_eq!(served.address, listen);
     assert_prints(&served.call(&["calc.add", "1", "2"]), "3");
     let (status, _) = served.stop();

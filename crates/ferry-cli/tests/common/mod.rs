@@ -6,8 +6,9 @@
 
 use std::{
     io::{BufRead, BufReader, Read},
-    process::{Child, ChildStderr, Command, Output, Stdio},
+    process::{Child, ChildStderr, Command, ExitStatus, Output, Stdio},
     thread::JoinHandle,
+    time::{Duration, Instant},
 };
 
 /// The binary under test.
@@ -19,14 +20,15 @@ pub(crate) struct Served {
     /// Where it listens.
     pub(crate) address: String,
     /// Collects the rest of the server's stderr so its writes never fail.
-    _stderr: JoinHandle<()>,
+    stderr: Option<JoinHandle<String>>,
 }
 
 impl Served {
-    /// `ferry serve` on a free TCP port of 127.0.0.1, once it has said where it listens.
-    pub(crate) fn tcp() -> Served {
+    /// Starts `ferry serve ARGS...` and waits for its listening line.
+    pub(crate) fn start(args: &[&str]) -> Served {
         let mut child = Command::new(FERRY)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -37,21 +39,42 @@ impl Served {
             .read_line(&mut line)
             .expect("ferry serve writes to stderr");
         let address = listening_address(&line);
-        let _stderr = std::thread::spawn(move || drain(stderr));
+        let stderr = Some(std::thread::spawn(move || rest(stderr)));
         Served {
             child,
             address,
-            _stderr,
+            stderr,
         }
+    }
+
+    /// `ferry serve` on a free TCP port of 127.0.0.1, once it has said where it listens.
+    pub(crate) fn tcp() -> Served {
+        Served::tcp_with(&[])
+    }
+
+    /// Like [`Served::tcp`], with more `ferry serve` flags.
+    pub(crate) fn tcp_with(args: &[&str]) -> Served {
+        Served::start(&[&["--listen", "127.0.0.1:0"], args].concat())
+    }
+
+    /// Runs `ferry call ADDRESS ARGS...` against this server.
+    pub(crate) fn call(&self, args: &[&str]) -> Output {
+        ferry(&[&["call", &self.address], args].concat())
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit; the status and the rest of stderr.
+    pub(crate) fn stop(mut self) -> (ExitStatus, String) {
+        terminate(&self.child);
+        let status = wait_bounded(&mut self.child);
+        let stderr = self.stderr.take().expect("stopped once");
+        (status, stderr.join().expect("stderr reader finishes"))
     }
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
+            terminate(&self.child);
             let _ = self.child.wait();
         }
     }
@@ -60,7 +83,7 @@ impl Drop for Served {
 /// The address at the end of `ferry: serving SERVICES on ADDRESS`.
 fn listening_address(line: &str) -> String {
     assert!(
-        line.starts_with("ferry: serving "),
+        line.starts_with("ferry: serving calc, echo on "),
         "unexpected first line: {line:?}"
     );
     let after_on = line
@@ -71,9 +94,30 @@ fn listening_address(line: &str) -> String {
     address.expect("an address follows \"on\"").to_owned()
 }
 
-fn drain(mut stderr: BufReader<ChildStderr>) {
-    let mut sink = Vec::new();
-    let _ = stderr.read_to_end(&mut sink);
+fn rest(mut stderr: BufReader<ChildStderr>) -> String {
+    let mut text = String::new();
+    let _ = stderr.read_to_string(&mut text);
+    text
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+fn wait_bounded(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    panic!("ferry serve did not exit within 30 s of SIGTERM");
 }
 
 /// Runs `ferry ARGS...` to completion.
