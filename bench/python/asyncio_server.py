@@ -9,24 +9,9 @@ Each message is a 4-byte little-endian length, then that many bytes of JSON. A r
 
 import argparse
 import asyncio
-import json
 import socket
-import struct
 
-MAX_MESSAGE = 16 * 1024 * 1024
-
-
-def answer(body):
-    """The answer body for one request body."""
-    try:
-        request = json.loads(body)
-        method = request["in"]
-    except (ValueError, TypeError, KeyError) as err:
-        return {"out": "error", "error": {"status": "protocol", "message": str(err)}}
-    if method != "ping":
-        message = "no method %s on this server" % method
-        return {"out": "error", "error": {"status": "unknown_method", "message": message}}
-    return {"out": "pong", "result": request.get("params")}
+from ping import MAX_MESSAGE, answer, length
 
 
 async def serve_connection(reader, writer):
@@ -34,12 +19,11 @@ async def serve_connection(reader, writer):
     writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         while True:
-            (length,) = struct.unpack("<I", await reader.readexactly(4))
-            if length > MAX_MESSAGE:
+            size = length(await reader.readexactly(4))
+            if size > MAX_MESSAGE:
                 return
-            body = await reader.readexactly(length)
-            reply = json.dumps(answer(body)).encode()
-            writer.write(struct.pack("<I", len(reply)) + reply)
+            body = await reader.readexactly(size)
+            writer.write(answer(body))
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):
         pass

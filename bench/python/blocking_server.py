@@ -9,11 +9,9 @@ connected, every other client waits in the accept queue.
 """
 
 import argparse
-import json
 import socket
-import struct
 
-MAX_MESSAGE = 16 * 1024 * 1024
+from ping import MAX_MESSAGE, answer, length
 
 
 def recv_exactly(conn, size):
@@ -28,33 +26,19 @@ def recv_exactly(conn, size):
     return b"".join(chunks)
 
 
-def answer(body):
-    """The answer body for one request body."""
-    try:
-        request = json.loads(body)
-        method = request["in"]
-    except (ValueError, TypeError, KeyError) as err:
-        return {"out": "error", "error": {"status": "protocol", "message": str(err)}}
-    if method != "ping":
-        message = "no method %s on this server" % method
-        return {"out": "error", "error": {"status": "unknown_method", "message": message}}
-    return {"out": "pong", "result": request.get("params")}
-
-
 def serve_connection(conn):
     """Answers requests until the peer closes or sends a length over the limit."""
     while True:
         header = recv_exactly(conn, 4)
         if header is None:
             return
-        (length,) = struct.unpack("<I", header)
-        if length > MAX_MESSAGE:
+        size = length(header)
+        if size > MAX_MESSAGE:
             return
-        body = recv_exactly(conn, length)
+        body = recv_exactly(conn, size)
         if body is None:
             return
-        reply = json.dumps(answer(body)).encode()
-        conn.sendall(struct.pack("<I", len(reply)) + reply)
+        conn.sendall(answer(body))
 
 
 def main():

@@ -8,25 +8,10 @@ Each message is a 4-byte little-endian length, then that many bytes of JSON. A r
 """
 
 import argparse
-import json
 import socket
 import socketserver
-import struct
 
-MAX_MESSAGE = 16 * 1024 * 1024
-
-
-def answer(body):
-    """The answer body for one request body."""
-    try:
-        request = json.loads(body)
-        method = request["in"]
-    except (ValueError, TypeError, KeyError) as err:
-        return {"out": "error", "error": {"status": "protocol", "message": str(err)}}
-    if method != "ping":
-        message = "no method %s on this server" % method
-        return {"out": "error", "error": {"status": "unknown_method", "message": message}}
-    return {"out": "pong", "result": request.get("params")}
+from ping import MAX_MESSAGE, answer, length
 
 
 class PingHandler(socketserver.StreamRequestHandler):
@@ -41,14 +26,13 @@ class PingHandler(socketserver.StreamRequestHandler):
             header = self.rfile.read(4)
             if len(header) < 4:
                 return
-            (length,) = struct.unpack("<I", header)
-            if length > MAX_MESSAGE:
+            size = length(header)
+            if size > MAX_MESSAGE:
                 return
-            body = self.rfile.read(length)
-            if len(body) < length:
+            body = self.rfile.read(size)
+            if len(body) < size:
                 return
-            reply = json.dumps(answer(body)).encode()
-            self.wfile.write(struct.pack("<I", len(reply)) + reply)
+            self.wfile.write(answer(body))
 
 
 class Server(socketserver.ThreadingTCPServer):

@@ -4,5 +4,5 @@
 pub mod load;
 pub mod serve;
 
-pub use load::{check_echo, run_client, LoadArgs};
+pub use load::{check_echo, connect, run_client, LoadArgs};
 pub use serve::{announce, ServeArgs};

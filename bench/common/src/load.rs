@@ -117,6 +117,15 @@ fn duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Connects a client to `address` with Nagle's algorithm off, as every framework's client is.
+pub async fn connect(address: std::net::SocketAddr) -> Result<tokio::net::TcpStream, String> {
+    let socket = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|err| format!("cannot connect to {address}: {err}"))?;
+    socket.set_nodelay(true).map_err(|err| err.to_string())?;
+    Ok(socket)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

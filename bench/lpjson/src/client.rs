@@ -46,10 +46,7 @@ impl Target for LpJsonTarget {
     fn connect(&self) -> BoxFuture<'static, Result<LpJsonConn, String>> {
         let address = self.address;
         Box::pin(async move {
-            let socket = TcpStream::connect(address)
-                .await
-                .map_err(|err| format!("cannot connect to {address}: {err}"))?;
-            socket.set_nodelay(true).map_err(|err| err.to_string())?;
+            let socket = bench_common::connect(address).await?;
             let session = Session {
                 socket,
                 input: BytesMut::with_capacity(4096),

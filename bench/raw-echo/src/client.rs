@@ -53,10 +53,7 @@ impl Target for RawTarget {
     fn connect(&self) -> BoxFuture<'static, Result<RawConn, String>> {
         let address = self.address;
         Box::pin(async move {
-            let socket = TcpStream::connect(address)
-                .await
-                .map_err(|err| format!("cannot connect to {address}: {err}"))?;
-            socket.set_nodelay(true).map_err(|err| err.to_string())?;
+            let socket = bench_common::connect(address).await?;
             Ok(RawConn::start(socket))
         })
     }

@@ -10,7 +10,6 @@ use tarpc::{
     serde_transport::Transport,
     tokio_serde::formats::Bincode,
 };
-use tokio::net::TcpStream;
 
 use crate::EchoClient;
 
@@ -33,10 +32,7 @@ impl Target for TarpcTarget {
     fn connect(&self) -> BoxFuture<'static, Result<EchoClient, String>> {
         let address = self.address;
         Box::pin(async move {
-            let socket = TcpStream::connect(address)
-                .await
-                .map_err(|err| format!("cannot connect to {address}: {err}"))?;
-            socket.set_nodelay(true).map_err(|err| err.to_string())?;
+            let socket = bench_common::connect(address).await?;
             let transport = Transport::from((socket, Bincode::default()));
             Ok(EchoClient::new(client::Config::default(), transport).spawn())
         })
