@@ -141,7 +141,8 @@ impl Request {
         flags
     }
 
-    fn body_len(&self) -> usize {
+    /// The length the frame header announces: everything after the header.
+    pub fn body_len(&self) -> usize {
         let deadline = if self.deadline.is_some() { 4 } else { 0 };
         let metadata = if self.metadata.is_empty() {
             0
@@ -156,6 +157,13 @@ impl Request {
 
     /// Appends this request as one frame. Names and metadata longer than 65,535 bytes are cut.
     pub fn encode(&self, dst: &mut BytesMut) {
+        self.encode_head(dst);
+        dst.put_slice(&self.body);
+    }
+
+    /// Appends the frame without its body, which the caller sends right after: a large body
+    /// can then go to the socket from where it is instead of being copied behind its head.
+    pub fn encode_head(&self, dst: &mut BytesMut) {
         put_header(
             dst,
             self.body_len(),
@@ -174,7 +182,6 @@ impl Request {
                 put_short_str(dst, value);
             }
         }
-        dst.put_slice(&self.body);
     }
 }
 
@@ -184,10 +191,20 @@ impl Response {
         self.encode_as(Kind::Response, dst);
     }
 
+    /// Appends the frame without its body, which the caller sends right after (see
+    /// [`Request::encode_head`]).
+    pub fn encode_head(&self, dst: &mut BytesMut) {
+        self.encode_head_as(Kind::Response, dst);
+    }
+
     fn encode_as(&self, kind: Kind, dst: &mut BytesMut) {
+        self.encode_head_as(kind, dst);
+        dst.put_slice(&self.body);
+    }
+
+    fn encode_head_as(&self, kind: Kind, dst: &mut BytesMut) {
         put_header(dst, 1 + self.body.len(), kind, 0, self.call_id);
         dst.put_u8(self.status.as_u8());
-        dst.put_slice(&self.body);
     }
 }
 

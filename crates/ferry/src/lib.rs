@@ -35,8 +35,11 @@ pub mod client;
 mod codec;
 mod descriptor;
 mod error;
+mod read_room;
 mod router;
 pub mod server;
+mod write_batch;
+mod write_queue;
 
 pub use address::Address;
 pub use bytes::Bytes;

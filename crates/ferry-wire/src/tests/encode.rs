@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
-use super::{decode_one_piece, encode};
+use super::{decode_one_piece, encode, encode_all};
 use crate::{
     ByteStr, Frame, GoAway, Kind, Request, Response, Status, DEFAULT_MAX_FRAME_LEN, FLAG_DEADLINE,
     FLAG_METADATA, HEADER_LEN,
@@ -460,4 +460,31 @@ fn long_metadata_is_cut_and_stream_stays_in_step() {
         ..Request::default()
     });
     assert_eq!(decoded, vec![Ok(expected), Ok(ping)]);
+}
+
+#[test]
+fn a_head_followed_by_its_body_is_the_whole_frame() {
+    let request = Request {
+        call_id: 7,
+        method: ByteStr::from_static("echo.echo"),
+        deadline: Some(Duration::from_millis(1500)),
+        metadata: vec![("trace".into(), "abc".into())],
+        body: Bytes::from(vec![0x5a; 5000]),
+    };
+    let response = Response {
+        call_id: 7,
+        status: Status::Application,
+        body: Bytes::from(vec![0xa5; 5000]),
+    };
+    let mut split = BytesMut::new();
+    request.encode_head(&mut split);
+    assert_eq!(
+        split.len(),
+        HEADER_LEN + request.body_len() - request.body.len()
+    );
+    split.extend_from_slice(&request.body);
+    response.encode_head(&mut split);
+    split.extend_from_slice(&response.body);
+    let whole = encode_all(&[Frame::Request(request), Frame::Response(response)]);
+    assert_eq!(split.to_vec(), whole);
 }

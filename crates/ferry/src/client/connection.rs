@@ -1,11 +1,8 @@
 //! One multiplexed connection: the handle callers share and the handshake that opens it.
 
-use std::{
-    sync::{
-        atomic::{AtomicBool, AtomicU32, Ordering},
-        Arc,
-    },
-    time::Duration,
+use std::sync::{
+    atomic::{AtomicBool, AtomicU32, Ordering},
+    Arc,
 };
 
 use bytes::{Bytes, BytesMut};
@@ -13,18 +10,22 @@ use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpStream, UnixStream},
     sync::{mpsc, oneshot},
+    time::Instant,
 };
 
 use ferry_wire::{ByteStr, Frame, FrameDecoder, Metadata, Preface, Request, VERSION};
 
-use super::{driver::Driver, failure::Failure, ClientConfig};
+use super::{driver::Driver, failure::Failure, pending::Answer, ClientConfig};
 use crate::{Address, CallError, Reply};
 
 /// What callers ask of the driver.
 pub(crate) enum Command {
+    /// Write `request`, whose deadline the driver sets from `deadline` when it writes it, and
+    /// answer on `reply`, with [`Failure::Expired`] once `deadline` passes.
     Call {
         request: Request,
-        reply: oneshot::Sender<Result<Reply, Failure>>,
+        deadline: Option<Instant>,
+        reply: Answer,
     },
     Cancel(u32),
 }
@@ -61,7 +62,7 @@ impl Connection {
     pub(crate) async fn call(
         &self,
         method: ByteStr,
-        deadline: Option<Duration>,
+        deadline: Option<Instant>,
         metadata: Metadata,
         body: Bytes,
     ) -> Result<Reply, Failure> {
@@ -69,7 +70,7 @@ impl Connection {
         let request = Request {
             call_id,
             method,
-            deadline,
+            deadline: None,
             metadata,
             body,
         };
@@ -77,7 +78,11 @@ impl Connection {
         let not_run =
             || Failure::NotRun("the connection closed before the call was sent".to_owned());
         self.commands
-            .send(Command::Call { request, reply })
+            .send(Command::Call {
+                request,
+                deadline,
+                reply,
+            })
             .map_err(|_| not_run())?;
         let mut guard = CancelOnDrop {
             commands: &self.commands,

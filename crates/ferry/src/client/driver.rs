@@ -1,26 +1,29 @@
 //! The task that owns a client connection: it writes calls, matches answers to callers, and
 //! fails every waiting caller with a clear reason when the connection ends.
 
-use std::{
-    collections::HashMap,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
 };
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
-    sync::{mpsc, oneshot},
+    sync::mpsc,
+    time::{sleep_until, Instant},
 };
 
-use ferry_wire::{Frame, FrameDecoder, GoAway, Request, WireError, HEADER_LEN};
+use ferry_wire::{Frame, FrameDecoder, GoAway, Request, WireError};
 
-use super::{connection::Command, failure::Failure};
-use crate::{Address, CallError, Reply};
-
-type Answer = oneshot::Sender<Result<Reply, Failure>>;
+use super::{
+    connection::Command,
+    failure::Failure,
+    pending::{earliest_deadline, Answer, Pending, Waiting},
+};
+use crate::{
+    read_room::ReadRoom, write_batch::WRITE_BATCH_LIMIT, write_queue::WriteQueue, Address,
+    CallError, Reply,
+};
 
 pub(crate) struct Driver {
     commands: mpsc::UnboundedReceiver<Command>,
@@ -29,8 +32,10 @@ pub(crate) struct Driver {
     server_max_frame_len: u32,
     going_away: Arc<AtomicBool>,
     address: Address,
-    pending: HashMap<u32, Answer>,
-    out: BytesMut,
+    pending: Pending,
+    /// The earliest deadline of a waiting call, or an earlier one since answered.
+    next_expiry: Option<Instant>,
+    out: WriteQueue,
 }
 
 impl Driver {
@@ -48,8 +53,9 @@ impl Driver {
             server_max_frame_len,
             going_away,
             address,
-            pending: HashMap::new(),
-            out: BytesMut::with_capacity(8 * 1024),
+            pending: Pending::default(),
+            next_expiry: None,
+            out: WriteQueue::default(),
         }
     }
 
@@ -62,8 +68,8 @@ impl Driver {
         self.going_away.store(true, Ordering::Release);
         let _ = write.shutdown().await;
         let lost = format!("connection to {} lost: {reason}", self.address);
-        for (_, answer) in self.pending.drain() {
-            let _ = answer.send(Err(Failure::Lost(lost.clone())));
+        for (_, waiting) in self.pending.drain() {
+            let _ = waiting.answer.send(Err(Failure::Lost(lost.clone())));
         }
         self.commands.close();
         while let Ok(command) = self.commands.try_recv() {
@@ -79,9 +85,21 @@ impl Driver {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
+        let mut room = ReadRoom::default();
+        // One timer for every waiting call: armed at the earliest deadline, so a call costs
+        // no timer of its own.
+        let expiry = sleep_until(Instant::now());
+        tokio::pin!(expiry);
+        let mut armed = None;
         loop {
             if let Err(reason) = self.on_input(input) {
                 return reason;
+            }
+            if armed != self.next_expiry {
+                if let Some(at) = self.next_expiry {
+                    expiry.as_mut().reset(at);
+                }
+                armed = self.next_expiry;
             }
             if self.out.is_empty() && self.pending.is_empty() {
                 if !self.commands_open {
@@ -91,60 +109,85 @@ impl Driver {
                     return "the server sent goaway".to_owned();
                 }
             }
+            room.make(input);
             tokio::select! {
                 read = read.read_buf(input) => match read {
                     Ok(0) => return "the server closed it".to_owned(),
-                    Ok(_) => {}
+                    Ok(n) => room.record(n),
                     Err(err) => return err.to_string(),
                 },
-                command = self.commands.recv(), if self.commands_open => match command {
+                // A full write buffer is written before more calls are taken.
+                command = self.commands.recv(), if self.commands_open && self.out.len() < WRITE_BATCH_LIMIT => match command {
                     Some(command) => self.on_commands(command).await,
                     None => self.commands_open = false,
                 },
-                written = write.write(&self.out), if !self.out.is_empty() => match written {
-                    Ok(n) => self.out.advance(n),
-                    Err(err) => return err.to_string(),
-                },
+                written = write.write_buf(&mut self.out), if !self.out.is_empty() => {
+                    if let Err(err) = written {
+                        return err.to_string();
+                    }
+                }
+                () = &mut expiry, if armed.is_some() => self.expire(Instant::now()),
             }
         }
     }
 
     /// Handles one command and every other one queued, so that many calls share a write.
     async fn on_commands(&mut self, first: Command) {
-        self.on_command(first);
-        self.on_queued();
+        let now = Instant::now();
+        self.on_command(first, now);
+        self.on_queued(now);
         // The first call of a burst wakes this task at once; yielding lets the callers woken
         // with it queue their calls too, so the burst leaves in one write instead of one each.
         tokio::task::yield_now().await;
-        self.on_queued();
+        self.on_queued(Instant::now());
     }
 
-    fn on_queued(&mut self) {
-        while let Ok(command) = self.commands.try_recv() {
-            self.on_command(command);
+    fn on_queued(&mut self, now: Instant) {
+        while self.out.len() < WRITE_BATCH_LIMIT {
+            let Ok(command) = self.commands.try_recv() else {
+                return;
+            };
+            self.on_command(command, now);
         }
     }
 
-    fn on_command(&mut self, command: Command) {
+    fn on_command(&mut self, command: Command, now: Instant) {
         match command {
-            Command::Call { request, reply } => self.send_call(request, reply),
+            Command::Call {
+                request,
+                deadline,
+                reply,
+            } => self.send_call(request, deadline, reply, now),
             Command::Cancel(call_id) => {
                 if self.pending.remove(&call_id).is_some() {
-                    Frame::Cancel { call_id }.encode(&mut self.out);
+                    self.out
+                        .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
                 }
             }
         }
     }
 
-    fn send_call(&mut self, request: Request, reply: Answer) {
+    /// Writes a call, telling the server the time it has left.
+    fn send_call(
+        &mut self,
+        mut request: Request,
+        deadline: Option<Instant>,
+        reply: Answer,
+        now: Instant,
+    ) {
         if reply.is_closed() {
             return;
         }
-        let start = self.out.len();
-        request.encode(&mut self.out);
-        let body_len = self.out.len() - start - HEADER_LEN;
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(now);
+            if left.is_zero() {
+                let _ = reply.send(Err(Failure::Expired));
+                return;
+            }
+            request.deadline = Some(left);
+        }
+        let body_len = request.body_len();
         if body_len > self.server_max_frame_len as usize {
-            self.out.truncate(start);
             let message = format!(
                 "request of {body_len} bytes is over {}'s {}-byte frame limit",
                 self.address, self.server_max_frame_len
@@ -152,7 +195,32 @@ impl Driver {
             let _ = reply.send(Err(Failure::Error(CallError::TooLarge(message))));
             return;
         }
-        self.pending.insert(request.call_id, reply);
+        if let Some(deadline) = deadline {
+            self.next_expiry = Some(self.next_expiry.map_or(deadline, |at| at.min(deadline)));
+        }
+        self.out.push_encoded(|dst| request.encode_head(dst));
+        self.out.push_body(&request.body);
+        let waiting = Waiting {
+            answer: reply,
+            deadline,
+        };
+        self.pending.insert(request.call_id, waiting);
+    }
+
+    /// Fails every call whose deadline has passed and tells the server to stop working on it.
+    fn expire(&mut self, now: Instant) {
+        let expired: Vec<u32> = self
+            .pending
+            .iter()
+            .filter(|(_, waiting)| waiting.deadline.is_some_and(|at| at <= now))
+            .map(|(call_id, _)| *call_id)
+            .collect();
+        for call_id in expired {
+            self.answer(call_id, Err(Failure::Expired));
+            self.out
+                .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
+        }
+        self.next_expiry = earliest_deadline(&self.pending);
     }
 
     fn on_input(&mut self, input: &mut BytesMut) -> Result<(), String> {
@@ -181,7 +249,9 @@ impl Driver {
                 };
                 self.answer(response.call_id, Ok(reply));
             }
-            Frame::Ping { payload } => Frame::Pong { payload }.encode(&mut self.out),
+            Frame::Ping { payload } => self
+                .out
+                .push_encoded(|dst| Frame::Pong { payload }.encode(dst)),
             Frame::GoAway(goaway) => self.on_goaway(goaway),
             _ => {}
         }
@@ -206,7 +276,7 @@ impl Driver {
 
     fn answer(&mut self, call_id: u32, answer: Result<Reply, Failure>) {
         if let Some(waiting) = self.pending.remove(&call_id) {
-            let _ = waiting.send(answer);
+            let _ = waiting.answer.send(answer);
         }
     }
 }

@@ -12,6 +12,9 @@ pub(crate) enum Failure {
     Lost(String),
     /// Refused locally or by the peer with a definite status.
     Error(CallError),
+    /// The call's deadline passed before its answer came; the caller words the error, as it
+    /// knows the method and the time it granted.
+    Expired,
 }
 
 impl Failure {
@@ -19,6 +22,9 @@ impl Failure {
         match self {
             Failure::NotRun(message) | Failure::Lost(message) => CallError::Unavailable(message),
             Failure::Error(err) => err.map_application(|never| match never {}),
+            Failure::Expired => {
+                CallError::DeadlineExceeded("the call's deadline passed".to_owned())
+            }
         }
     }
 }

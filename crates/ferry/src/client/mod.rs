@@ -11,14 +11,13 @@ mod config;
 mod connection;
 mod driver;
 mod failure;
+mod pending;
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Serialize};
+use tokio::time::{timeout_at, Instant};
 
 use ferry_wire::{ByteStr, Metadata, Status};
 
@@ -133,38 +132,31 @@ impl Client {
         idempotent: bool,
     ) -> Result<Reply, CallError> {
         let timeout = self.timeout.unwrap_or(self.shared.config.default_timeout);
-        let attempt = self.attempt(method.clone(), timeout, body, idempotent);
-        match timeout {
-            None => attempt.await,
-            Some(limit) => tokio::time::timeout(limit, attempt)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(CallError::DeadlineExceeded(format!(
-                        "{method} got no answer within {limit:?}"
-                    )))
-                }),
-        }
-    }
-
-    async fn attempt(
-        &self,
-        method: ByteStr,
-        timeout: Option<Duration>,
-        body: Bytes,
-        idempotent: bool,
-    ) -> Result<Reply, CallError> {
-        let started = Instant::now();
+        let deadline = timeout.map(|limit| Instant::now() + limit);
+        let expired = || {
+            let limit = timeout.unwrap_or_default();
+            CallError::DeadlineExceeded(format!("{method} got no answer within {limit:?}"))
+        };
         let mut resent = false;
         loop {
-            let connection = self.shared.connection().await?;
-            // The server gets the time left, not the time first granted: connecting used some.
-            let left = timeout.map(|limit| limit.saturating_sub(started.elapsed()));
+            let connection = match deadline {
+                None => self.shared.connection().await?,
+                Some(at) => timeout_at(at, self.shared.connection())
+                    .await
+                    .unwrap_or_else(|_| Err(expired()))?,
+            };
             let outcome = connection
-                .call(method.clone(), left, self.metadata.clone(), body.clone())
+                .call(
+                    method.clone(),
+                    deadline,
+                    self.metadata.clone(),
+                    body.clone(),
+                )
                 .await;
             match outcome {
                 Ok(reply) => return Ok(reply),
                 Err(Failure::NotRun(_)) if idempotent && !resent => resent = true,
+                Err(Failure::Expired) => return Err(expired()),
                 Err(failure) => return Err(failure.into_error()),
             }
         }

@@ -23,11 +23,10 @@ use ferry_wire::{
 use super::{
     dispatcher::{poll_guarded, unknown_method, Deadline},
     in_flight::{InFlight, Task},
-    read_room::ReadRoom,
     writer::{self, Outgoing},
     Shared,
 };
-use crate::{server::stats::ServerStats, BoxFuture, Call, Codec, Reply};
+use crate::{read_room::ReadRoom, server::stats::ServerStats, BoxFuture, Call, Codec, Reply};
 
 /// Serves one connection whose first bytes are already in `input`, until it ends.
 pub(crate) async fn serve<R, W>(mut read: R, mut write: W, mut input: BytesMut, shared: Arc<Shared>)

@@ -16,7 +16,6 @@ mod dispatcher;
 mod in_flight;
 mod listener;
 mod lpjson;
-mod read_room;
 mod route;
 mod sniff;
 mod stats;

@@ -1,0 +1,91 @@
+//! The client's own deadlines, against a peer that speaks the preface and then never answers:
+//! only the client can end such calls.
+
+mod common;
+
+use std::time::Duration;
+
+use common::raw::RawConn;
+use ferry::{ByteStr, CallError, Client, NoError};
+use ferry_wire::{Frame, Preface, CODEC_MSGPACK, VERSION};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+/// Accepts one connection, answers its preface and hands it over.
+async fn silent_peer() -> (String, tokio::task::JoinHandle<RawConn>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let accepted = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut conn = RawConn::wrap(stream);
+        conn.preface().await;
+        let mut out = bytes::BytesMut::new();
+        Preface {
+            version: VERSION,
+            codec: CODEC_MSGPACK,
+            max_frame_len: 1 << 24,
+        }
+        .encode(&mut out);
+        conn.send_bytes(&out).await;
+        conn
+    });
+    (address, accepted)
+}
+
+async fn call(client: &Client, timeout_ms: u64) -> Result<(), CallError> {
+    client
+        .with_timeout(Some(Duration::from_millis(timeout_ms)))
+        .call::<_, (), NoError>(ByteStr::from_static("test.hang"), &json!({}), false)
+        .await
+}
+
+#[tokio::test]
+async fn an_unanswered_call_fails_at_its_deadline_and_is_cancelled() {
+    let (address, accepted) = silent_peer().await;
+    let client = Client::connect(address).await.unwrap();
+    let mut peer = accepted.await.unwrap();
+    let result = call(&client, 200).await;
+    match result {
+        Err(CallError::DeadlineExceeded(message)) => {
+            assert!(message.contains("test.hang"), "{message}");
+            assert!(message.contains("200ms"), "{message}");
+        }
+        other => panic!("expected deadline_exceeded, got {other:?}"),
+    }
+    let Some(Frame::Request(request)) = peer.next_frame().await else {
+        panic!("the request came first");
+    };
+    let deadline = request.deadline.expect("the request carries its deadline");
+    assert!(deadline <= Duration::from_millis(200), "{deadline:?}");
+    assert!(deadline > Duration::from_millis(100), "{deadline:?}");
+    match peer.next_frame().await {
+        Some(Frame::Cancel { call_id }) => assert_eq!(call_id, request.call_id),
+        other => panic!("expected a cancel, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn calls_with_different_deadlines_expire_each_at_its_own() {
+    let (address, accepted) = silent_peer().await;
+    let client = Client::connect(address).await.unwrap();
+    let _peer = accepted.await.unwrap();
+    let started = tokio::time::Instant::now();
+    let long = tokio::spawn({
+        let client = client.clone();
+        async move { (call(&client, 1_500).await, started.elapsed()) }
+    });
+    let short = tokio::spawn({
+        let client = client.clone();
+        async move { (call(&client, 150).await, started.elapsed()) }
+    });
+    let (short_result, short_took) = short.await.unwrap();
+    assert!(matches!(short_result, Err(CallError::DeadlineExceeded(_))));
+    let (long_result, long_took) = long.await.unwrap();
+    assert!(matches!(long_result, Err(CallError::DeadlineExceeded(_))));
+    assert!(short_took >= Duration::from_millis(150), "{short_took:?}");
+    assert!(long_took >= Duration::from_millis(1_500), "{long_took:?}");
+    assert!(
+        short_took < long_took,
+        "the short call waited for the long one"
+    );
+}
