@@ -2,7 +2,7 @@
 
 use std::{cell::RefCell, fmt};
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use serde::{
     de::{DeserializeOwned, DeserializeSeed},
     Serialize,
@@ -26,13 +26,16 @@ pub enum Codec {
 }
 
 thread_local! {
-    /// Where this thread encodes values before copying them out.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Where this thread encodes values: each value is split off as `Bytes` of its own, and
+    /// the arena's next chunk is allocated once its room runs out.
+    static ARENA: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
-/// Encoded values up to this size are copied out of the scratch buffer, which stays allocated;
-/// larger ones take it along, so the buffer a thread keeps stays this small.
-const COPY_LIMIT: usize = 64 * 1024;
+/// An arena with less room than this gets a fresh chunk before a value is encoded into it.
+const ARENA_MIN_ROOM: usize = 1024;
+/// The size of an arena chunk. Small values share one, so most encodes allocate nothing; a
+/// value kept alive keeps its chunk, so chunks stay small. A larger value grows its own.
+const ARENA_CHUNK: usize = 16 * 1024;
 
 /// A value did not encode, or bytes did not decode into the expected type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,29 +70,31 @@ impl Codec {
 
     /// Encodes `value`.
     pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Bytes, CodecError> {
-        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut scratch) => self.encode_through(&mut scratch, value),
+        ARENA.with(|arena| match arena.try_borrow_mut() {
+            Ok(mut arena) => self.encode_into(&mut arena, value),
             // A `Serialize` impl that itself encodes: it gets a buffer of its own.
-            Err(_) => self.encode_through(&mut Vec::new(), value),
+            Err(_) => self.encode_into(&mut BytesMut::new(), value),
         })
     }
 
-    /// Encodes into `scratch`, then copies the bytes out at their exact size: one allocation
-    /// per value, where a growing `Vec` takes several. A large value is handed over instead.
-    fn encode_through<T: Serialize + ?Sized>(
+    /// Encodes into the free room of `arena` and splits the value off: no copy, and no
+    /// allocation while the chunk has room.
+    fn encode_into<T: Serialize + ?Sized>(
         self,
-        scratch: &mut Vec<u8>,
+        arena: &mut BytesMut,
         value: &T,
     ) -> Result<Bytes, CodecError> {
-        scratch.clear();
-        match self {
-            Codec::MsgPack => rmp_serde::encode::write_named(scratch, value).map_err(error)?,
-            Codec::Json => serde_json::to_writer(&mut *scratch, value).map_err(error)?,
+        if arena.capacity() < ARENA_MIN_ROOM {
+            arena.reserve(ARENA_CHUNK);
         }
-        if scratch.len() > COPY_LIMIT {
-            return Ok(Bytes::from(std::mem::take(scratch)));
-        }
-        Ok(Bytes::copy_from_slice(scratch))
+        let written = match self {
+            Codec::MsgPack => {
+                rmp_serde::encode::write_named(&mut (&mut *arena).writer(), value).map_err(error)
+            }
+            Codec::Json => serde_json::to_writer((&mut *arena).writer(), value).map_err(error),
+        };
+        let encoded = arena.split().freeze();
+        written.map(|()| encoded)
     }
 
     /// Decodes `bytes` into a `T`.
