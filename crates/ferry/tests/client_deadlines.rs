@@ -89,3 +89,20 @@ async fn calls_with_different_deadlines_expire_each_at_its_own() {
         "the short call waited for the long one"
     );
 }
+
+#[tokio::test]
+async fn connecting_counts_against_the_calls_deadline() {
+    // Accepts, then never sends its preface: only the call's deadline ends the wait, well
+    // before the 5 s connect timeout would.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let held = tokio::spawn(async move { listener.accept().await.unwrap() });
+    let client = Client::lazy(address, ferry::ClientConfig::default());
+    match call(&client, 200).await {
+        Err(CallError::DeadlineExceeded(message)) => {
+            assert!(message.contains("test.hang"), "{message}")
+        }
+        other => panic!("expected deadline_exceeded, got {other:?}"),
+    }
+    drop(held.await.unwrap());
+}

@@ -139,9 +139,11 @@ impl Client {
         };
         let mut resent = false;
         loop {
-            let connection = match deadline {
-                None => self.shared.connection().await?,
-                Some(at) => timeout_at(at, self.shared.connection())
+            // The usual case needs no timer: the connection is up.
+            let connection = match (self.shared.usable(), deadline) {
+                (Some(connection), _) => connection,
+                (None, None) => self.shared.connection().await?,
+                (None, Some(at)) => timeout_at(at, self.shared.connection())
                     .await
                     .unwrap_or_else(|_| Err(expired()))?,
             };
