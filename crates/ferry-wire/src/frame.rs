@@ -110,15 +110,19 @@ fn put_header(dst: &mut BytesMut, body_len: usize, kind: Kind, flags: u8, call_i
 
 /// How many bytes of `text` go on the wire: at most 65,535, cut on a character boundary so the
 /// cut text is still UTF-8.
-fn short_len(text: &str) -> usize {
-    let mut len = text.len().min(usize::from(u16::MAX));
-    while !text.is_char_boundary(len) {
+/// How much of `text` fits a u16 length, cut at a character boundary. Works on the bytes:
+/// a `ByteStr`'s `&str` view checks its UTF-8 again on every use.
+fn short_len(text: &ByteStr) -> usize {
+    let bytes = text.as_bytes();
+    let mut len = bytes.len().min(usize::from(u16::MAX));
+    // In valid UTF-8 a character starts at any byte that is not a continuation byte.
+    while len < bytes.len() && bytes[len] & 0xc0 == 0x80 {
         len -= 1;
     }
     len
 }
 
-fn put_short_str(dst: &mut BytesMut, text: &str) {
+fn put_short_str(dst: &mut BytesMut, text: &ByteStr) {
     let len = short_len(text);
     dst.put_u16(u16::try_from(len).unwrap_or(u16::MAX));
     dst.put_slice(&text.as_bytes()[..len]);
