@@ -23,18 +23,20 @@
 //! outstanding when the time is up are awaited and recorded, so the target is never left with
 //! abandoned calls; [`Report::elapsed`] includes that drain.
 //!
-//! Each slot keeps its own latency histogram (microseconds) and error counts, merged at the
-//! end: the hot path takes no lock and allocates nothing beyond the target's own future.
+//! Each connection is driven by one task that keeps its `inflight` calls outstanding, and keeps
+//! its own latency histogram (microseconds) and error counts, merged at the end: the hot path
+//! takes no lock and wakes no task per call, and the calls freed by one burst of answers are
+//! made together, so a target can send them in one write.
 
 mod config;
 mod error;
 mod ferry_target;
+mod lane;
 mod phases;
 mod progress;
 mod recorder;
 mod report;
 mod run;
-mod slot;
 
 use std::{future::Future, pin::Pin};
 
@@ -51,7 +53,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the engine loads: a way to open connections and to make one call on a connection.
 pub trait Target: Send + Sync + 'static {
-    /// One connection's handle; cloned for each outstanding-call slot on it.
+    /// One connection's handle, shared by the calls outstanding on it.
     type Conn: Clone + Send + Sync + 'static;
 
     /// Opens one connection; `Err` is a one-line reason.

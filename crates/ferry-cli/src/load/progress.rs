@@ -10,7 +10,7 @@ use std::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinHandle;
 
-use super::{phases::Phases, slot::Lane, LoadConfig};
+use super::{lane::LaneCount, phases::Phases, LoadConfig};
 
 const REFRESH: Duration = Duration::from_millis(250);
 
@@ -25,7 +25,7 @@ impl Progress {
     pub(crate) fn start(
         config: &LoadConfig,
         phases: Phases,
-        lanes: Vec<Arc<Lane>>,
+        lanes: Vec<Arc<LaneCount>>,
     ) -> Option<Progress> {
         if !config.progress || !std::io::stderr().is_terminal() {
             return None;
@@ -46,7 +46,7 @@ impl Progress {
     }
 }
 
-async fn tick(bar: ProgressBar, phases: Phases, lanes: Vec<Arc<Lane>>) {
+async fn tick(bar: ProgressBar, phases: Phases, lanes: Vec<Arc<LaneCount>>) {
     let mut interval = tokio::time::interval(REFRESH);
     let mut last = (Instant::now(), 0);
     loop {

@@ -1,4 +1,4 @@
-//! What one slot saw: the latency of every call it recorded and its failures by status.
+//! What one connection saw: the latency of every call it recorded and its failures by status.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 /// Three significant figures: 1 µs resolution up to 2 ms, 0.1% beyond.
 const SIGNIFICANT_FIGURES: u8 = 3;
 
-/// A slot's own record, merged with the others' when the run ends.
+/// A connection's own record, merged with the others' when the run ends.
 #[derive(Debug, Clone)]
 pub(crate) struct Recorder {
     pub(crate) latencies: Histogram<u64>,
@@ -37,7 +37,7 @@ impl Recorder {
         }
     }
 
-    /// Folds another slot's record into this one.
+    /// Folds another connection's record into this one.
     pub(crate) fn merge(&mut self, other: Recorder) {
         self.latencies
             .add(&other.latencies)

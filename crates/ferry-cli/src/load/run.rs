@@ -1,4 +1,5 @@
-//! A whole run: connect, start the slots, wait for the time to be up, merge the records.
+//! A whole run: connect, start a task per connection, wait for the time to be up, merge the
+//! records.
 
 use std::{sync::Arc, time::Instant};
 
@@ -6,10 +7,10 @@ use ferry::Bytes;
 use tokio::task::{JoinError, JoinSet};
 
 use super::{
+    lane::{Lane, LaneCount},
     phases::{Phases, Schedule},
     progress::Progress,
     recorder::Recorder,
-    slot::{Lane, Slot},
     LoadConfig, LoadError, Report, Target,
 };
 
@@ -20,32 +21,33 @@ const PAYLOAD_BYTE: u8 = 0x5a;
 ///
 /// Every connection is opened before the clock starts; the first that fails ends the run
 /// with [`LoadError::Connect`]. Call failures do not end it: they are counted by status.
-/// Must be called inside a multi-threaded tokio runtime for the slots to run in parallel.
+/// Connections are served by tasks of their own, so a multi-threaded runtime runs them in
+/// parallel.
 pub async fn run<T: Target>(target: T, config: LoadConfig) -> Result<Report, LoadError> {
     config.validate()?;
     let conns = connect_all(&target, config.conns).await?;
     let payload = Bytes::from(vec![PAYLOAD_BYTE; config.payload]);
     let phases = Phases::new(Instant::now(), &config);
-    let lanes: Vec<Arc<Lane>> = (0..config.conns).map(|i| Arc::new(Lane::new(i))).collect();
-    let progress = Progress::start(&config, phases, lanes.clone());
-    let mut slots = JoinSet::new();
-    for (conn, lane) in conns.iter().zip(&lanes) {
-        for _ in 0..config.inflight {
-            let slot = Slot::<T> {
-                conn: conn.clone(),
-                payload: payload.clone(),
-                phases,
-                lane: lane.clone(),
-            };
-            match config.rate {
-                None => slots.spawn(slot.closed_loop()),
-                Some(rate) => {
-                    slots.spawn(slot.open_loop(Schedule::new(phases.start, rate, config.conns)))
-                }
-            };
-        }
+    let counts: Vec<Arc<LaneCount>> = (0..config.conns).map(|_| Arc::default()).collect();
+    let progress = Progress::start(&config, phases, counts.clone());
+    let mut lanes = JoinSet::new();
+    for (index, (conn, count)) in conns.into_iter().zip(&counts).enumerate() {
+        let lane = Lane::<T> {
+            index,
+            conn,
+            payload: payload.clone(),
+            inflight: config.inflight,
+            phases,
+            count: count.clone(),
+        };
+        match config.rate {
+            None => lanes.spawn(lane.closed_loop()),
+            Some(rate) => {
+                lanes.spawn(lane.open_loop(Schedule::new(phases.start, rate, config.conns)))
+            }
+        };
     }
-    let record = merge(slots).await;
+    let record = merge(lanes).await;
     tokio::time::sleep_until(phases.end.into()).await;
     let elapsed = Instant::now() - phases.measure_from;
     if let Some(progress) = progress {
@@ -83,10 +85,10 @@ async fn connect_all<T: Target>(target: &T, count: usize) -> Result<Vec<T::Conn>
     Ok(conns.into_iter().flatten().collect())
 }
 
-/// Waits for every slot and merges their records.
-async fn merge(mut slots: JoinSet<Recorder>) -> Recorder {
+/// Waits for every connection's task and merges their records.
+async fn merge(mut lanes: JoinSet<Recorder>) -> Recorder {
     let mut total = Recorder::new();
-    while let Some(joined) = slots.join_next().await {
+    while let Some(joined) = lanes.join_next().await {
         total.merge(joined.unwrap_or_else(resume_panic));
     }
     total
