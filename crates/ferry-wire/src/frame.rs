@@ -133,7 +133,23 @@ fn deadline_millis(deadline: Duration) -> u32 {
     u32::try_from(millis).unwrap_or(u32::MAX)
 }
 
-impl Request {
+/// A request frame's head, from borrowed parts: what a client that keeps the method, metadata
+/// and body itself writes before the body, with nothing cloned.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestHead<'a> {
+    /// As [`Request::call_id`].
+    pub call_id: u32,
+    /// As [`Request::method`].
+    pub method: &'a ByteStr,
+    /// As [`Request::deadline`].
+    pub deadline: Option<Duration>,
+    /// As [`Request::metadata`].
+    pub metadata: &'a [(ByteStr, ByteStr)],
+    /// The length of the body that follows.
+    pub body_len: usize,
+}
+
+impl RequestHead<'_> {
     fn flags(&self) -> u8 {
         let mut flags = 0;
         if self.deadline.is_some() {
@@ -146,7 +162,7 @@ impl Request {
     }
 
     /// The length the frame header announces: everything after the header.
-    pub fn body_len(&self) -> usize {
+    pub fn frame_body_len(&self) -> usize {
         let deadline = if self.deadline.is_some() { 4 } else { 0 };
         let metadata = if self.metadata.is_empty() {
             0
@@ -156,7 +172,49 @@ impl Request {
                 .map(|(k, v)| 4 + short_len(k) + short_len(v))
                 .sum::<usize>()
         };
-        2 + short_len(&self.method) + deadline + metadata + self.body.len()
+        2 + short_len(self.method) + deadline + metadata + self.body_len
+    }
+
+    /// Appends the frame's header and every field before the body. Names and metadata longer
+    /// than 65,535 bytes are cut.
+    pub fn encode(&self, dst: &mut BytesMut) {
+        let frame_body_len = self.frame_body_len();
+        put_header(
+            dst,
+            frame_body_len,
+            Kind::Request,
+            self.flags(),
+            self.call_id,
+        );
+        put_short_str(dst, self.method);
+        if let Some(deadline) = self.deadline {
+            dst.put_u32(deadline_millis(deadline));
+        }
+        if !self.metadata.is_empty() {
+            dst.put_u16(u16::try_from(self.metadata.len()).unwrap_or(u16::MAX));
+            for (key, value) in self.metadata.iter().take(usize::from(u16::MAX)) {
+                put_short_str(dst, key);
+                put_short_str(dst, value);
+            }
+        }
+    }
+}
+
+impl Request {
+    /// This request's head, borrowing its parts.
+    pub fn head(&self) -> RequestHead<'_> {
+        RequestHead {
+            call_id: self.call_id,
+            method: &self.method,
+            deadline: self.deadline,
+            metadata: &self.metadata,
+            body_len: self.body.len(),
+        }
+    }
+
+    /// The length the frame header announces: everything after the header.
+    pub fn body_len(&self) -> usize {
+        self.head().frame_body_len()
     }
 
     /// Appends this request as one frame. Names and metadata longer than 65,535 bytes are cut.
@@ -168,24 +226,7 @@ impl Request {
     /// Appends the frame without its body, which the caller sends right after: a large body
     /// can then go to the socket from where it is instead of being copied behind its head.
     pub fn encode_head(&self, dst: &mut BytesMut) {
-        put_header(
-            dst,
-            self.body_len(),
-            Kind::Request,
-            self.flags(),
-            self.call_id,
-        );
-        put_short_str(dst, &self.method);
-        if let Some(deadline) = self.deadline {
-            dst.put_u32(deadline_millis(deadline));
-        }
-        if !self.metadata.is_empty() {
-            dst.put_u16(u16::try_from(self.metadata.len()).unwrap_or(u16::MAX));
-            for (key, value) in self.metadata.iter().take(usize::from(u16::MAX)) {
-                put_short_str(dst, key);
-                put_short_str(dst, value);
-            }
-        }
+        self.head().encode(dst);
     }
 }
 

@@ -32,7 +32,7 @@ mod tests;
 pub use byte_str::ByteStr;
 pub use decoder::{FrameDecoder, DEFAULT_MAX_FRAME_LEN};
 pub use error::WireError;
-pub use frame::{Frame, GoAway, Metadata, Request, Response, HEADER_LEN};
+pub use frame::{Frame, GoAway, Metadata, Request, RequestHead, Response, HEADER_LEN};
 pub use kind::{Kind, FLAG_DEADLINE, FLAG_METADATA};
 pub use preface::{Preface, CODEC_JSON, CODEC_MSGPACK, MAGIC, PREFACE_LEN, VERSION};
 pub use status::Status;
