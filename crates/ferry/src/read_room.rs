@@ -1,6 +1,9 @@
 //! How much room a connection's read buffer gets before each read: little while the connection
 //! is quiet, so ten thousand idle connections cost little memory, and twice as much after each
-//! read that filled all it was given, so a busy one reads in large gulps.
+//! read that filled all it was given, so a busy one reads in large gulps. The room shrinks only
+//! after a run of reads that used little of it: shrinking at the first short read made a busy
+//! connection alternate between a full read that grew the room and the short read of the rest
+//! that shrank it again, so every burst took two reads and went out in two writes.
 
 use bytes::BytesMut;
 
@@ -10,12 +13,18 @@ const MIN_ROOM: usize = 512;
 /// read: 16 KiB echo with 16 in flight made 1.4× the calls per second of a 64 KiB room
 /// (`bench/ab.py`, PERFORMANCE.md).
 const MAX_ROOM: usize = 256 * 1024;
+/// The most a connection reads ahead of what it has handled: past this it handles what it has
+/// before reading more, however much more is waiting.
+pub(crate) const MAX_READ_AHEAD: usize = MAX_ROOM;
+/// Consecutive reads under a quarter of the room before it is halved.
+const SHORT_READS_TO_SHRINK: u8 = 8;
 
 /// The read size a connection has learnt from its last reads.
 #[derive(Debug)]
 pub(crate) struct ReadRoom {
     next: usize,
     given: usize,
+    short_reads: u8,
 }
 
 impl Default for ReadRoom {
@@ -23,6 +32,7 @@ impl Default for ReadRoom {
         ReadRoom {
             next: MIN_ROOM,
             given: 0,
+            short_reads: 0,
         }
     }
 }
@@ -40,13 +50,23 @@ impl ReadRoom {
         self.given = input.capacity() - input.len();
     }
 
-    /// Learns from a read of `n` bytes into the room last made.
-    pub(crate) fn record(&mut self, n: usize) {
+    /// Learns from a read of `n` bytes into the room last made; true if the read filled it,
+    /// so more bytes may be waiting.
+    pub(crate) fn record(&mut self, n: usize) -> bool {
         if n >= self.given {
             self.next = (self.next * 2).min(MAX_ROOM);
-        } else if n < self.next / 4 {
-            self.next = (self.next / 2).max(MIN_ROOM);
+            self.short_reads = 0;
+            return true;
         }
+        if n >= self.next / 4 {
+            self.short_reads = 0;
+        } else if self.short_reads + 1 < SHORT_READS_TO_SHRINK {
+            self.short_reads += 1;
+        } else {
+            self.next = (self.next / 2).max(MIN_ROOM);
+            self.short_reads = 0;
+        }
+        false
     }
 }
 
@@ -72,11 +92,24 @@ mod tests {
             input.clear();
         }
         assert_eq!(room.next, MAX_ROOM);
-        for _ in 0..20 {
+        for _ in 0..20 * usize::from(SHORT_READS_TO_SHRINK) {
             room.make(&mut input);
             room.record(1);
         }
         assert_eq!(room.next, MIN_ROOM);
+    }
+
+    #[test]
+    fn one_short_read_after_a_full_one_keeps_the_room() {
+        let mut room = ReadRoom::default();
+        let mut input = BytesMut::new();
+        room.make(&mut input);
+        assert!(room.record(room.given), "a full read says more may wait");
+        let grown = room.next;
+        input.clear();
+        room.make(&mut input);
+        assert!(!room.record(1));
+        assert_eq!(room.next, grown, "the rest of a burst shrank the room");
     }
 
     #[test]

@@ -6,9 +6,15 @@
 //!   gathering:                                                                 [ small frames ]
 //! ```
 
-use std::{collections::VecDeque, io::IoSlice};
+use std::{
+    collections::VecDeque,
+    io::{self, IoSlice},
+    pin::Pin,
+    task::{ready, Context, Poll},
+};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio::io::AsyncWrite;
 
 /// Bodies at least this long are written from their own buffer rather than copied behind
 /// their frame's head.
@@ -62,6 +68,21 @@ impl WriteQueue {
             self.gathering = BytesMut::new();
         }
     }
+}
+
+/// Writes `queue` to `io` until it is empty (`Ready(Ok)`) or `io` takes no more for now
+/// (`Pending`), each write gathering everything queued.
+pub(crate) fn poll_write_queue<W: AsyncWrite + ?Sized>(
+    mut io: Pin<&mut W>,
+    cx: &mut Context<'_>,
+    queue: &mut WriteQueue,
+) -> Poll<io::Result<()>> {
+    while !queue.is_empty() {
+        if ready!(tokio_util::io::poll_write_buf(io.as_mut(), cx, queue))? == 0 {
+            return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+        }
+    }
+    Poll::Ready(Ok(()))
 }
 
 impl Buf for WriteQueue {

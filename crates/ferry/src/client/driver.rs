@@ -113,7 +113,9 @@ impl Driver {
             tokio::select! {
                 read = read.read_buf(input) => match read {
                     Ok(0) => return "the server closed it".to_owned(),
-                    Ok(n) => room.record(n),
+                    Ok(n) => {
+                        room.record(n);
+                    }
                     Err(err) => return err.to_string(),
                 },
                 // A full write buffer is written before more calls are taken.

@@ -103,6 +103,14 @@ impl Deadline {
         }
     }
 
+    /// `limit` from `now`.
+    pub(crate) fn at(now: std::time::Instant, limit: Duration) -> Deadline {
+        Deadline {
+            at: tokio::time::Instant::from_std(now) + limit,
+            limit,
+        }
+    }
+
     fn exceeded(self, method: &str, codec: Codec) -> Reply {
         let message = format!(
             "{method} did not finish within its {:?} deadline",

@@ -10,17 +10,15 @@
 //! ```
 
 mod config;
-mod connection;
 mod dialect;
 mod dispatcher;
-mod in_flight;
 mod listener;
 mod lpjson;
+mod native;
 mod route;
 mod sniff;
 mod stats;
 mod stream;
-mod writer;
 
 use std::{io, sync::Arc, time::Duration};
 
@@ -162,18 +160,8 @@ impl Server {
     fn spawn_connection(&self, accepted: Accepted) {
         let shared = self.shared.clone();
         match accepted {
-            Accepted::Tcp(socket) => {
-                let split = tokio::net::TcpStream::into_split;
-                self.shared
-                    .tracker
-                    .spawn(route::route(socket, shared, split))
-            }
-            Accepted::Unix(socket) => {
-                let split = tokio::net::UnixStream::into_split;
-                self.shared
-                    .tracker
-                    .spawn(route::route(socket, shared, split))
-            }
+            Accepted::Tcp(socket) => self.shared.tracker.spawn(route::route(socket, shared)),
+            Accepted::Unix(socket) => self.shared.tracker.spawn(route::route(socket, shared)),
         };
     }
 }

@@ -10,7 +10,7 @@ use tokio::{
 };
 
 use super::{
-    connection, lpjson,
+    lpjson, native,
     sniff::{sniff, Sniffed},
     stats::ServerStats,
     Dispatcher, Shared, Stream,
@@ -19,13 +19,10 @@ use super::{
 /// The answer to HTTP on a server with no HTTP dialect installed.
 const NO_HTTP: &[u8] = b"HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 45\r\n\r\nthis ferry server does not serve HTTP (yet).\n";
 
-/// Serves one accepted socket in whichever dialect it speaks; `split` gives the native driver
-/// the socket's owned halves.
-pub(crate) async fn route<S, R, W>(mut socket: S, shared: Arc<Shared>, split: fn(S) -> (R, W))
+/// Serves one accepted socket in whichever dialect it speaks.
+pub(crate) async fn route<S>(mut socket: S, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-    R: AsyncRead + Unpin + Send + 'static,
-    W: AsyncWrite + Unpin + Send + 'static,
 {
     ServerStats::count(&shared.stats.connections);
     let mut input = BytesMut::with_capacity(8 * 1024);
@@ -34,10 +31,7 @@ where
         None => return ServerStats::count(&shared.stats.protocol_errors),
     };
     match dialect {
-        Sniffed::Native => {
-            let (read, write) = split(socket);
-            connection::serve(read, write, input, shared).await;
-        }
+        Sniffed::Native => native::serve(socket, input, shared).await,
         Sniffed::LengthPrefixed => {
             lpjson::serve(socket, input, Dispatcher::new(shared)).await;
         }

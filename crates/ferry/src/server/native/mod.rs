@@ -1,0 +1,132 @@
+//! One native-protocol connection on the server side: the preface exchange, then a single task
+//! that reads requests, answers them and writes the answers.
+//!
+//! ```text
+//!  socket ─read─▶ input ─decode─▶ request ─▶ handler, polled once ─ready─▶ out ─write─▶ socket
+//!                                                  │ pending                    ▲
+//!                                                  └─▶ a task of its own ─answer┘ (channel)
+//! ```
+//!
+//! Most handlers finish in their first poll, so most answers go from the handler into the
+//! write queue with no task, channel or lock between them, and the answers to one read leave
+//! in one write.
+
+mod driver;
+mod requests;
+mod running;
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+    time::timeout_at,
+};
+
+use ferry_wire::{ByteStr, Frame, GoAway, Preface, Status, PREFACE_LEN, VERSION};
+
+use super::{stats::ServerStats, Shared};
+use crate::Codec;
+use driver::Driver;
+
+/// Serves one connection whose first bytes are already in `input`, until it ends.
+pub(crate) async fn serve<S>(mut socket: S, mut input: BytesMut, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let preface = match handshake(&mut socket, &mut input, &shared).await {
+        Ok(preface) => preface,
+        Err(()) => return ServerStats::count(&shared.stats.protocol_errors),
+    };
+    let Some(codec) = answer_preface(&mut socket, &preface, &shared).await else {
+        return;
+    };
+    if input.is_empty() {
+        // The buffer the first bytes were sniffed in goes back; reads make room as data comes.
+        input = BytesMut::new();
+    }
+    Driver::new(socket, input, shared, codec, preface.max_frame_len)
+        .run()
+        .await;
+}
+
+/// Sends this server's preface, and a goaway after it when the client's is refused; the codec
+/// to speak if the connection goes on.
+async fn answer_preface<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    preface: &Preface,
+    shared: &Shared,
+) -> Option<Codec> {
+    let mut out = BytesMut::with_capacity(PREFACE_LEN);
+    let ours = Preface {
+        version: VERSION,
+        // A refused codec is not echoed back: the preface names one this server speaks.
+        codec: Codec::from_wire(preface.codec)
+            .unwrap_or_default()
+            .wire_id(),
+        max_frame_len: shared.config.max_frame_len,
+    };
+    ours.encode(&mut out);
+    match accept(preface) {
+        Ok(codec) => write.write_all(&out).await.ok().map(|()| codec),
+        Err(message) => {
+            ServerStats::count(&shared.stats.protocol_errors);
+            goaway(0, Status::Protocol, message).encode(&mut out);
+            let _ = write.write_all(&out).await;
+            let _ = write.shutdown().await;
+            None
+        }
+    }
+}
+
+async fn handshake<R: AsyncRead + Unpin>(
+    read: &mut R,
+    input: &mut BytesMut,
+    shared: &Shared,
+) -> Result<Preface, ()> {
+    let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
+    loop {
+        match Preface::decode(input) {
+            Ok(Some(preface)) => return Ok(preface),
+            Ok(None) => {}
+            Err(_) => return Err(()),
+        }
+        match timeout_at(deadline, read.read_buf(input)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return Err(()),
+        }
+    }
+}
+
+/// The codec to speak, or the one-line reason the preface is refused.
+fn accept(preface: &Preface) -> Result<Codec, String> {
+    if preface.version != VERSION {
+        return Err(format!(
+            "unsupported protocol version {}; this server speaks version {VERSION}",
+            preface.version
+        ));
+    }
+    Codec::from_wire(preface.codec).ok_or_else(|| {
+        format!(
+            "unsupported codec {}; this server speaks 1 (msgpack) and 2 (json)",
+            preface.codec
+        )
+    })
+}
+
+fn goaway(last_call_id: u32, status: Status, message: String) -> Frame {
+    Frame::GoAway(GoAway {
+        last_call_id,
+        status,
+        message: ByteStr::from(message),
+    })
+}
+
+fn kind_name(frame: &Frame) -> &'static str {
+    match frame {
+        Frame::Response(_) => "response",
+        Frame::StreamItem { .. } => "stream item",
+        Frame::StreamEnd(_) => "stream end",
+        _ => "these",
+    }
+}

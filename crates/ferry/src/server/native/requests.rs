@@ -1,0 +1,198 @@
+//! What each frame from a client does: admit or refuse a request, find its handler, poll it
+//! once, and queue its answer, or give it a task of its own. No I/O here: answers go into the
+//! write queue the driver hands in.
+
+use std::{
+    sync::{atomic::Ordering, Arc},
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use ferry_wire::{ByteStr, Frame, Request, Response, Status};
+
+use super::{
+    goaway, kind_name,
+    running::{Running, Task},
+};
+use crate::{
+    server::{
+        dispatcher::{poll_guarded, unknown_method, Deadline},
+        Shared,
+    },
+    write_queue::WriteQueue,
+    BoxFuture, Call, Codec, Handler, Reply,
+};
+
+/// One connection's dispatch state.
+pub(super) struct Requests {
+    shared: Arc<Shared>,
+    codec: Codec,
+    /// The largest frame body the client said it accepts.
+    peer_max_frame_len: u32,
+    pub(super) last_call_id: u32,
+    pub(super) running: Running,
+    /// Set once the connection stops taking calls.
+    pub(super) draining: bool,
+    /// The last method called and its handler: a connection mostly calls one method over and
+    /// over, and comparing its name is cheaper than hashing it.
+    recent: Option<(ByteStr, Handler)>,
+    /// Calls dispatched since the server's counter was last brought up to date.
+    uncounted: u64,
+}
+
+impl Requests {
+    pub(super) fn new(shared: Arc<Shared>, codec: Codec, peer_max_frame_len: u32) -> Requests {
+        Requests {
+            shared,
+            codec,
+            peer_max_frame_len,
+            last_call_id: 0,
+            running: Running::default(),
+            draining: false,
+            recent: None,
+            uncounted: 0,
+        }
+    }
+
+    /// Handles one frame read at `now`; `Err` is a protocol error that ends the connection.
+    pub(super) fn on_frame(
+        &mut self,
+        frame: Frame,
+        now: Instant,
+        out: &mut WriteQueue,
+        cx: &mut Context<'_>,
+    ) -> Result<(), String> {
+        match frame {
+            Frame::Request(request) => self.on_request(request, now, out, cx),
+            Frame::Cancel { call_id } => self.running.cancel(call_id),
+            Frame::Ping { payload } => queue(out, &Frame::Pong { payload }),
+            Frame::GoAway(_) => self.draining = true,
+            Frame::Pong { .. } | Frame::StreamCredit { .. } => {}
+            other => {
+                return Err(format!(
+                    "a client may not send {} frames",
+                    kind_name(&other)
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the server's call counter up to date: once per read, not once per call, so
+    /// connections do not contend for its cache line.
+    pub(super) fn count_calls(&mut self) {
+        if self.uncounted > 0 {
+            let calls = &self.shared.stats.calls;
+            calls.fetch_add(std::mem::take(&mut self.uncounted), Ordering::Relaxed);
+        }
+    }
+
+    fn on_request(
+        &mut self,
+        request: Request,
+        now: Instant,
+        out: &mut WriteQueue,
+        cx: &mut Context<'_>,
+    ) {
+        let call_id = request.call_id;
+        if let Err((status, message)) = self.admit(&request) {
+            return self.refuse(out, call_id, status, &message);
+        }
+        let task = Task {
+            call_id,
+            method: request.method.clone(),
+            deadline: request.deadline.map(|left| Deadline::at(now, left)),
+            codec: self.codec,
+            peer_max_frame_len: self.peer_max_frame_len,
+        };
+        let call = Call::new(self.codec, request.method, request.body)
+            .with_metadata(request.metadata)
+            .with_deadline(request.deadline.map(|left| now + left));
+        let Some(handler) = self.handler(&task.method) else {
+            let message = unknown_method(&task.method);
+            return self.refuse(out, call_id, Status::UnknownMethod, &message);
+        };
+        let handler = handler(call);
+        self.last_call_id = self.last_call_id.max(call_id);
+        self.uncounted += 1;
+        self.start(task, handler, out, cx);
+    }
+
+    /// The handler of `method`, from the one remembered when it was also the last one called.
+    fn handler(&mut self, method: &ByteStr) -> Option<&Handler> {
+        if !matches!(&self.recent, Some((recent, _)) if recent == method) {
+            let handler = self.shared.router.handler(method)?.clone();
+            self.recent = Some((method.clone(), handler));
+        }
+        self.recent.as_ref().map(|(_, handler)| handler)
+    }
+
+    /// Polls the handler once, here: most handlers finish in their first poll and are answered
+    /// without a task (a spawn per call cost more than half the throughput of small calls).
+    /// One that is not done moves to a task of its own, so it holds up no other call.
+    fn start(
+        &mut self,
+        task: Task,
+        mut handler: BoxFuture<Reply>,
+        out: &mut WriteQueue,
+        cx: &mut Context<'_>,
+    ) {
+        match poll_guarded(&mut handler, &task.method, task.codec, cx) {
+            Poll::Ready(reply) => queue_response(out, &task.answer(reply)),
+            Poll::Pending => self.running.spawn(task, handler),
+        }
+    }
+
+    /// Refuses a request the connection cannot take now.
+    fn admit(&self, request: &Request) -> Result<(), (Status, String)> {
+        if self.draining {
+            let message =
+                "the server is shutting down; the call was not run, retry on a new connection";
+            return Err((Status::Unavailable, message.to_owned()));
+        }
+        let running = self.running.len();
+        if running >= self.shared.config.max_in_flight {
+            let message = format!(
+                "{running} calls already running on this connection, the server's limit; retry when some finish"
+            );
+            return Err((Status::Overloaded, message));
+        }
+        if self.running.contains(request.call_id) {
+            let message = format!("call id {} is already in flight", request.call_id);
+            return Err((Status::Protocol, message));
+        }
+        if request.deadline == Some(Duration::ZERO) {
+            let message = format!("{} arrived with no time left", request.method);
+            return Err((Status::DeadlineExceeded, message));
+        }
+        Ok(())
+    }
+
+    /// Answers `call_id` with an error.
+    pub(super) fn refuse(&self, out: &mut WriteQueue, call_id: u32, status: Status, message: &str) {
+        let body = Reply::error(self.codec, status, message).body;
+        queue_response(
+            out,
+            &Response {
+                call_id,
+                status,
+                body,
+            },
+        );
+    }
+
+    /// Queues a goaway saying why the connection takes no more calls.
+    pub(super) fn goaway(&self, out: &mut WriteQueue, status: Status, message: String) {
+        queue(out, &goaway(self.last_call_id, status, message));
+    }
+}
+
+/// Queues a response: its head, then its body, shared rather than copied when large.
+pub(super) fn queue_response(out: &mut WriteQueue, response: &Response) {
+    out.push_encoded(|dst| response.encode_head(dst));
+    out.push_body(&response.body);
+}
+
+fn queue(out: &mut WriteQueue, frame: &Frame) {
+    out.push_encoded(|dst| frame.encode(dst));
+}

@@ -1,0 +1,123 @@
+//! The calls of one connection that did not finish in their first poll: each runs as a task of
+//! its own, so a slow call never holds up a fast one, and each can be cut off by a cancel frame,
+//! its deadline or the end of a drain. The connection's task owns the table, so no lock guards
+//! it; finished calls hand their answers back through a channel.
+
+use std::{
+    collections::HashMap,
+    task::{Context, Poll},
+};
+
+use tokio::{sync::mpsc, task::AbortHandle};
+
+use ferry_wire::{ByteStr, Response, Status};
+
+use crate::{
+    server::dispatcher::{run_guarded, Deadline},
+    BoxFuture, Codec, Reply,
+};
+
+/// What answering a call takes besides its handler.
+pub(super) struct Task {
+    pub(super) call_id: u32,
+    pub(super) method: ByteStr,
+    pub(super) deadline: Option<Deadline>,
+    pub(super) codec: Codec,
+    pub(super) peer_max_frame_len: u32,
+}
+
+impl Task {
+    /// The response frame carrying `reply`, or a `too_large` error if the client cannot take it.
+    pub(super) fn answer(&self, reply: Reply) -> Response {
+        let reply = self.fit_for_peer(reply);
+        Response {
+            call_id: self.call_id,
+            status: reply.status,
+            body: reply.body,
+        }
+    }
+
+    fn fit_for_peer(&self, reply: Reply) -> Reply {
+        // One status byte precedes the body in a response frame.
+        let frame_len = reply.body.len() + 1;
+        if frame_len <= self.peer_max_frame_len as usize {
+            return reply;
+        }
+        let message = format!(
+            "the result of {} is {frame_len} bytes, over the client's {}-byte frame limit",
+            self.method, self.peer_max_frame_len
+        );
+        Reply::error(self.codec, Status::TooLarge, &message)
+    }
+}
+
+/// The running calls by call id, and the channel their answers come back on.
+#[derive(Default)]
+pub(super) struct Running {
+    calls: HashMap<u32, AbortHandle>,
+    /// Made by the first call that needs a task, so an idle connection holds no channel.
+    answers: Option<(
+        mpsc::UnboundedSender<Response>,
+        mpsc::UnboundedReceiver<Response>,
+    )>,
+}
+
+impl Running {
+    pub(super) fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
+    pub(super) fn contains(&self, call_id: u32) -> bool {
+        self.calls.contains_key(&call_id)
+    }
+
+    /// Runs the rest of a call in a task of its own; its answer comes out of
+    /// [`Running::poll_answer`].
+    pub(super) fn spawn(&mut self, task: Task, handler: BoxFuture<Reply>) {
+        let (answers, _) = self.answers.get_or_insert_with(mpsc::unbounded_channel);
+        let answers = answers.clone();
+        let call_id = task.call_id;
+        let running = tokio::spawn(async move {
+            let reply = run_guarded(handler, &task.method, task.deadline, task.codec).await;
+            let _ = answers.send(task.answer(reply));
+        });
+        self.calls.insert(call_id, running.abort_handle());
+    }
+
+    /// The answer of a call that finished, taking it out of the table.
+    pub(super) fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
+        let Some((_, finished)) = &mut self.answers else {
+            return Poll::Pending;
+        };
+        match finished.poll_recv(cx) {
+            Poll::Ready(Some(response)) => {
+                self.calls.remove(&response.call_id);
+                Poll::Ready(response)
+            }
+            // The table holds a sender, so the channel never closes.
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Drops a call's handler future, if the call is running.
+    pub(super) fn cancel(&mut self, call_id: u32) {
+        if let Some(handle) = self.calls.remove(&call_id) {
+            handle.abort();
+        }
+    }
+
+    /// Drops every running handler and returns their call ids.
+    pub(super) fn cancel_all(&mut self) -> Vec<u32> {
+        self.calls
+            .drain()
+            .map(|(call_id, handle)| {
+                handle.abort();
+                call_id
+            })
+            .collect()
+    }
+}
