@@ -1,109 +1,148 @@
 //! One multiplexed connection: the handle callers share and the handshake that opens it.
 
-use std::sync::{
-    atomic::{AtomicBool, AtomicU32, Ordering},
-    Arc,
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, MutexGuard,
+    },
+    task::{Context, Poll},
 };
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpStream, UnixStream},
-    sync::{mpsc, oneshot},
-    time::Instant,
 };
 
-use ferry_wire::{ByteStr, Frame, FrameDecoder, Metadata, Preface, Request, VERSION};
+use ferry_wire::{Frame, FrameDecoder, Preface, VERSION};
 
-use super::{driver::Driver, failure::Failure, pending::Answer, ClientConfig};
+use super::{
+    driver::Driver,
+    exchange::{Exchange, Outgoing},
+    failure::Failure,
+    ClientConfig,
+};
 use crate::{Address, CallError, Reply};
-
-/// What callers ask of the driver.
-pub(crate) enum Command {
-    /// Write `request`, whose deadline the driver sets from `deadline` when it writes it, and
-    /// answer on `reply`, with [`Failure::Expired`] once `deadline` passes.
-    Call {
-        request: Request,
-        deadline: Option<Instant>,
-        reply: Answer,
-    },
-    Cancel(u32),
-}
 
 /// The callers' side of a connection; the driver task owns the socket.
 pub(crate) struct Connection {
-    commands: mpsc::UnboundedSender<Command>,
-    next_call_id: AtomicU32,
-    going_away: Arc<AtomicBool>,
+    exchange: Mutex<Exchange>,
+    /// Whether new calls may use this connection; read without taking the lock.
+    open: AtomicBool,
 }
 
-/// Sends a cancel for a call whose future is dropped before its answer arrived.
-struct CancelOnDrop<'a> {
-    commands: &'a mpsc::UnboundedSender<Command>,
-    call_id: u32,
-    armed: bool,
-}
+impl Connection {
+    fn new(server_max_frame_len: u32) -> Connection {
+        Connection {
+            exchange: Mutex::new(Exchange::new(server_max_frame_len)),
+            open: AtomicBool::new(true),
+        }
+    }
 
-impl Drop for CancelOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = self.commands.send(Command::Cancel(self.call_id));
+    /// Whether new calls may use this connection.
+    pub(crate) fn is_usable(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
+    pub(super) fn exchange(&self) -> MutexGuard<'_, Exchange> {
+        self.exchange
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Marks the connection closed to new calls.
+    pub(super) fn stop_taking_calls(&self) {
+        self.open.store(false, Ordering::Release);
+    }
+
+    /// Sends one call and waits for its answer; dropping the future cancels the call.
+    pub(crate) fn call<'a>(&'a self, outgoing: Outgoing<'a>) -> Call<'a> {
+        Call {
+            connection: self,
+            outgoing,
+            state: CallState::Unsent,
         }
     }
 }
 
-impl Connection {
-    /// Whether new calls may use this connection.
-    pub(crate) fn is_usable(&self) -> bool {
-        !self.commands.is_closed() && !self.going_away.load(Ordering::Acquire)
-    }
+/// The handle a client keeps on its connection: once every handle is gone and no call waits,
+/// the driver closes the connection.
+pub(crate) struct Handle(Arc<Connection>);
 
-    /// Sends one call and waits for its answer; dropping the future cancels the call.
-    pub(crate) async fn call(
-        &self,
-        method: ByteStr,
-        deadline: Option<Instant>,
-        metadata: Metadata,
-        body: Bytes,
-    ) -> Result<Reply, Failure> {
-        let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
-        let request = Request {
-            call_id,
-            method,
-            deadline: None,
-            metadata,
-            body,
+impl Handle {
+    pub(crate) fn connection(&self) -> &Arc<Connection> {
+        &self.0
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Some(driver) = self.0.exchange().release() {
+            driver.wake();
+        }
+    }
+}
+
+enum CallState {
+    Unsent,
+    Waiting(u32),
+    Finished,
+}
+
+/// One call: queued at its first poll, answered when the driver delivers; dropped before its
+/// answer, it sends a cancel.
+pub(crate) struct Call<'a> {
+    connection: &'a Connection,
+    outgoing: Outgoing<'a>,
+    state: CallState,
+}
+
+impl Future for Call<'_> {
+    type Output = Result<Reply, Failure>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let answer = match this.state {
+            CallState::Unsent => {
+                let submitted = this.connection.exchange().submit(this.outgoing, cx.waker());
+                match submitted {
+                    Ok((call_id, driver)) => {
+                        this.state = CallState::Waiting(call_id);
+                        if let Some(driver) = driver {
+                            driver.wake();
+                        }
+                        return Poll::Pending;
+                    }
+                    Err(failure) => Err(failure),
+                }
+            }
+            CallState::Waiting(call_id) => {
+                match this.connection.exchange().poll_answer(call_id, cx.waker()) {
+                    Some(answer) => answer,
+                    None => return Poll::Pending,
+                }
+            }
+            CallState::Finished => panic!("a ferry call was polled after it finished"),
         };
-        let (reply, answer) = oneshot::channel();
-        let not_run =
-            || Failure::NotRun("the connection closed before the call was sent".to_owned());
-        self.commands
-            .send(Command::Call {
-                request,
-                deadline,
-                reply,
-            })
-            .map_err(|_| not_run())?;
-        let mut guard = CancelOnDrop {
-            commands: &self.commands,
-            call_id,
-            armed: true,
-        };
-        let answer = answer.await;
-        guard.armed = false;
-        answer.unwrap_or_else(|_| {
-            Err(Failure::Lost(
-                "the connection closed while the call was in flight".to_owned(),
-            ))
-        })
+        this.state = CallState::Finished;
+        Poll::Ready(answer)
+    }
+}
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        if let CallState::Waiting(call_id) = self.state {
+            if let Some(driver) = self.connection.exchange().abandon(call_id) {
+                driver.wake();
+            }
+        }
     }
 }
 
 /// Connects, exchanges prefaces and starts the driver task.
-pub(crate) async fn connect(
-    address: &Address,
-    config: &ClientConfig,
-) -> Result<Connection, CallError> {
+pub(crate) async fn connect(address: &Address, config: &ClientConfig) -> Result<Handle, CallError> {
     let opening = async {
         match address {
             Address::Tcp(host_port) => {
@@ -136,7 +175,7 @@ async fn start<R, W>(
     mut write: W,
     address: &Address,
     config: &ClientConfig,
-) -> Result<Connection, CallError>
+) -> Result<Handle, CallError>
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -154,22 +193,11 @@ where
     if server.version != VERSION || server.codec != config.codec.wire_id() {
         return Err(refusal(&mut read, &mut buf, address, config.max_frame_len).await);
     }
-    let (commands, receiver) = mpsc::unbounded_channel();
-    let going_away = Arc::new(AtomicBool::new(false));
+    let connection = Arc::new(Connection::new(server.max_frame_len));
     let decoder = FrameDecoder::new(config.max_frame_len);
-    let driver = Driver::new(
-        receiver,
-        decoder,
-        server.max_frame_len,
-        going_away.clone(),
-        address.clone(),
-    );
+    let driver = Driver::new(connection.clone(), decoder, address.clone());
     tokio::spawn(driver.run(read, write, buf));
-    Ok(Connection {
-        commands,
-        next_call_id: AtomicU32::new(1),
-        going_away,
-    })
+    Ok(Handle(connection))
 }
 
 async fn read_preface<R: AsyncRead + Unpin>(

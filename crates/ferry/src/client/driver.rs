@@ -1,61 +1,74 @@
-//! The task that owns a client connection: it writes calls, matches answers to callers, and
-//! fails every waiting caller with a clear reason when the connection ends.
+//! The task that owns a client connection's socket: it writes what callers queued, hands each
+//! answer to its caller, fails calls whose deadline passed, and fails every waiting call with a
+//! clear reason when the connection ends.
 
-use std::sync::{
-    atomic::{AtomicBool, Ordering},
-    Arc,
+use std::{
+    future::{poll_fn, Future},
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
 };
 
 use bytes::BytesMut;
 use tokio::{
-    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
-    sync::mpsc,
-    time::{sleep_until, Instant},
+    io::{AsyncRead, AsyncWrite, AsyncWriteExt},
+    time::{Instant, Sleep},
 };
 
-use ferry_wire::{Frame, FrameDecoder, GoAway, Request, WireError};
+use ferry_wire::{Frame, FrameDecoder, WireError};
 
-use super::{
-    connection::Command,
-    failure::Failure,
-    pending::{earliest_deadline, Answer, Pending, Waiting},
-};
+use super::{connection::Connection, exchange::Wakeups, failure::Failure};
 use crate::{
-    read_room::ReadRoom, write_batch::WRITE_BATCH_LIMIT, write_queue::WriteQueue, Address,
-    CallError, Reply,
+    read_room::{ReadRoom, MAX_READ_AHEAD},
+    write_queue::{poll_write_queue, WriteQueue},
+    Address, CallError, Reply,
 };
 
 pub(crate) struct Driver {
-    commands: mpsc::UnboundedReceiver<Command>,
-    commands_open: bool,
+    connection: Arc<Connection>,
     decoder: FrameDecoder,
-    server_max_frame_len: u32,
-    going_away: Arc<AtomicBool>,
     address: Address,
-    pending: Pending,
-    /// The earliest deadline of a waiting call, or an earlier one since answered.
-    next_expiry: Option<Instant>,
-    out: WriteQueue,
+    room: ReadRoom,
+    /// What is being written: the callers' queue, taken whole.
+    writing: WriteQueue,
+    /// Answers decoded from one read, delivered together under one lock.
+    answers: Vec<(u32, Result<Reply, Failure>)>,
+    wakeups: Wakeups,
+    /// True once this task yielded since it last took the callers' queue.
+    yielded: bool,
+    timer: Pin<Box<Sleep>>,
+    /// The deadline the timer is set to.
+    armed: Option<Instant>,
+    /// The earliest deadline of a waiting call, as of the last look at the exchange.
+    earliest: Option<Instant>,
+}
+
+/// What a turn at writing did.
+enum Wrote {
+    Nothing,
+    Took,
+    /// Yielded to the callers before taking their queue: the task is woken again at once.
+    Yielded,
 }
 
 impl Driver {
     pub(crate) fn new(
-        commands: mpsc::UnboundedReceiver<Command>,
+        connection: Arc<Connection>,
         decoder: FrameDecoder,
-        server_max_frame_len: u32,
-        going_away: Arc<AtomicBool>,
         address: Address,
     ) -> Driver {
         Driver {
-            commands,
-            commands_open: true,
+            connection,
             decoder,
-            server_max_frame_len,
-            going_away,
             address,
-            pending: Pending::default(),
-            next_expiry: None,
-            out: WriteQueue::default(),
+            room: ReadRoom::default(),
+            writing: WriteQueue::default(),
+            answers: Vec::new(),
+            wakeups: Vec::new(),
+            yielded: false,
+            timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+            armed: None,
+            earliest: None,
         }
     }
 
@@ -64,221 +77,176 @@ impl Driver {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
-        let reason = self.drive(&mut read, &mut write, &mut input).await;
-        self.going_away.store(true, Ordering::Release);
-        let _ = write.shutdown().await;
+        let reason = poll_fn(|cx| self.poll_drive(cx, &mut read, &mut write, &mut input)).await;
+        self.connection.stop_taking_calls();
         let lost = format!("connection to {} lost: {reason}", self.address);
-        for (_, waiting) in self.pending.drain() {
-            let _ = waiting.answer.send(Err(Failure::Lost(lost.clone())));
-        }
-        self.commands.close();
-        while let Ok(command) = self.commands.try_recv() {
-            if let Command::Call { reply, .. } = command {
-                let _ = reply.send(Err(Failure::NotRun(lost.clone())));
-            }
-        }
+        self.connection.exchange().close(&lost, &mut self.wakeups);
+        self.wake_callers();
+        let _ = write.shutdown().await;
     }
 
     /// Runs until the connection ends, returning why.
-    async fn drive<R, W>(&mut self, read: &mut R, write: &mut W, input: &mut BytesMut) -> String
+    fn poll_drive<R, W>(
+        &mut self,
+        cx: &mut Context<'_>,
+        read: &mut R,
+        write: &mut W,
+        input: &mut BytesMut,
+    ) -> Poll<String>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
-        let mut room = ReadRoom::default();
-        // One timer for every waiting call: armed at the earliest deadline, so a call costs
-        // no timer of its own.
-        let expiry = sleep_until(Instant::now());
-        tokio::pin!(expiry);
-        let mut armed = None;
         loop {
-            if let Err(reason) = self.on_input(input) {
-                return reason;
-            }
-            if armed != self.next_expiry {
-                if let Some(at) = self.next_expiry {
-                    expiry.as_mut().reset(at);
-                }
-                armed = self.next_expiry;
-            }
-            if self.out.is_empty() && self.pending.is_empty() {
-                if !self.commands_open {
-                    return "the client was dropped".to_owned();
-                }
-                if self.going_away.load(Ordering::Acquire) {
-                    return "the server sent goaway".to_owned();
-                }
-            }
-            room.make(input);
-            tokio::select! {
-                read = read.read_buf(input) => match read {
-                    Ok(0) => return "the server closed it".to_owned(),
-                    Ok(n) => {
-                        room.record(n);
-                    }
-                    Err(err) => return err.to_string(),
-                },
-                // A full write buffer is written before more calls are taken.
-                command = self.commands.recv(), if self.commands_open && self.out.len() < WRITE_BATCH_LIMIT => match command {
-                    Some(command) => self.on_commands(command).await,
-                    None => self.commands_open = false,
-                },
-                written = write.write_buf(&mut self.out), if !self.out.is_empty() => {
-                    if let Err(err) = written {
-                        return err.to_string();
-                    }
-                }
-                () = &mut expiry, if armed.is_some() => self.expire(Instant::now()),
-            }
-        }
-    }
-
-    /// Handles one command and every other one queued, so that many calls share a write.
-    async fn on_commands(&mut self, first: Command) {
-        let now = Instant::now();
-        self.on_command(first, now);
-        self.on_queued(now);
-        // The first call of a burst wakes this task at once; yielding lets the callers woken
-        // with it queue their calls too, so the burst leaves in one write instead of one each.
-        tokio::task::yield_now().await;
-        self.on_queued(Instant::now());
-    }
-
-    fn on_queued(&mut self, now: Instant) {
-        while self.out.len() < WRITE_BATCH_LIMIT {
-            let Ok(command) = self.commands.try_recv() else {
-                return;
+            let mut progress = match self.poll_read(cx, read, input) {
+                Ok(progress) => progress,
+                Err(reason) => return Poll::Ready(reason),
             };
-            self.on_command(command, now);
-        }
-    }
-
-    fn on_command(&mut self, command: Command, now: Instant) {
-        match command {
-            Command::Call {
-                request,
-                deadline,
-                reply,
-            } => self.send_call(request, deadline, reply, now),
-            Command::Cancel(call_id) => {
-                if self.pending.remove(&call_id).is_some() {
-                    self.out
-                        .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
-                }
+            match self.poll_write(cx, write) {
+                Ok(Wrote::Nothing) => {}
+                Ok(Wrote::Took) => progress = true,
+                Ok(Wrote::Yielded) => return Poll::Pending,
+                Err(reason) => return Poll::Ready(reason),
+            }
+            progress |= self.poll_timer(cx);
+            if progress {
+                continue;
+            }
+            let mut exchange = self.connection.exchange();
+            if let Some(reason) = exchange.finished() {
+                return Poll::Ready(reason.to_owned());
+            }
+            self.earliest = exchange.earliest_deadline();
+            if self.earliest == self.armed && exchange.park_driver(cx.waker()) {
+                return Poll::Pending;
             }
         }
     }
 
-    /// Writes a call, telling the server the time it has left.
-    fn send_call(
+    /// Reads everything that has arrived and hands the answers to their callers; true if bytes
+    /// came.
+    fn poll_read<R: AsyncRead + Unpin>(
         &mut self,
-        mut request: Request,
-        deadline: Option<Instant>,
-        reply: Answer,
-        now: Instant,
-    ) {
-        if reply.is_closed() {
-            return;
-        }
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(now);
-            if left.is_zero() {
-                let _ = reply.send(Err(Failure::Expired));
-                return;
+        cx: &mut Context<'_>,
+        read: &mut R,
+        input: &mut BytesMut,
+    ) -> Result<bool, String> {
+        let mut progress = false;
+        loop {
+            self.room.make(input);
+            match tokio_util::io::poll_read_buf(Pin::new(&mut *read), cx, input) {
+                Poll::Pending => break,
+                Poll::Ready(Ok(0)) => return Err("the server closed it".to_owned()),
+                Poll::Ready(Ok(n)) => {
+                    progress = true;
+                    if !self.room.record(n) || input.len() >= MAX_READ_AHEAD {
+                        break;
+                    }
+                }
+                Poll::Ready(Err(err)) => return Err(err.to_string()),
             }
-            request.deadline = Some(left);
         }
-        let body_len = request.body_len();
-        if body_len > self.server_max_frame_len as usize {
-            let message = format!(
-                "request of {body_len} bytes is over {}'s {}-byte frame limit",
-                self.address, self.server_max_frame_len
-            );
-            let _ = reply.send(Err(Failure::Error(CallError::TooLarge(message))));
-            return;
+        if progress {
+            self.on_input(input)?;
         }
-        if let Some(deadline) = deadline {
-            self.next_expiry = Some(self.next_expiry.map_or(deadline, |at| at.min(deadline)));
-        }
-        self.out.push_encoded(|dst| request.encode_head(dst));
-        self.out.push_body(&request.body);
-        let waiting = Waiting {
-            answer: reply,
-            deadline,
-        };
-        self.pending.insert(request.call_id, waiting);
-    }
-
-    /// Fails every call whose deadline has passed and tells the server to stop working on it.
-    fn expire(&mut self, now: Instant) {
-        let expired: Vec<u32> = self
-            .pending
-            .iter()
-            .filter(|(_, waiting)| waiting.deadline.is_some_and(|at| at <= now))
-            .map(|(call_id, _)| *call_id)
-            .collect();
-        for call_id in expired {
-            self.answer(call_id, Err(Failure::Expired));
-            self.out
-                .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
-        }
-        self.next_expiry = earliest_deadline(&self.pending);
+        Ok(progress)
     }
 
     fn on_input(&mut self, input: &mut BytesMut) -> Result<(), String> {
+        let mut frames = Vec::new();
         loop {
             match self.decoder.decode(input) {
-                Ok(Some(frame)) => self.on_frame(frame),
-                Ok(None) => return Ok(()),
+                Ok(Some(Frame::Response(response))) => {
+                    let reply = Reply {
+                        status: response.status,
+                        body: response.body,
+                    };
+                    self.answers.push((response.call_id, Ok(reply)));
+                }
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
                 Err(WireError::FrameTooLarge {
                     call_id, len, max, ..
                 }) => {
                     let message =
                         format!("response of {len} bytes is over this client's {max}-byte limit");
-                    self.answer(call_id, Err(Failure::Error(CallError::TooLarge(message))));
+                    let failure = Failure::Error(CallError::TooLarge(message));
+                    self.answers.push((call_id, Err(failure)));
                 }
                 Err(err) => return Err(format!("protocol error from the server: {err}")),
             }
         }
-    }
-
-    fn on_frame(&mut self, frame: Frame) {
-        match frame {
-            Frame::Response(response) => {
-                let reply = Reply {
-                    status: response.status,
-                    body: response.body,
-                };
-                self.answer(response.call_id, Ok(reply));
+        let mut exchange = self.connection.exchange();
+        for (call_id, answer) in self.answers.drain(..) {
+            exchange.deliver(call_id, answer, &mut self.wakeups);
+        }
+        for frame in frames {
+            match frame {
+                Frame::Ping { payload } => exchange.queue_frame(&Frame::Pong { payload }),
+                Frame::GoAway(goaway) => {
+                    self.connection.stop_taking_calls();
+                    let reason = format!("{} is going away ({})", self.address, goaway.message);
+                    exchange.go_away(goaway.last_call_id, &reason, &mut self.wakeups);
+                }
+                _ => {}
             }
-            Frame::Ping { payload } => self
-                .out
-                .push_encoded(|dst| Frame::Pong { payload }.encode(dst)),
-            Frame::GoAway(goaway) => self.on_goaway(goaway),
-            _ => {}
+        }
+        drop(exchange);
+        self.wake_callers();
+        Ok(())
+    }
+
+    /// Writes the callers' queue. Before taking it, the driver yields once, so that the callers
+    /// woken with it (or by the answers it just handed out) queue their calls first and a burst
+    /// leaves in one write instead of one write each.
+    fn poll_write<W: AsyncWrite + Unpin>(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: &mut W,
+    ) -> Result<Wrote, String> {
+        let mut wrote = Wrote::Nothing;
+        if self.writing.is_empty() {
+            let mut exchange = self.connection.exchange();
+            self.earliest = exchange.earliest_deadline();
+            if !exchange.has_out() {
+                return Ok(Wrote::Nothing);
+            }
+            if !self.yielded {
+                self.yielded = true;
+                cx.waker().wake_by_ref();
+                return Ok(Wrote::Yielded);
+            }
+            exchange.take_out(&mut self.writing);
+            self.yielded = false;
+            wrote = Wrote::Took;
+        }
+        match poll_write_queue(Pin::new(write), cx, &mut self.writing) {
+            Poll::Ready(Err(err)) => Err(err.to_string()),
+            Poll::Ready(Ok(())) | Poll::Pending => Ok(wrote),
         }
     }
 
-    fn on_goaway(&mut self, goaway: GoAway) {
-        self.going_away.store(true, Ordering::Release);
-        let not_run: Vec<u32> = self
-            .pending
-            .keys()
-            .copied()
-            .filter(|id| *id > goaway.last_call_id)
-            .collect();
-        for call_id in not_run {
-            let message = format!(
-                "{} is going away ({}); the call was not run",
-                self.address, goaway.message
-            );
-            self.answer(call_id, Err(Failure::NotRun(message)));
+    /// Keeps the timer at the earliest deadline of a waiting call, and fails the calls whose
+    /// deadline passed; true if it did.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.earliest != self.armed {
+            if let Some(at) = self.earliest {
+                self.timer.as_mut().reset(at);
+            }
+            self.armed = self.earliest;
         }
+        if self.armed.is_none() || self.timer.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        let mut exchange = self.connection.exchange();
+        exchange.expire(Instant::now(), &mut self.wakeups);
+        self.earliest = exchange.earliest_deadline();
+        drop(exchange);
+        self.wake_callers();
+        true
     }
 
-    fn answer(&mut self, call_id: u32, answer: Result<Reply, Failure>) {
-        if let Some(waiting) = self.pending.remove(&call_id) {
-            let _ = waiting.answer.send(answer);
-        }
+    fn wake_callers(&mut self) {
+        self.wakeups.drain(..).for_each(|waker| waker.wake());
     }
 }

@@ -10,6 +10,7 @@
 mod config;
 mod connection;
 mod driver;
+mod exchange;
 mod failure;
 mod pending;
 
@@ -22,7 +23,8 @@ use tokio::time::{timeout_at, Instant};
 use ferry_wire::{ByteStr, Metadata, Status};
 
 pub use config::ClientConfig;
-use connection::Connection;
+use connection::{Connection, Handle};
+use exchange::Outgoing;
 use failure::Failure;
 
 use crate::{Address, CallError, Codec, ErrorObject, Reply};
@@ -38,7 +40,7 @@ pub struct Client {
 struct Shared {
     address: Address,
     config: ClientConfig,
-    current: std::sync::Mutex<Option<Arc<Connection>>>,
+    current: std::sync::Mutex<Option<Handle>>,
     connecting: tokio::sync::Mutex<()>,
 }
 
@@ -139,23 +141,32 @@ impl Client {
         };
         let mut resent = false;
         loop {
-            // The usual case needs no timer: the connection is up.
-            let connection = match (self.shared.usable(), deadline) {
-                (Some(connection), _) => connection,
-                (None, None) => self.shared.connection().await?,
-                (None, Some(at)) => timeout_at(at, self.shared.connection())
-                    .await
-                    .unwrap_or_else(|_| Err(expired()))?,
+            // The usual case needs no timer, and no second look at the clock: the connection
+            // is up and the call has its whole timeout left.
+            let (connection, time_left) = match (self.shared.usable(), deadline) {
+                (Some(connection), _) => (connection, timeout),
+                (None, None) => (self.shared.connection().await?, None),
+                (None, Some(at)) => {
+                    let connection = timeout_at(at, self.shared.connection())
+                        .await
+                        .unwrap_or_else(|_| Err(expired()))?;
+                    (
+                        connection,
+                        Some(at.saturating_duration_since(Instant::now())),
+                    )
+                }
             };
-            let outcome = connection
-                .call(
-                    method.clone(),
-                    deadline,
-                    self.metadata.clone(),
-                    body.clone(),
-                )
-                .await;
-            match outcome {
+            if time_left.is_some_and(|left| left.is_zero()) {
+                return Err(expired());
+            }
+            let outgoing = Outgoing {
+                method: &method,
+                metadata: &self.metadata,
+                body: &body,
+                time_left,
+                deadline,
+            };
+            match connection.call(outgoing).await {
                 Ok(reply) => return Ok(reply),
                 Err(Failure::NotRun(_)) if idempotent && !resent => resent = true,
                 Err(Failure::Expired) => return Err(expired()),
@@ -175,11 +186,13 @@ impl Shared {
         if let Some(connection) = self.usable() {
             return Ok(connection);
         }
-        let connection = Arc::new(connection::connect(&self.address, &self.config).await?);
+        let handle = connection::connect(&self.address, &self.config).await?;
+        let connection = handle.connection().clone();
+        // The handle it replaces, if any, lets its connection close once its calls are done.
         *self
             .current
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner()) = Some(connection.clone());
+            .unwrap_or_else(|poison| poison.into_inner()) = Some(handle);
         Ok(connection)
     }
 
@@ -190,6 +203,7 @@ impl Shared {
             .unwrap_or_else(|poison| poison.into_inner());
         current
             .as_ref()
+            .map(Handle::connection)
             .filter(|connection| connection.is_usable())
             .cloned()
     }

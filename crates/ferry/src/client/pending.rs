@@ -1,26 +1,6 @@
-//! The calls a connection's driver has written and still waits on, by call id.
+//! How waiting calls are found by call id.
 
-use std::{
-    collections::HashMap,
-    hash::{BuildHasherDefault, Hasher},
-};
-
-use tokio::{sync::oneshot, time::Instant};
-
-use super::failure::Failure;
-use crate::Reply;
-
-/// Where a call's answer goes.
-pub(crate) type Answer = oneshot::Sender<Result<Reply, Failure>>;
-
-/// A written call: where its answer goes and when to give up on it.
-pub(crate) struct Waiting {
-    pub(crate) answer: Answer,
-    pub(crate) deadline: Option<Instant>,
-}
-
-/// Waiting calls by call id.
-pub(crate) type Pending = HashMap<u32, Waiting, BuildHasherDefault<CallIdHasher>>;
+use std::hash::Hasher;
 
 /// Hashes a call id with one multiplication. Ids come from a counter, not from the peer, so
 /// they need no protection against chosen collisions; the odd multiplier keeps consecutive ids
@@ -47,17 +27,9 @@ impl Hasher for CallIdHasher {
     }
 }
 
-/// The earliest deadline of the calls in `pending`.
-pub(crate) fn earliest_deadline(pending: &Pending) -> Option<Instant> {
-    pending
-        .values()
-        .filter_map(|waiting| waiting.deadline)
-        .min()
-}
-
 #[cfg(test)]
 mod tests {
-    use std::hash::BuildHasher;
+    use std::hash::{BuildHasher, BuildHasherDefault};
 
     use super::*;
 

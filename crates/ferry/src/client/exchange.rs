@@ -1,0 +1,526 @@
+//! What callers and a connection's driver share: the frames callers have queued for the
+//! socket and the calls waiting for their answers. No I/O here; the driver does that.
+//!
+//! ```text
+//!  caller ─submit: encode the request, wait─▶ out ─driver takes it─▶ socket
+//!  caller ◀─────── wake ─── pending[call id] ◀─driver delivers──── socket
+//! ```
+//!
+//! A caller encodes its own request into the queue and registers itself in the same locked
+//! step, so a call costs no channel message, no oneshot and no copy of its method, metadata or
+//! body. The lock belongs to one connection and is held for a few field updates at a time.
+
+use std::{collections::HashMap, hash::BuildHasherDefault, mem, task::Waker, time::Duration};
+
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use ferry_wire::{ByteStr, Frame, RequestHead};
+
+use super::{failure::Failure, pending::CallIdHasher};
+use crate::{write_queue::WriteQueue, CallError, Reply};
+
+/// A call's way out and its way back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub(crate) method: &'a ByteStr,
+    pub(crate) metadata: &'a [(ByteStr, ByteStr)],
+    pub(crate) body: &'a Bytes,
+    /// The time the call has left, sent to the server.
+    pub(crate) time_left: Option<Duration>,
+    /// When the caller stops waiting.
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// A call that was queued: it waits for its answer, or has it.
+enum Slot {
+    Waiting {
+        waker: Waker,
+        deadline: Option<Instant>,
+        /// The driver's take count when the call was queued: while it has not changed, the
+        /// request has not left, so the server cannot have run it.
+        queued_in: u64,
+    },
+    Answered(Result<Reply, Failure>),
+}
+
+/// The shared state of one connection.
+#[derive(Default)]
+pub(crate) struct Exchange {
+    /// Frames queued for the driver to write.
+    out: WriteQueue,
+    pending: HashMap<u32, Slot, BuildHasherDefault<CallIdHasher>>,
+    next_call_id: u32,
+    /// How many times the driver has taken `out`.
+    takes: u64,
+    /// The earliest deadline of a waiting call, or an earlier one since answered.
+    earliest_deadline: Option<Instant>,
+    /// The driver's waker, left when it had nothing to do; the first caller with work takes it.
+    driver: Option<Waker>,
+    /// Why new calls cannot use this connection, once they cannot.
+    closed: Option<Failure>,
+    /// Set once no client holds the connection any more.
+    released: bool,
+    /// The largest frame body the server accepts.
+    server_max_frame_len: u32,
+}
+
+/// Wakers to call once the lock is released.
+pub(crate) type Wakeups = Vec<Waker>;
+
+impl Exchange {
+    pub(crate) fn new(server_max_frame_len: u32) -> Exchange {
+        Exchange {
+            next_call_id: 1,
+            server_max_frame_len,
+            ..Exchange::default()
+        }
+    }
+
+    /// Queues a call whose answer wakes `waker`; its call id, and the driver's waker when the
+    /// driver must be woken to write it.
+    pub(crate) fn submit(
+        &mut self,
+        call: Outgoing<'_>,
+        waker: &Waker,
+    ) -> Result<(u32, Option<Waker>), Failure> {
+        if let Some(failure) = &self.closed {
+            return Err(failure.clone());
+        }
+        let call_id = self.next_call_id;
+        let head = RequestHead {
+            call_id,
+            method: call.method,
+            deadline: call.time_left,
+            metadata: call.metadata,
+            body_len: call.body.len(),
+        };
+        let frame_body_len = head.frame_body_len();
+        if frame_body_len > self.server_max_frame_len as usize {
+            let message = format!(
+                "request of {frame_body_len} bytes is over the server's {}-byte frame limit",
+                self.server_max_frame_len
+            );
+            return Err(Failure::Error(CallError::TooLarge(message)));
+        }
+        self.next_call_id = call_id.wrapping_add(1).max(1);
+        self.out.push_encoded(|dst| head.encode(dst));
+        self.out.push_body(call.body);
+        let slot = Slot::Waiting {
+            waker: waker.clone(),
+            deadline: call.deadline,
+            queued_in: self.takes,
+        };
+        self.pending.insert(call_id, slot);
+        let mut wake_driver = self.driver.take();
+        if let Some(deadline) = call.deadline {
+            if self.earliest_deadline.is_none_or(|at| deadline < at) {
+                self.earliest_deadline = Some(deadline);
+                // The driver must arm its timer for this earlier deadline.
+                wake_driver = wake_driver.or_else(|| self.driver.take());
+            }
+        }
+        Ok((call_id, wake_driver))
+    }
+
+    /// The answer of `call_id`, if it came; otherwise `waker` is woken when it does.
+    pub(crate) fn poll_answer(
+        &mut self,
+        call_id: u32,
+        waker: &Waker,
+    ) -> Option<Result<Reply, Failure>> {
+        match self.pending.get_mut(&call_id) {
+            Some(Slot::Waiting { waker: known, .. }) => {
+                if !known.will_wake(waker) {
+                    known.clone_from(waker);
+                }
+                None
+            }
+            Some(Slot::Answered(_)) => match self.pending.remove(&call_id) {
+                Some(Slot::Answered(answer)) => Some(answer),
+                _ => None,
+            },
+            None => Some(Err(Failure::Lost(
+                "the connection forgot the call".to_owned(),
+            ))),
+        }
+    }
+
+    /// The caller gave up on `call_id`: forgets it and, if it may be running, queues a cancel
+    /// frame; the driver's waker when the driver must be woken to write it.
+    pub(crate) fn abandon(&mut self, call_id: u32) -> Option<Waker> {
+        match self.pending.remove(&call_id) {
+            Some(Slot::Waiting { .. }) if self.closed.is_none() => {
+                self.out
+                    .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
+                self.driver.take()
+            }
+            _ => None,
+        }
+    }
+
+    /// Hands `answer` to `call_id`'s caller, if it still waits.
+    pub(crate) fn deliver(
+        &mut self,
+        call_id: u32,
+        answer: Result<Reply, Failure>,
+        wakeups: &mut Wakeups,
+    ) {
+        if let Some(slot) = self.pending.get_mut(&call_id) {
+            if let Slot::Waiting { .. } = slot {
+                if let Slot::Waiting { waker, .. } = mem::replace(slot, Slot::Answered(answer)) {
+                    wakeups.push(waker);
+                }
+            }
+        }
+    }
+
+    /// The driver's turn to write: everything queued since its last turn.
+    pub(crate) fn take_out(&mut self, into: &mut WriteQueue) {
+        if !self.out.is_empty() {
+            mem::swap(&mut self.out, into);
+            self.takes += 1;
+        }
+    }
+
+    /// Queues a frame of the driver's own (a pong).
+    pub(crate) fn queue_frame(&mut self, frame: &Frame) {
+        self.out.push_encoded(|dst| frame.encode(dst));
+    }
+
+    /// Leaves the driver's waker for the next caller with work, unless there is work already.
+    /// True if the driver may sleep.
+    pub(crate) fn park_driver(&mut self, waker: &Waker) -> bool {
+        if !self.out.is_empty() {
+            return false;
+        }
+        match &mut self.driver {
+            Some(known) if known.will_wake(waker) => {}
+            driver => *driver = Some(waker.clone()),
+        }
+        true
+    }
+
+    /// The deadline the driver's timer is to fire at.
+    pub(crate) fn earliest_deadline(&self) -> Option<Instant> {
+        self.earliest_deadline
+    }
+
+    /// Fails every call whose deadline has passed and queues its cancel.
+    pub(crate) fn expire(&mut self, now: Instant, wakeups: &mut Wakeups) {
+        let expired: Vec<u32> = self
+            .pending
+            .iter()
+            .filter(
+                |(_, slot)| matches!(slot, Slot::Waiting { deadline: Some(at), .. } if *at <= now),
+            )
+            .map(|(call_id, _)| *call_id)
+            .collect();
+        for call_id in expired {
+            self.deliver(call_id, Err(Failure::Expired), wakeups);
+            self.out
+                .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
+        }
+        self.earliest_deadline = self
+            .pending
+            .values()
+            .filter_map(|slot| match slot {
+                Slot::Waiting { deadline, .. } => *deadline,
+                Slot::Answered(_) => None,
+            })
+            .min();
+    }
+
+    /// The server goes away: no new calls, and the waiting ones it says it never took are
+    /// failed as not run.
+    pub(crate) fn go_away(&mut self, last_call_id: u32, reason: &str, wakeups: &mut Wakeups) {
+        self.closed
+            .get_or_insert_with(|| Failure::NotRun(reason.to_owned()));
+        let not_run: Vec<u32> = self
+            .pending
+            .keys()
+            .copied()
+            .filter(|call_id| *call_id > last_call_id)
+            .collect();
+        for call_id in not_run {
+            let failure = Failure::NotRun(format!("{reason}; the call was not run"));
+            self.deliver(call_id, Err(failure), wakeups);
+        }
+    }
+
+    /// The connection is gone: every waiting call fails, as not run if its request never left.
+    pub(crate) fn close(&mut self, reason: &str, wakeups: &mut Wakeups) {
+        self.closed = Some(Failure::NotRun(reason.to_owned()));
+        self.out = WriteQueue::default();
+        let takes = self.takes;
+        for slot in self.pending.values_mut() {
+            if let Slot::Waiting { queued_in, .. } = slot {
+                let failure = if *queued_in == takes {
+                    Failure::NotRun(format!("{reason} before the call was sent"))
+                } else {
+                    Failure::Lost(format!("{reason} while the call was in flight"))
+                };
+                if let Slot::Waiting { waker, .. } =
+                    mem::replace(slot, Slot::Answered(Err(failure)))
+                {
+                    wakeups.push(waker);
+                }
+            }
+        }
+    }
+
+    /// No client holds the connection any more: once no call waits, the driver may close it.
+    /// The driver's waker, to wake it so it sees.
+    pub(crate) fn release(&mut self) -> Option<Waker> {
+        self.released = true;
+        self.driver.take()
+    }
+
+    /// Whether callers queued frames the driver has not taken.
+    pub(crate) fn has_out(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Why the driver may close the connection now: nothing is queued, no call waits, and
+    /// either no client holds it or the server is going away.
+    pub(crate) fn finished(&self) -> Option<&'static str> {
+        if !self.out.is_empty() || !self.pending.is_empty() {
+            return None;
+        }
+        if self.released {
+            return Some("the client was dropped");
+        }
+        self.closed.as_ref().map(|_| "the server sent goaway")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        sync::{
+            atomic::{AtomicUsize, Ordering},
+            Arc,
+        },
+        task::Wake,
+    };
+
+    use bytes::{Buf, BytesMut};
+    use ferry_wire::{FrameDecoder, Request, Status};
+
+    use super::*;
+
+    /// A waker that counts its wakes.
+    #[derive(Default)]
+    struct Counter(AtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn waker() -> (Arc<Counter>, Waker) {
+        let counter = Arc::new(Counter::default());
+        (counter.clone(), Waker::from(counter))
+    }
+
+    fn method() -> ByteStr {
+        ByteStr::from("echo.echo")
+    }
+
+    fn outgoing<'a>(method: &'a ByteStr, body: &'a Bytes) -> Outgoing<'a> {
+        Outgoing {
+            method,
+            metadata: &[],
+            body,
+            time_left: Some(Duration::from_secs(2)),
+            deadline: None,
+        }
+    }
+
+    /// The frames the driver would write next.
+    fn written(exchange: &mut Exchange) -> Vec<Frame> {
+        let mut queue = WriteQueue::default();
+        exchange.take_out(&mut queue);
+        let mut bytes = BytesMut::from(&queue.copy_to_bytes(queue.remaining())[..]);
+        let mut decoder = FrameDecoder::new(1 << 20);
+        std::iter::from_fn(|| decoder.decode(&mut bytes).unwrap()).collect()
+    }
+
+    fn reply(body: &'static [u8]) -> Result<Reply, Failure> {
+        Ok(Reply {
+            status: Status::Ok,
+            body: Bytes::from_static(body),
+        })
+    }
+
+    #[test]
+    fn a_submitted_call_is_queued_whole_and_wakes_a_parked_driver_once() {
+        let mut exchange = Exchange::new(1024);
+        let (driver, driver_waker) = waker();
+        assert!(exchange.park_driver(&driver_waker));
+        let (method, body) = (method(), Bytes::from_static(b"abc"));
+        let (_, caller) = waker();
+        let (first, wake) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        wake.expect("the parked driver is handed out").wake();
+        let (second, wake) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        assert!(wake.is_none(), "woken twice for one burst");
+        assert_eq!(driver.0.load(Ordering::SeqCst), 1);
+        assert!(
+            !exchange.park_driver(&driver_waker),
+            "parked with work queued"
+        );
+        let expected = Request {
+            call_id: first,
+            method: method.clone(),
+            deadline: Some(Duration::from_secs(2)),
+            metadata: Vec::new(),
+            body: body.clone(),
+        };
+        let frames = written(&mut exchange);
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0], Frame::Request(expected));
+        assert_eq!(second, first + 1);
+    }
+
+    #[test]
+    fn an_answer_wakes_its_caller_once_and_is_taken_once() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (woken, caller) = waker();
+        let (call_id, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        assert!(exchange.poll_answer(call_id, &caller).is_none());
+        let mut wakeups = Wakeups::new();
+        exchange.deliver(call_id, reply(b"x"), &mut wakeups);
+        exchange.deliver(call_id, reply(b"again"), &mut wakeups);
+        wakeups.drain(..).for_each(Waker::wake);
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        let answer = exchange.poll_answer(call_id, &caller).unwrap().unwrap();
+        assert_eq!(answer.body, Bytes::from_static(b"x"));
+        assert!(exchange.release().is_none());
+        assert!(
+            exchange.finished().is_none(),
+            "finished with a request unwritten"
+        );
+        written(&mut exchange);
+        assert_eq!(exchange.finished(), Some("the client was dropped"));
+    }
+
+    #[test]
+    fn a_call_given_up_is_cancelled_and_its_late_answer_ignored() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (woken, caller) = waker();
+        let (call_id, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        written(&mut exchange);
+        let (_, driver_waker) = waker();
+        exchange.park_driver(&driver_waker);
+        assert!(
+            exchange.abandon(call_id).is_some(),
+            "the driver must write the cancel"
+        );
+        assert_eq!(written(&mut exchange), [Frame::Cancel { call_id }]);
+        let mut wakeups = Wakeups::new();
+        exchange.deliver(call_id, reply(b"late"), &mut wakeups);
+        assert!(wakeups.is_empty());
+        assert_eq!(woken.0.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_lost_connection_fails_unsent_calls_as_not_run_and_sent_ones_as_lost() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (_, caller) = waker();
+        let (sent, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        written(&mut exchange);
+        let (unsent, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let mut wakeups = Wakeups::new();
+        exchange.close("reset", &mut wakeups);
+        assert_eq!(wakeups.len(), 2);
+        let mut failure = |call_id| exchange.poll_answer(call_id, &caller).unwrap().unwrap_err();
+        assert!(matches!(failure(sent), Failure::Lost(_)));
+        assert!(matches!(failure(unsent), Failure::NotRun(_)));
+        assert!(
+            written(&mut exchange).is_empty(),
+            "queued bytes survived the close"
+        );
+        let refused = exchange.submit(outgoing(&method, &body), &caller);
+        assert!(matches!(refused, Err(Failure::NotRun(_))));
+        assert!(exchange.abandon(sent).is_none());
+    }
+
+    #[test]
+    fn goaway_fails_only_the_calls_the_server_never_took() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (_, caller) = waker();
+        let (taken, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let (refused, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let mut wakeups = Wakeups::new();
+        exchange.go_away(taken, "the server is going away", &mut wakeups);
+        assert_eq!(wakeups.len(), 1);
+        assert!(
+            exchange.poll_answer(taken, &caller).is_none(),
+            "a taken call still waits"
+        );
+        let failure = exchange.poll_answer(refused, &caller).unwrap().unwrap_err();
+        assert!(matches!(failure, Failure::NotRun(_)));
+        assert!(exchange.submit(outgoing(&method, &body), &caller).is_err());
+        written(&mut exchange);
+        assert!(exchange.finished().is_none(), "closed with a call waiting");
+        exchange.deliver(taken, reply(b""), &mut wakeups);
+        exchange.poll_answer(taken, &caller);
+        assert_eq!(exchange.finished(), Some("the server sent goaway"));
+    }
+
+    #[test]
+    fn expired_calls_fail_and_are_cancelled_and_the_timer_moves_on() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (_, caller) = waker();
+        let now = Instant::now();
+        let soon = Outgoing {
+            deadline: Some(now + Duration::from_millis(10)),
+            ..outgoing(&method, &body)
+        };
+        let later = Outgoing {
+            deadline: Some(now + Duration::from_secs(10)),
+            ..soon
+        };
+        let (_, driver_waker) = waker();
+        exchange.park_driver(&driver_waker);
+        let (first, wake) = exchange.submit(later, &caller).unwrap();
+        assert!(wake.is_some());
+        written(&mut exchange);
+        assert!(exchange.park_driver(&driver_waker));
+        let (second, wake) = exchange.submit(soon, &caller).unwrap();
+        assert!(
+            wake.is_some(),
+            "an earlier deadline must re-arm the driver's timer"
+        );
+        assert_eq!(exchange.earliest_deadline(), soon.deadline);
+        written(&mut exchange);
+        let mut wakeups = Wakeups::new();
+        exchange.expire(now + Duration::from_secs(1), &mut wakeups);
+        assert_eq!(wakeups.len(), 1);
+        let failure = exchange.poll_answer(second, &caller).unwrap().unwrap_err();
+        assert!(matches!(failure, Failure::Expired));
+        assert!(exchange.poll_answer(first, &caller).is_none());
+        assert_eq!(written(&mut exchange), [Frame::Cancel { call_id: second }]);
+        assert_eq!(exchange.earliest_deadline(), later.deadline);
+    }
+
+    #[test]
+    fn a_request_over_the_servers_limit_is_refused_before_it_is_queued() {
+        let mut exchange = Exchange::new(16);
+        let (method, body) = (method(), Bytes::from(vec![0; 64]));
+        let (_, caller) = waker();
+        let refused = exchange.submit(outgoing(&method, &body), &caller);
+        assert!(matches!(
+            refused,
+            Err(Failure::Error(CallError::TooLarge(message))) if message.contains("16-byte")
+        ));
+        assert!(!exchange.has_out());
+        assert_eq!(exchange.finished(), None, "refusing a call is not the end");
+    }
+}
