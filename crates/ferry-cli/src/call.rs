@@ -100,7 +100,7 @@ async fn native(address: Address, args: CallArgs) -> Result<Value, Failure> {
         .encode(&arguments)
         .map_err(|err| CallError::InvalidArgs(err.to_string()))?;
     let reply = client
-        .call_raw(args.method.as_str().into(), body, false)
+        .call_raw(&args.method.as_str().into(), &body, false)
         .await?;
     if reply.status == Status::Application {
         return Err(application_error(&client, &args.method, &reply.body).await);

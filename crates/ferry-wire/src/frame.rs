@@ -373,22 +373,32 @@ impl BodyReader {
     }
 
     fn take(&mut self, n: usize) -> Result<Bytes, WireError> {
-        if self.rest.len() < n {
-            return Err(self.malformed("body shorter than its fields"));
-        }
+        self.check_left(n)?;
         Ok(self.rest.split_to(n))
     }
 
+    fn check_left(&self, n: usize) -> Result<(), WireError> {
+        if self.rest.len() < n {
+            return Err(self.malformed("body shorter than its fields"));
+        }
+        Ok(())
+    }
+
+    /// Numbers are read in place: splitting them off as `Bytes` would cost a reference count
+    /// increment and decrement each, on every frame.
     fn u16(&mut self) -> Result<u16, WireError> {
-        Ok(self.take(2)?.get_u16())
+        self.check_left(2)?;
+        Ok(self.rest.get_u16())
     }
 
     fn u32(&mut self) -> Result<u32, WireError> {
-        Ok(self.take(4)?.get_u32())
+        self.check_left(4)?;
+        Ok(self.rest.get_u32())
     }
 
     fn u64(&mut self) -> Result<u64, WireError> {
-        Ok(self.take(8)?.get_u64())
+        self.check_left(8)?;
+        Ok(self.rest.get_u64())
     }
 
     fn text(&mut self, len: usize) -> Result<ByteStr, WireError> {
@@ -402,7 +412,8 @@ impl BodyReader {
     }
 
     fn status(&mut self) -> Result<Status, WireError> {
-        let byte = self.take(1)?[0];
+        self.check_left(1)?;
+        let byte = self.rest.get_u8();
         Status::from_u8(byte).ok_or_else(|| self.malformed("unknown status code"))
     }
 

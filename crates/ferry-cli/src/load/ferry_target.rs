@@ -1,5 +1,7 @@
 //! The ferry [`Target`]: one [`Client`] per connection, the arguments encoded once.
 
+use std::sync::Arc;
+
 use ferry::{Address, ByteStr, Bytes, Client, ClientConfig, Status};
 
 use super::{BoxFuture, Target};
@@ -18,7 +20,6 @@ pub struct FerryTarget {
 }
 
 /// One connection: its client, and what every call on it sends.
-#[derive(Clone)]
 pub struct FerryConn {
     client: Client,
     method: ByteStr,
@@ -39,27 +40,29 @@ impl FerryTarget {
 }
 
 impl Target for FerryTarget {
-    type Conn = FerryConn;
+    /// Shared by the calls outstanding on the connection: a call costs one reference count,
+    /// not a copy of the client, method and body.
+    type Conn = Arc<FerryConn>;
 
-    fn connect(&self) -> BoxFuture<'static, Result<FerryConn, String>> {
+    fn connect(&self) -> BoxFuture<'static, Result<Arc<FerryConn>, String>> {
         let (address, config) = (self.address.clone(), self.config.clone());
         let (method, body) = (self.method.clone(), self.body.clone());
         Box::pin(async move {
             let client = Client::connect_with(address, config)
                 .await
                 .map_err(|err| err.message().unwrap_or_else(|| err.to_string()))?;
-            Ok(FerryConn {
+            Ok(Arc::new(FerryConn {
                 client,
                 method,
                 body,
-            })
+            }))
         })
     }
 
-    fn call(conn: &FerryConn, _payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
+    fn call(conn: &Arc<FerryConn>, _payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
         let conn = conn.clone();
         Box::pin(async move {
-            let status = match conn.client.call_raw(conn.method, conn.body, false).await {
+            let status = match conn.client.call_raw(&conn.method, &conn.body, false).await {
                 Ok(reply) => reply.status,
                 Err(err) => err.status(),
             };

@@ -120,17 +120,18 @@ impl Client {
             CallError::InvalidArgs(format!("arguments of {method} do not encode: {err}"))
         })?;
         let reply = self
-            .call_raw(method, body, idempotent)
+            .call_raw(&method, &body, idempotent)
             .await
             .map_err(|err| err.map_application(|n| match n {}))?;
         decode_reply(codec, reply)
     }
 
     /// Sends already-encoded arguments and returns the server's reply, whatever its status.
+    /// Both are borrowed: the request is encoded from them, and nothing is cloned per call.
     pub async fn call_raw(
         &self,
-        method: ByteStr,
-        body: Bytes,
+        method: &ByteStr,
+        body: &Bytes,
         idempotent: bool,
     ) -> Result<Reply, CallError> {
         let timeout = self.timeout.unwrap_or(self.shared.config.default_timeout);
@@ -160,9 +161,9 @@ impl Client {
                 return Err(expired());
             }
             let outgoing = Outgoing {
-                method: &method,
+                method,
                 metadata: &self.metadata,
-                body: &body,
+                body,
                 time_left,
                 deadline,
             };

@@ -12,7 +12,7 @@ use ferry_wire::{ByteStr, Frame, Request, Response, Status};
 
 use super::{
     goaway, kind_name,
-    running::{Running, Task},
+    running::{answer, Running, Task},
 };
 use crate::{
     server::{
@@ -20,7 +20,7 @@ use crate::{
         Shared,
     },
     write_queue::WriteQueue,
-    BoxFuture, Call, Codec, Handler, Reply,
+    Call, Codec, Handler, Reply, Router,
 };
 
 /// One connection's dispatch state.
@@ -33,8 +33,7 @@ pub(super) struct Requests {
     pub(super) running: Running,
     /// Set once the connection stops taking calls.
     pub(super) draining: bool,
-    /// The last method called and its handler: a connection mostly calls one method over and
-    /// over, and comparing its name is cheaper than hashing it.
+    /// The last method called and its handler (see [`remember`]).
     recent: Option<(ByteStr, Handler)>,
     /// Calls dispatched since the server's counter was last brought up to date.
     uncounted: u64,
@@ -98,48 +97,37 @@ impl Requests {
         if let Err((status, message)) = self.admit(&request) {
             return self.refuse(out, call_id, status, &message);
         }
-        let task = Task {
-            call_id,
-            method: request.method.clone(),
-            deadline: request.deadline.map(|left| Deadline::at(now, left)),
-            codec: self.codec,
-            peer_max_frame_len: self.peer_max_frame_len,
-        };
-        let call = Call::new(self.codec, request.method, request.body)
-            .with_metadata(request.metadata)
-            .with_deadline(request.deadline.map(|left| now + left));
-        let Some(handler) = self.handler(&task.method) else {
-            let message = unknown_method(&task.method);
+        let Some((method, handler)) =
+            remember(&mut self.recent, &self.shared.router, &request.method)
+        else {
+            let message = unknown_method(&request.method);
             return self.refuse(out, call_id, Status::UnknownMethod, &message);
         };
-        let handler = handler(call);
+        let time_left = request.deadline;
+        let call = Call::new(self.codec, request.method, request.body)
+            .with_metadata(request.metadata)
+            .with_deadline(time_left.map(|left| now + left));
+        let mut handler = handler(call);
         self.last_call_id = self.last_call_id.max(call_id);
         self.uncounted += 1;
-        self.start(task, handler, out, cx);
-    }
-
-    /// The handler of `method`, from the one remembered when it was also the last one called.
-    fn handler(&mut self, method: &ByteStr) -> Option<&Handler> {
-        if !matches!(&self.recent, Some((recent, _)) if recent == method) {
-            let handler = self.shared.router.handler(method)?.clone();
-            self.recent = Some((method.clone(), handler));
-        }
-        self.recent.as_ref().map(|(_, handler)| handler)
-    }
-
-    /// Polls the handler once, here: most handlers finish in their first poll and are answered
-    /// without a task (a spawn per call cost more than half the throughput of small calls).
-    /// One that is not done moves to a task of its own, so it holds up no other call.
-    fn start(
-        &mut self,
-        task: Task,
-        mut handler: BoxFuture<Reply>,
-        out: &mut WriteQueue,
-        cx: &mut Context<'_>,
-    ) {
-        match poll_guarded(&mut handler, &task.method, task.codec, cx) {
-            Poll::Ready(reply) => queue_response(out, &task.answer(reply)),
-            Poll::Pending => self.running.spawn(task, handler),
+        // Polled once, here: most handlers finish in their first poll and are answered without
+        // a task (a spawn per call cost more than half the throughput of small calls). One that
+        // is not done moves to a task of its own, so it holds up no other call.
+        match poll_guarded(&mut handler, method, self.codec, cx) {
+            Poll::Ready(reply) => {
+                let response = answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
+                queue_response(out, &response);
+            }
+            Poll::Pending => {
+                let task = Task {
+                    call_id,
+                    method: method.clone(),
+                    deadline: time_left.map(|left| Deadline::at(now, left)),
+                    codec: self.codec,
+                    peer_max_frame_len: self.peer_max_frame_len,
+                };
+                self.running.spawn(task, handler);
+            }
         }
     }
 
@@ -185,6 +173,21 @@ impl Requests {
     pub(super) fn goaway(&self, out: &mut WriteQueue, status: Status, message: String) {
         queue(out, &goaway(self.last_call_id, status, message));
     }
+}
+
+/// The handler of `method` and its name, remembered in `recent`: a connection mostly calls one
+/// method over and over, and comparing its name is cheaper than hashing it, and the name
+/// remembered serves the call's messages without a copy of its own.
+fn remember<'a>(
+    recent: &'a mut Option<(ByteStr, Handler)>,
+    router: &Router,
+    method: &ByteStr,
+) -> Option<&'a (ByteStr, Handler)> {
+    if !matches!(recent, Some((name, _)) if name == method) {
+        let handler = router.handler(method)?.clone();
+        *recent = Some((method.clone(), handler));
+    }
+    recent.as_ref()
 }
 
 /// Queues a response: its head, then its body, shared rather than copied when large.

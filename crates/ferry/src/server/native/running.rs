@@ -27,27 +27,41 @@ pub(super) struct Task {
 }
 
 impl Task {
-    /// The response frame carrying `reply`, or a `too_large` error if the client cannot take it.
-    pub(super) fn answer(&self, reply: Reply) -> Response {
-        let reply = self.fit_for_peer(reply);
-        Response {
-            call_id: self.call_id,
-            status: reply.status,
-            body: reply.body,
-        }
+    /// The response frame carrying `reply`.
+    fn answer(&self, reply: Reply) -> Response {
+        answer(
+            self.call_id,
+            reply,
+            &self.method,
+            self.codec,
+            self.peer_max_frame_len,
+        )
     }
+}
 
-    fn fit_for_peer(&self, reply: Reply) -> Reply {
-        // One status byte precedes the body in a response frame.
-        let frame_len = reply.body.len() + 1;
-        if frame_len <= self.peer_max_frame_len as usize {
-            return reply;
-        }
+/// The response to `call_id` carrying `reply`, or a `too_large` error if the client cannot
+/// take it.
+pub(super) fn answer(
+    call_id: u32,
+    reply: Reply,
+    method: &str,
+    codec: Codec,
+    peer_max_frame_len: u32,
+) -> Response {
+    // One status byte precedes the body in a response frame.
+    let frame_len = reply.body.len() + 1;
+    let reply = if frame_len <= peer_max_frame_len as usize {
+        reply
+    } else {
         let message = format!(
-            "the result of {} is {frame_len} bytes, over the client's {}-byte frame limit",
-            self.method, self.peer_max_frame_len
+            "the result of {method} is {frame_len} bytes, over the client's {peer_max_frame_len}-byte frame limit"
         );
-        Reply::error(self.codec, Status::TooLarge, &message)
+        Reply::error(codec, Status::TooLarge, &message)
+    };
+    Response {
+        call_id,
+        status: reply.status,
+        body: reply.body,
     }
 }
 
