@@ -7,19 +7,19 @@
 //! (128 of about 40 KB at 8 × 16) did not.
 
 use std::{
-    future::Future,
+    future::poll_fn,
     sync::atomic::{AtomicU64, Ordering},
     sync::Arc,
     time::Instant,
 };
 
 use ferry::Bytes;
-use futures_util::{stream::FuturesUnordered, StreamExt};
 
 use super::{
     phases::{Phases, Schedule},
     recorder::Recorder,
-    Target,
+    slots::Slots,
+    BoxFuture, Target,
 };
 
 /// What the progress bar reads of a connection while it runs.
@@ -45,29 +45,27 @@ pub(crate) struct Lane<T: Target> {
     pub(crate) count: Arc<LaneCount>,
 }
 
-/// A call's outcome and the instant its latency is counted from.
-type Timed = (Instant, Result<(), String>);
-
 impl<T: Target> Lane<T> {
     /// Closed loop: `inflight` calls at once, each answered one replaced by a new call until the
     /// time is up; the last ones are awaited.
     pub(crate) async fn closed_loop(self) -> Recorder {
         let mut record = Recorder::new();
-        let mut calls = FuturesUnordered::new();
-        let now = Instant::now();
-        for _ in 0..self.inflight {
-            calls.push(self.call(now));
+        let mut slots = Slots::new(self.inflight);
+        let mut started = vec![Instant::now(); self.inflight];
+        for slot in 0..self.inflight {
+            slots.start(slot, self.call());
         }
         let mut answered = 0;
-        while let Some((started, outcome)) = calls.next().await {
+        while let Some((slot, outcome)) = poll_fn(|cx| slots.poll_next(cx)).await {
             let now = Instant::now();
             answered += 1;
             self.count.answered.store(answered, Ordering::Relaxed);
-            if self.phases.is_measured(started) {
-                record.record(now - started, outcome);
+            if self.phases.is_measured(started[slot]) {
+                record.record(now - started[slot], outcome);
             }
             if now < self.phases.end {
-                calls.push(self.call(now));
+                started[slot] = now;
+                slots.start(slot, self.call());
             }
         }
         record
@@ -78,43 +76,47 @@ impl<T: Target> Lane<T> {
     /// for is timed from when it woke, so timer granularity is not charged to the target.
     pub(crate) async fn open_loop(self, schedule: Schedule) -> Recorder {
         let mut record = Recorder::new();
-        let mut calls = FuturesUnordered::new();
+        let mut slots = Slots::new(self.inflight);
+        let mut started = vec![Instant::now(); self.inflight];
         let mut next = 0;
         let mut answered = 0;
         loop {
             let now = Instant::now();
-            while calls.len() < self.inflight {
+            while let Some(slot) = slots.free_slot() {
                 let due = schedule.due(self.index, next);
                 if due > now || due >= self.phases.end {
                     break;
                 }
                 next += 1;
-                calls.push(self.call(due));
+                started[slot] = due;
+                slots.start(slot, self.call());
             }
             let due = schedule.due(self.index, next);
             let ended = due >= self.phases.end || now >= self.phases.end;
-            if ended && calls.is_empty() {
+            if ended && slots.running() == 0 {
                 return record;
             }
-            let free = calls.len() < self.inflight && !ended;
+            let free = slots.running() < slots.capacity() && !ended;
             tokio::select! {
-                Some((started, outcome)) = calls.next() => {
+                Some((slot, outcome)) = poll_fn(|cx| slots.poll_next(cx)) => {
                     answered += 1;
                     self.count.answered.store(answered, Ordering::Relaxed);
-                    if self.phases.is_measured(started) {
-                        record.record(Instant::now() - started, outcome);
+                    if self.phases.is_measured(started[slot]) {
+                        record.record(Instant::now() - started[slot], outcome);
                     }
                 }
                 () = tokio::time::sleep_until(due.into()), if free => {
                     next += 1;
-                    calls.push(self.call(Instant::now()));
+                    if let Some(slot) = slots.free_slot() {
+                        started[slot] = Instant::now();
+                        slots.start(slot, self.call());
+                    }
                 }
             }
         }
     }
 
-    fn call(&self, started: Instant) -> impl Future<Output = Timed> + Send + 'static {
-        let call = T::call(&self.conn, self.payload.clone());
-        async move { (started, call.await) }
+    fn call(&self) -> BoxFuture<'static, Result<(), String>> {
+        T::call(&self.conn, self.payload.clone())
     }
 }

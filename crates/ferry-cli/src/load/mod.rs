@@ -37,6 +37,7 @@ mod progress;
 mod recorder;
 mod report;
 mod run;
+mod slots;
 
 use std::{future::Future, pin::Pin};
 
