@@ -58,7 +58,8 @@ impl Target for LpJsonTarget {
         })
     }
 
-    fn call(conn: &LpJsonConn, payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
+    fn call(conn: &LpJsonConn, payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
+        let payload = payload.clone();
         let session = conn.session.clone();
         Box::pin(async move { session.lock().await.ping(&payload).await })
     }

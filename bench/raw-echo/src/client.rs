@@ -58,7 +58,8 @@ impl Target for RawTarget {
         })
     }
 
-    fn call(conn: &RawConn, payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
+    fn call(conn: &RawConn, payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
+        let payload = payload.clone();
         let conn = conn.clone();
         Box::pin(async move { conn.echo(payload).await })
     }

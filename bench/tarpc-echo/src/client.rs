@@ -38,7 +38,8 @@ impl Target for TarpcTarget {
         })
     }
 
-    fn call(conn: &EchoClient, payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
+    fn call(conn: &EchoClient, payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
+        let payload = payload.clone();
         let conn = conn.clone();
         Box::pin(async move {
             let sent = payload.len();

@@ -38,7 +38,8 @@ impl Target for TonicTarget {
         })
     }
 
-    fn call(conn: &EchoClient<Channel>, payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
+    fn call(conn: &EchoClient<Channel>, payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
+        let payload = payload.clone();
         let mut conn = conn.clone();
         Box::pin(async move {
             let sent = payload.len();

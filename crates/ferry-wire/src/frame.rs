@@ -128,8 +128,10 @@ fn put_short_str(dst: &mut BytesMut, text: &ByteStr) {
     dst.put_slice(&text.as_bytes()[..len]);
 }
 
+/// Whole milliseconds, rounded up, without `as_nanos`' 128-bit division.
 fn deadline_millis(deadline: Duration) -> u32 {
-    let millis = deadline.as_nanos().div_ceil(1_000_000);
+    let part = u64::from(deadline.subsec_nanos().div_ceil(1_000_000));
+    let millis = deadline.as_secs().saturating_mul(1000).saturating_add(part);
     u32::try_from(millis).unwrap_or(u32::MAX)
 }
 

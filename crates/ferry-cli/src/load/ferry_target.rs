@@ -59,7 +59,7 @@ impl Target for FerryTarget {
         })
     }
 
-    fn call(conn: &Arc<FerryConn>, _payload: Bytes) -> BoxFuture<'static, Result<(), String>> {
+    fn call(conn: &Arc<FerryConn>, _payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
         let conn = conn.clone();
         Box::pin(async move {
             let status = match conn.client.call_raw(&conn.method, &conn.body, false).await {

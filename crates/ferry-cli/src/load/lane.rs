@@ -56,8 +56,14 @@ impl<T: Target> Lane<T> {
             slots.start(slot, self.call());
         }
         let mut answered = 0;
+        // Calls found finished in one wake of this task were answered together: one clock
+        // reading serves them all, and the calls that replace them.
+        let mut clock = (slots.suspensions(), Instant::now());
         while let Some((slot, outcome)) = poll_fn(|cx| slots.poll_next(cx)).await {
-            let now = Instant::now();
+            if clock.0 != slots.suspensions() {
+                clock = (slots.suspensions(), Instant::now());
+            }
+            let now = clock.1;
             answered += 1;
             self.count.answered.store(answered, Ordering::Relaxed);
             if self.phases.is_measured(started[slot]) {
@@ -117,6 +123,6 @@ impl<T: Target> Lane<T> {
     }
 
     fn call(&self) -> BoxFuture<'static, Result<(), String>> {
-        T::call(&self.conn, self.payload.clone())
+        T::call(&self.conn, &self.payload)
     }
 }

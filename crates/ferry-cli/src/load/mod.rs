@@ -21,7 +21,10 @@
 //! Calls made during the warmup are not recorded. Every measured call, failed or not, is
 //! counted and timed; failures are also counted by status in [`Report::errors`]. Calls still
 //! outstanding when the time is up are awaited and recorded, so the target is never left with
-//! abandoned calls; [`Report::elapsed`] includes that drain.
+//! abandoned calls; [`Report::elapsed`] includes that drain. In a closed loop, the calls a
+//! connection's task finds answered in one wake share one clock reading, which also starts
+//! the calls that replace them: they were answered together, within the microseconds that
+//! handing out a burst of answers takes.
 //!
 //! Each connection is driven by one task that keeps its `inflight` calls outstanding, and keeps
 //! its own latency histogram (microseconds) and error counts, merged at the end: the hot path
@@ -61,5 +64,7 @@ pub trait Target: Send + Sync + 'static {
     fn connect(&self) -> BoxFuture<'static, Result<Self::Conn, String>>;
 
     /// Makes one call carrying `payload`; `Err` is the status name, e.g. `"unavailable"`.
-    fn call(conn: &Self::Conn, payload: Bytes) -> BoxFuture<'static, Result<(), String>>;
+    /// The payload is lent: a target that sends it clones it (a reference count), and one
+    /// that sends something else costs the engine nothing per call.
+    fn call(conn: &Self::Conn, payload: &Bytes) -> BoxFuture<'static, Result<(), String>>;
 }

@@ -60,6 +60,8 @@ pub(crate) struct Slots<T> {
     running: usize,
     /// Polls since this task last returned `Pending`.
     polls: usize,
+    /// Times [`Slots::poll_next`] returned `Pending`.
+    suspensions: u64,
 }
 
 impl<T> Slots<T> {
@@ -82,12 +84,18 @@ impl<T> Slots<T> {
             to_poll: Vec::with_capacity(count),
             running: 0,
             polls: 0,
+            suspensions: 0,
         }
     }
 
     /// Futures not finished yet.
     pub(crate) fn running(&self) -> usize {
         self.running
+    }
+
+    /// How many times the task waited: futures finished between two waits were found together.
+    pub(crate) fn suspensions(&self) -> u64 {
+        self.suspensions
     }
 
     /// The number of slots.
@@ -125,6 +133,7 @@ impl<T> Slots<T> {
                     continue;
                 }
                 self.polls = 0;
+                self.suspensions += 1;
                 return Poll::Pending;
             };
             // A slot polled over and over, because its future keeps waking itself, must not
@@ -132,6 +141,7 @@ impl<T> Slots<T> {
             if self.polls > 2 * self.futures.len() {
                 self.to_poll.push(index);
                 self.polls = 0;
+                self.suspensions += 1;
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }

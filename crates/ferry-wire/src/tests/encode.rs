@@ -366,6 +366,14 @@ fn deadline_rounds_up_to_whole_milliseconds() {
     );
     assert_eq!(deadline_on_wire(Duration::from_micros(1_001)), [0, 0, 0, 2]);
     assert_eq!(deadline_on_wire(Duration::from_millis(256)), [0, 0, 1, 0]);
+    assert_eq!(
+        deadline_on_wire(Duration::new(2, 1)),
+        2_001u32.to_be_bytes()
+    );
+    assert_eq!(
+        deadline_on_wire(Duration::new(1, 999_999_999)),
+        2_000u32.to_be_bytes()
+    );
     let max_millis = u64::from(u32::MAX);
     assert_eq!(
         deadline_on_wire(Duration::from_millis(max_millis)),

@@ -35,6 +35,9 @@ pub struct Client {
     shared: Arc<Shared>,
     timeout: Option<Option<Duration>>,
     metadata: Metadata,
+    /// The connection this handle last saw live: while it stays live, a call uses it without
+    /// the lock and reference count that looking it up in `shared` costs.
+    connection: Option<Arc<Connection>>,
 }
 
 struct Shared {
@@ -55,8 +58,8 @@ impl Client {
         address: impl Into<Address>,
         config: ClientConfig,
     ) -> Result<Client, CallError> {
-        let client = Client::lazy(address, config);
-        client.shared.connection().await?;
+        let mut client = Client::lazy(address, config);
+        client.connection = Some(client.shared.connection().await?);
         Ok(client)
     }
 
@@ -72,6 +75,7 @@ impl Client {
             shared: Arc::new(shared),
             timeout: None,
             metadata: Metadata::new(),
+            connection: None,
         }
     }
 
@@ -142,19 +146,16 @@ impl Client {
         };
         let mut resent = false;
         loop {
-            // The usual case needs no timer, and no second look at the clock: the connection
-            // is up and the call has its whole timeout left.
-            let (connection, time_left) = match (self.shared.usable(), deadline) {
-                (Some(connection), _) => (connection, timeout),
-                (None, None) => (self.shared.connection().await?, None),
-                (None, Some(at)) => {
-                    let connection = timeout_at(at, self.shared.connection())
-                        .await
-                        .unwrap_or_else(|_| Err(expired()))?;
-                    (
-                        connection,
-                        Some(at.saturating_duration_since(Instant::now())),
-                    )
+            // The usual case needs no lock, no timer and no second look at the clock: the
+            // connection this handle knows is up and the call has its whole timeout left.
+            let known = self.connection.as_ref().filter(|known| known.is_usable());
+            let looked_up;
+            let (connection, time_left) = match known {
+                Some(connection) => (connection, timeout),
+                None => {
+                    let (connection, time_left) = self.look_up(timeout, deadline, expired).await?;
+                    looked_up = connection;
+                    (&looked_up, time_left)
                 }
             };
             if time_left.is_some_and(|left| left.is_zero()) {
@@ -174,6 +175,31 @@ impl Client {
                 Err(failure) => return Err(failure.into_error()),
             }
         }
+    }
+}
+
+impl Client {
+    /// The live connection, connecting first when there is none, within `deadline`; and the time
+    /// the call has left then.
+    async fn look_up(
+        &self,
+        timeout: Option<Duration>,
+        deadline: Option<Instant>,
+        expired: impl FnOnce() -> CallError,
+    ) -> Result<(Arc<Connection>, Option<Duration>), CallError> {
+        if let Some(connection) = self.shared.usable() {
+            return Ok((connection, timeout));
+        }
+        let Some(at) = deadline else {
+            return Ok((self.shared.connection().await?, None));
+        };
+        let connection = timeout_at(at, self.shared.connection())
+            .await
+            .unwrap_or_else(|_| Err(expired()))?;
+        Ok((
+            connection,
+            Some(at.saturating_duration_since(Instant::now())),
+        ))
     }
 }
 
