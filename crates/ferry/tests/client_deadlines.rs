@@ -5,32 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::raw::RawConn;
+use common::raw::accept_one;
 use ferry::{ByteStr, CallError, Client, NoError};
-use ferry_wire::{Frame, Preface, CODEC_MSGPACK, VERSION};
+use ferry_wire::Frame;
 use serde_json::json;
 use tokio::net::TcpListener;
-
-/// Accepts one connection, answers its preface and hands it over.
-async fn silent_peer() -> (String, tokio::task::JoinHandle<RawConn>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    let accepted = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let mut conn = RawConn::wrap(stream);
-        conn.preface().await;
-        let mut out = bytes::BytesMut::new();
-        Preface {
-            version: VERSION,
-            codec: CODEC_MSGPACK,
-            max_frame_len: 1 << 24,
-        }
-        .encode(&mut out);
-        conn.send_bytes(&out).await;
-        conn
-    });
-    (address, accepted)
-}
 
 async fn call(client: &Client, timeout_ms: u64) -> Result<(), CallError> {
     client
@@ -41,7 +20,7 @@ async fn call(client: &Client, timeout_ms: u64) -> Result<(), CallError> {
 
 #[tokio::test]
 async fn an_unanswered_call_fails_at_its_deadline_and_is_cancelled() {
-    let (address, accepted) = silent_peer().await;
+    let (address, accepted) = accept_one().await;
     let client = Client::connect(address).await.unwrap();
     let mut peer = accepted.await.unwrap();
     let result = call(&client, 200).await;
@@ -66,7 +45,7 @@ async fn an_unanswered_call_fails_at_its_deadline_and_is_cancelled() {
 
 #[tokio::test]
 async fn calls_with_different_deadlines_expire_each_at_its_own() {
-    let (address, accepted) = silent_peer().await;
+    let (address, accepted) = accept_one().await;
     let client = Client::connect(address).await.unwrap();
     let _peer = accepted.await.unwrap();
     let started = tokio::time::Instant::now();

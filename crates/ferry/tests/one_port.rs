@@ -156,7 +156,7 @@ async fn too_few_bytes_to_decide_are_closed_after_the_wait_and_counted() {
     let mut undecided = TcpStream::connect(server.tcp()).await.unwrap();
     undecided.write_all(b"FER").await.unwrap();
     let mut raw = RawConn::wrap(undecided);
-    assert!(raw.closed_by_server().await);
+    assert!(raw.closed_by_peer().await);
     assert_eq!(server.stats.protocol_errors(), 1);
     server.stop().await;
 }

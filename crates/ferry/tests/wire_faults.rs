@@ -43,7 +43,7 @@ async fn garbage_bytes_close_only_that_connection() {
         .unwrap();
     let mut raw = RawConn::wrap(garbage);
     assert!(
-        raw.closed_by_server().await,
+        raw.closed_by_peer().await,
         "the server closed the garbage connection"
     );
     assert_eq!(
@@ -149,7 +149,7 @@ async fn an_unknown_version_gets_a_goaway_naming_what_the_server_speaks() {
         }
         other => panic!("expected goaway, got {other:?}"),
     }
-    assert!(raw.closed_by_server().await);
+    assert!(raw.closed_by_peer().await);
     server.stop().await;
 }
 
@@ -237,7 +237,7 @@ async fn an_idle_connection_is_closed_with_goaway() {
     };
     assert_eq!(goaway.status, Status::Unavailable);
     assert!(goaway.message.contains("idle"), "{}", goaway.message);
-    assert!(raw.closed_by_server().await);
+    assert!(raw.closed_by_peer().await);
     let client = Client::connect(server.address.clone()).await.unwrap();
     assert_eq!(
         add(&client, 3, 4).await,
@@ -276,7 +276,7 @@ async fn a_peer_that_sends_nothing_is_closed_after_the_handshake_timeout() {
     let server = TestServer::start(router(&Drops::default()), config).await;
     let silent = tokio::net::TcpStream::connect(server.tcp()).await.unwrap();
     let mut raw = RawConn::wrap(silent);
-    assert!(raw.closed_by_server().await);
+    assert!(raw.closed_by_peer().await);
     server.stop().await;
 }
 

@@ -50,6 +50,8 @@ pub(crate) struct Exchange {
     /// Frames queued for the driver to write.
     out: WriteQueue,
     pending: HashMap<u32, Slot, BuildHasherDefault<CallIdHasher>>,
+    /// Calls in `pending` still waiting for the server; answered ones wait for their caller.
+    waiting: usize,
     next_call_id: u32,
     /// How many times the driver has taken `out`.
     takes: u64,
@@ -112,6 +114,7 @@ impl Exchange {
             queued_in: self.takes,
         };
         self.pending.insert(call_id, slot);
+        self.waiting += 1;
         let mut wake_driver = self.driver.take();
         if let Some(deadline) = call.deadline {
             if self.earliest_deadline.is_none_or(|at| deadline < at) {
@@ -149,14 +152,16 @@ impl Exchange {
     /// The caller gave up on `call_id`: forgets it and, if it may be running, queues a cancel
     /// frame; the driver's waker when the driver must be woken to write it.
     pub(crate) fn abandon(&mut self, call_id: u32) -> Option<Waker> {
-        match self.pending.remove(&call_id) {
-            Some(Slot::Waiting { .. }) if self.closed.is_none() => {
-                self.out
-                    .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
-                self.driver.take()
-            }
-            _ => None,
+        let Some(Slot::Waiting { .. }) = self.pending.remove(&call_id) else {
+            return None;
+        };
+        self.waiting -= 1;
+        if self.closed.is_some() {
+            return None;
         }
+        self.out
+            .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
+        self.driver.take()
     }
 
     /// Hands `answer` to `call_id`'s caller, if it still waits.
@@ -169,6 +174,7 @@ impl Exchange {
         if let Some(slot) = self.pending.get_mut(&call_id) {
             if let Slot::Waiting { .. } = slot {
                 if let Slot::Waiting { waker, .. } = mem::replace(slot, Slot::Answered(answer)) {
+                    self.waiting -= 1;
                     wakeups.push(waker);
                 }
             }
@@ -252,6 +258,7 @@ impl Exchange {
     pub(crate) fn close(&mut self, reason: &str, wakeups: &mut Wakeups) {
         self.closed = Some(Failure::NotRun(reason.to_owned()));
         self.out = WriteQueue::default();
+        self.waiting = 0;
         let takes = self.takes;
         for slot in self.pending.values_mut() {
             if let Slot::Waiting { queued_in, .. } = slot {
@@ -281,10 +288,11 @@ impl Exchange {
         !self.out.is_empty()
     }
 
-    /// Why the driver may close the connection now: nothing is queued, no call waits, and
-    /// either no client holds it or the server is going away.
+    /// Why the driver may close the connection now: nothing is queued, no call waits for the
+    /// server (an answer its caller has not taken yet needs no socket), and either no client
+    /// holds the connection or the server is going away.
     pub(crate) fn finished(&self) -> Option<&'static str> {
-        if !self.out.is_empty() || !self.pending.is_empty() {
+        if !self.out.is_empty() || self.waiting > 0 {
             return None;
         }
         if self.released {
@@ -395,15 +403,19 @@ mod tests {
         exchange.deliver(call_id, reply(b"again"), &mut wakeups);
         wakeups.drain(..).for_each(Waker::wake);
         assert_eq!(woken.0.load(Ordering::SeqCst), 1);
-        let answer = exchange.poll_answer(call_id, &caller).unwrap().unwrap();
-        assert_eq!(answer.body, Bytes::from_static(b"x"));
         assert!(exchange.release().is_none());
         assert!(
             exchange.finished().is_none(),
             "finished with a request unwritten"
         );
         written(&mut exchange);
-        assert_eq!(exchange.finished(), Some("the client was dropped"));
+        assert_eq!(
+            exchange.finished(),
+            Some("the client was dropped"),
+            "an answer its caller has yet to take kept the connection open"
+        );
+        let answer = exchange.poll_answer(call_id, &caller).unwrap().unwrap();
+        assert_eq!(answer.body, Bytes::from_static(b"x"));
     }
 
     #[test]

@@ -82,8 +82,8 @@ impl RawConn {
         }
     }
 
-    /// Reads until the server closes; true when it did within the time limit.
-    pub async fn closed_by_server(&mut self) -> bool {
+    /// Reads until the other side closes; true when it did within the time limit.
+    pub async fn closed_by_peer(&mut self) -> bool {
         let drain = async {
             let mut sink = [0u8; 4096];
             loop {
@@ -105,6 +105,27 @@ impl RawConn {
         );
         matches!(read.await.expect("server answers within 10 s"), Ok(n) if n > 0)
     }
+}
+
+/// A peer posing as a server: accepts one connection, answers its preface and hands it over.
+pub async fn accept_one() -> (String, tokio::task::JoinHandle<RawConn>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let accepted = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut conn = RawConn::wrap(stream);
+        conn.preface().await;
+        let mut out = bytes::BytesMut::new();
+        Preface {
+            version: VERSION,
+            codec: CODEC_MSGPACK,
+            max_frame_len: 1 << 24,
+        }
+        .encode(&mut out);
+        conn.send_bytes(&out).await;
+        conn
+    });
+    (address, accepted)
 }
 
 /// A request frame for `method` with MessagePack `args`.
