@@ -47,7 +47,7 @@ pub(crate) struct Lane<T: Target> {
 
 impl<T: Target> Lane<T> {
     /// Closed loop: `inflight` calls at once, each answered one replaced by a new call until the
-    /// time is up; the last ones are awaited.
+    /// time is up; the last ones are awaited. Calls answered after the warmup are recorded.
     pub(crate) async fn closed_loop(self) -> Recorder {
         let mut record = Recorder::new();
         let mut slots = Slots::new(self.inflight);
@@ -66,7 +66,9 @@ impl<T: Target> Lane<T> {
             let now = clock.1;
             answered += 1;
             self.count.answered.store(answered, Ordering::Relaxed);
-            if self.phases.is_measured(started[slot]) {
+            // Recorded when answered in the measured time, however early it started: a call a
+            // server kept waiting through the warmup shows with its whole wait.
+            if self.phases.is_measured(now) {
                 record.record(now - started[slot], outcome);
             }
             if now < self.phases.end {
@@ -124,5 +126,50 @@ impl<T: Target> Lane<T> {
 
     fn call(&self) -> BoxFuture<'static, Result<(), String>> {
         T::call(&self.conn, &self.payload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::load::LoadConfig;
+
+    /// Answers its first call after the delay it holds, every other one at once.
+    struct SlowFirst(Duration);
+
+    impl Target for SlowFirst {
+        /// The delay, and the calls made so far.
+        type Conn = Arc<(Duration, AtomicU64)>;
+
+        fn connect(&self) -> BoxFuture<'static, Result<Self::Conn, String>> {
+            let conn = Arc::new((self.0, AtomicU64::new(0)));
+            Box::pin(async move { Ok(conn) })
+        }
+
+        fn call(conn: &Self::Conn, _: &Bytes) -> BoxFuture<'static, Result<(), String>> {
+            let (delay, calls) = &**conn;
+            let wait = (calls.fetch_add(1, Ordering::Relaxed) == 0).then_some(*delay);
+            Box::pin(async move {
+                if let Some(wait) = wait {
+                    tokio::time::sleep(wait).await;
+                }
+                tokio::task::yield_now().await;
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_kept_waiting_through_the_warmup_is_recorded_with_its_whole_wait() {
+        let config = LoadConfig::default()
+            .warmup(Duration::from_millis(100))
+            .duration(Duration::from_millis(400));
+        let report = crate::load::run(SlowFirst(Duration::from_millis(300)), config)
+            .await
+            .unwrap();
+        assert!(report.max_us >= 300_000, "max {} us", report.max_us);
+        assert!(report.calls > 1);
     }
 }

@@ -18,7 +18,9 @@
 //!   charged to the target. Calls still not started when the time is up are counted as
 //!   [`Report::missed`].
 //!
-//! Calls made during the warmup are not recorded. Every measured call, failed or not, is
+//! Calls answered during the warmup are not recorded (in an open loop: calls due during it).
+//! A call a server kept waiting through the warmup is recorded with its whole wait, so a
+//! starved connection shows in the latencies. Every measured call, failed or not, is
 //! counted and timed; failures are also counted by status in [`Report::errors`]. Calls still
 //! outstanding when the time is up are awaited and recorded, so the target is never left with
 //! abandoned calls; [`Report::elapsed`] includes that drain. In a closed loop, the calls a
