@@ -3,6 +3,7 @@
 
 use std::{
     any::Any,
+    fmt::Display,
     panic::{self, AssertUnwindSafe},
     sync::Arc,
     task::{Context, Poll},
@@ -135,14 +136,15 @@ pub(crate) async fn run_guarded(
             Err(_) => return deadline.exceeded(method, codec),
         },
     };
-    outcome.unwrap_or_else(|panic| panicked(method, codec, &*panic))
+    outcome.unwrap_or_else(|panic| panicked(&method, codec, &*panic))
 }
 
 /// Polls a handler once, with a panic answered `internal`. A handler that finishes in its first
-/// poll (most do) is answered without a task of its own.
+/// poll (most do) is answered without a task of its own. `method` is only formatted for the
+/// message of a panic: a `ByteStr` checks its UTF-8 each time it is turned into `&str`.
 pub(crate) fn poll_guarded(
     handler: &mut BoxFuture<Reply>,
-    method: &str,
+    method: &dyn Display,
     codec: Codec,
     cx: &mut Context<'_>,
 ) -> Poll<Reply> {
@@ -152,7 +154,7 @@ pub(crate) fn poll_guarded(
     }
 }
 
-fn panicked(method: &str, codec: Codec, panic: &(dyn Any + Send)) -> Reply {
+fn panicked(method: &dyn Display, codec: Codec, panic: &(dyn Any + Send)) -> Reply {
     let message = format!("the handler of {method} panicked: {}", panic_message(panic));
     Reply::error(codec, Status::Internal, &message)
 }

@@ -185,7 +185,8 @@ fn remember<'a>(
 ) -> Option<&'a (ByteStr, Handler)> {
     if !matches!(recent, Some((name, _)) if name == method) {
         let handler = router.handler(method)?.clone();
-        *recent = Some((method.clone(), handler));
+        // A copy: a slice would keep the whole read buffer it came in alive.
+        *recent = Some((ByteStr::from(method.as_str()), handler));
     }
     recent.as_ref()
 }

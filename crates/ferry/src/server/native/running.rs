@@ -40,11 +40,11 @@ impl Task {
 }
 
 /// The response to `call_id` carrying `reply`, or a `too_large` error if the client cannot
-/// take it.
+/// take it (only then is `method` turned into text).
 pub(super) fn answer(
     call_id: u32,
     reply: Reply,
-    method: &str,
+    method: &ByteStr,
     codec: Codec,
     peer_max_frame_len: u32,
 ) -> Response {
