@@ -7,8 +7,8 @@
 
 use std::{
     sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+        Arc,
     },
     task::{Context, Poll, Wake, Waker},
 };
@@ -17,10 +17,10 @@ use futures_util::task::AtomicWaker;
 
 use super::BoxFuture;
 
-/// Slots whose future was woken, in the order they were.
-#[derive(Default)]
+/// Which slots' futures were woken: bit `i % 64` of word `i / 64` for slot `i`, so a wake is
+/// one atomic operation and a slot woken twice is polled once.
 struct Woken {
-    slots: Mutex<Vec<usize>>,
+    words: Vec<AtomicU64>,
     /// The task polling the slots.
     task: AtomicWaker,
 }
@@ -28,8 +28,6 @@ struct Woken {
 /// The waker of one slot.
 struct SlotWaker {
     index: usize,
-    /// Set while the slot is in the woken list, so a slot is listed once however often woken.
-    listed: AtomicBool,
     woken: Arc<Woken>,
 }
 
@@ -39,12 +37,9 @@ impl Wake for SlotWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.listed.swap(true, Ordering::AcqRel) {
-            self.woken
-                .slots
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner())
-                .push(self.index);
+        let bit = 1 << (self.index % 64);
+        let word = &self.woken.words[self.index / 64];
+        if word.fetch_or(bit, Ordering::AcqRel) & bit == 0 {
             self.woken.task.wake();
         }
     }
@@ -53,7 +48,7 @@ impl Wake for SlotWaker {
 /// A fixed number of slots, each running at most one future at a time.
 pub(crate) struct Slots<T> {
     futures: Vec<Option<BoxFuture<'static, T>>>,
-    wakers: Vec<(Arc<SlotWaker>, Waker)>,
+    wakers: Vec<Waker>,
     woken: Arc<Woken>,
     /// Slots to poll before looking at the woken list again.
     to_poll: Vec<usize>,
@@ -66,15 +61,14 @@ pub(crate) struct Slots<T> {
 
 impl<T> Slots<T> {
     pub(crate) fn new(count: usize) -> Slots<T> {
-        let woken = Arc::new(Woken::default());
+        let woken = Arc::new(Woken {
+            words: (0..count.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            task: AtomicWaker::new(),
+        });
         let wakers = (0..count)
             .map(|index| {
-                let slot = Arc::new(SlotWaker {
-                    index,
-                    listed: AtomicBool::new(false),
-                    woken: woken.clone(),
-                });
-                (slot.clone(), Waker::from(slot))
+                let woken = woken.clone();
+                Waker::from(Arc::new(SlotWaker { index, woken }))
             })
             .collect();
         Slots {
@@ -152,12 +146,12 @@ impl<T> Slots<T> {
     }
 
     fn poll_slot(&mut self, index: usize) -> Option<T> {
-        let (slot, waker) = &self.wakers[index];
-        // Cleared before the poll, so a wake during it lists the slot again.
-        slot.listed.store(false, Ordering::Release);
         let future = self.futures[index].as_mut()?;
         self.polls += 1;
-        match future.as_mut().poll(&mut Context::from_waker(waker)) {
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(&self.wakers[index]))
+        {
             Poll::Pending => None,
             Poll::Ready(output) => {
                 self.futures[index] = None;
@@ -167,14 +161,17 @@ impl<T> Slots<T> {
         }
     }
 
-    /// Moves the woken slots to `to_poll`; true if there were any.
+    /// Moves the woken slots to `to_poll`, clearing their bits first so a wake during their
+    /// poll marks them again; true if there were any.
     fn take_woken(&mut self) -> bool {
-        let mut woken = self
-            .woken
-            .slots
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        std::mem::swap(&mut *woken, &mut self.to_poll);
+        for (number, word) in self.woken.words.iter().enumerate() {
+            let mut bits = word.swap(0, Ordering::AcqRel);
+            while bits != 0 {
+                self.to_poll
+                    .push(number * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
         !self.to_poll.is_empty()
     }
 }
@@ -187,8 +184,10 @@ mod tests {
 
     #[tokio::test]
     async fn every_future_finishes_once_in_its_own_slot() {
-        let mut slots = Slots::new(3);
-        for index in 0..3 {
+        // More slots than one word of the woken mask holds.
+        let count = 130;
+        let mut slots = Slots::new(count);
+        for index in 0..count {
             slots.start(
                 index,
                 Box::pin(async move {
@@ -202,7 +201,8 @@ mod tests {
             finished.push(done);
         }
         finished.sort_unstable();
-        assert_eq!(finished, [(0, 0), (1, 10), (2, 20)]);
+        let expected: Vec<(usize, usize)> = (0..count).map(|index| (index, index * 10)).collect();
+        assert_eq!(finished, expected);
         assert_eq!(slots.running(), 0);
         assert_eq!(slots.free_slot(), Some(0));
     }
