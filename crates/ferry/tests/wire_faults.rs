@@ -290,3 +290,43 @@ async fn a_duplicate_call_id_is_refused_without_disturbing_the_first() {
     assert_eq!(status_of(raw.next_frame().await), (5, Status::Ok));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_its_answers_stops_being_read_and_loses_nothing() {
+    use tokio::io::AsyncWriteExt;
+
+    let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
+    let mut raw = RawConn::handshake(&server.tcp()).await;
+    let name = "n".repeat(32 * 1024);
+    // Without back-pressure the server would read all of it (128 MiB) and queue the answers.
+    let most = 4_000;
+    let mut written = 0;
+    while written < most {
+        let mut bytes = bytes::BytesMut::new();
+        request(written + 1, "test.greet", &json!({ "name": name })).encode(&mut bytes);
+        let write = raw.stream.write_all(&bytes);
+        if tokio::time::timeout(Duration::from_secs(2), write)
+            .await
+            .is_err()
+        {
+            break;
+        }
+        written += 1;
+    }
+    assert!(
+        written < most,
+        "the server read {written} requests unanswered"
+    );
+    let client = Client::connect(server.tcp()).await.unwrap();
+    assert_eq!(add(&client, 2, 3).await, 5, "another connection waited");
+    for call_id in 1..=written {
+        match raw.next_frame().await {
+            Some(Frame::Response(response)) => {
+                assert_eq!((response.call_id, response.status), (call_id, Status::Ok));
+                assert!(response.body.len() > name.len());
+            }
+            other => panic!("expected the answer to call {call_id}, got {other:?}"),
+        }
+    }
+    server.stop().await;
+}

@@ -104,8 +104,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             let mut progress = self.handle_input(cx);
             progress |= self.poll_read(cx);
             progress |= self.poll_answers(cx);
-            if self.poll_write(cx).is_err() {
-                return Poll::Ready(());
+            match self.poll_write(cx) {
+                Ok(unthrottled) => progress |= unthrottled,
+                Err(()) => return Poll::Ready(()),
             }
             if self.drain_until.is_some() && self.requests.running.is_empty() {
                 return Poll::Ready(());
@@ -244,16 +245,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 
     /// Writes what is queued, as far as the socket takes it; `Err` once the socket is broken.
-    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), ()> {
+    /// True if the write took the queue back under [`OUT_HIGH_WATER`]: the connection may
+    /// handle and read requests again, and must, as the bytes it stopped reading may all have
+    /// arrived already and no read event will come for them.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<bool, ()> {
+        let throttled = self.out.len() >= OUT_HIGH_WATER;
         if self.out.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         match poll_write_queue(Pin::new(&mut self.socket), cx, &mut self.out) {
             Poll::Ready(Err(_)) => Err(()),
             Poll::Ready(Ok(())) | Poll::Pending => {
                 // A burst of frames grew it: let that memory go rather than keep it.
                 self.out.release_if_larger(2 * WRITE_BATCH_LIMIT);
-                Ok(())
+                Ok(throttled && self.out.len() < OUT_HIGH_WATER)
             }
         }
     }
