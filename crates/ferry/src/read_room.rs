@@ -5,7 +5,14 @@
 //! connection alternate between a full read that grew the room and the short read of the rest
 //! that shrank it again, so every burst took two reads and went out in two writes.
 
+use std::{
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
 use bytes::BytesMut;
+use tokio::io::AsyncRead;
 
 /// The room a quiet connection reads into.
 const MIN_ROOM: usize = 512;
@@ -15,7 +22,7 @@ const MIN_ROOM: usize = 512;
 const MAX_ROOM: usize = 256 * 1024;
 /// The most a connection reads ahead of what it has handled: past this it handles what it has
 /// before reading more, however much more is waiting.
-pub(crate) const MAX_READ_AHEAD: usize = MAX_ROOM;
+const MAX_READ_AHEAD: usize = MAX_ROOM;
 /// Consecutive reads under a quarter of the room before it is halved.
 const SHORT_READS_TO_SHRINK: u8 = 8;
 
@@ -50,9 +57,36 @@ impl ReadRoom {
         self.given = input.capacity() - input.len();
     }
 
+    /// Reads what has arrived into `input`, all of it: a read that fills the room is followed
+    /// by another (up to [`MAX_READ_AHEAD`] buffered), so a burst is handled, and answered, as
+    /// one. `Ready(Ok(n))`: `n` bytes came, `0` once the peer has closed; `Pending`: none came.
+    pub(crate) fn poll_read_all<R: AsyncRead + Unpin>(
+        &mut self,
+        read: &mut R,
+        cx: &mut Context<'_>,
+        input: &mut BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        let mut total = 0;
+        loop {
+            self.make(input);
+            match tokio_util::io::poll_read_buf(Pin::new(&mut *read), cx, input) {
+                Poll::Pending if total == 0 => return Poll::Pending,
+                // The end of the stream after some bytes is seen at the next read.
+                Poll::Pending | Poll::Ready(Ok(0)) => return Poll::Ready(Ok(total)),
+                Poll::Ready(Ok(n)) => {
+                    total += n;
+                    if !self.record(n) || input.len() >= MAX_READ_AHEAD {
+                        return Poll::Ready(Ok(total));
+                    }
+                }
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            }
+        }
+    }
+
     /// Learns from a read of `n` bytes into the room last made; true if the read filled it,
     /// so more bytes may be waiting.
-    pub(crate) fn record(&mut self, n: usize) -> bool {
+    fn record(&mut self, n: usize) -> bool {
         if n >= self.given {
             self.next = (self.next * 2).min(MAX_ROOM);
             self.short_reads = 0;

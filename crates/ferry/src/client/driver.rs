@@ -19,7 +19,7 @@ use ferry_wire::{Frame, FrameDecoder, WireError};
 
 use super::{connection::Connection, exchange::Wakeups, failure::Failure};
 use crate::{
-    read_room::{ReadRoom, MAX_READ_AHEAD},
+    read_room::ReadRoom,
     write_queue::{poll_write_queue, WriteQueue},
     Address, CallError, Reply,
 };
@@ -131,25 +131,12 @@ impl Driver {
         read: &mut R,
         input: &mut BytesMut,
     ) -> Result<bool, String> {
-        let mut progress = false;
-        loop {
-            self.room.make(input);
-            match tokio_util::io::poll_read_buf(Pin::new(&mut *read), cx, input) {
-                Poll::Pending => break,
-                Poll::Ready(Ok(0)) => return Err("the server closed it".to_owned()),
-                Poll::Ready(Ok(n)) => {
-                    progress = true;
-                    if !self.room.record(n) || input.len() >= MAX_READ_AHEAD {
-                        break;
-                    }
-                }
-                Poll::Ready(Err(err)) => return Err(err.to_string()),
-            }
+        match self.room.poll_read_all(read, cx, input) {
+            Poll::Pending => Ok(false),
+            Poll::Ready(Ok(0)) => Err("the server closed it".to_owned()),
+            Poll::Ready(Ok(_)) => self.on_input(input).map(|()| true),
+            Poll::Ready(Err(err)) => Err(err.to_string()),
         }
-        if progress {
-            self.on_input(input)?;
-        }
-        Ok(progress)
     }
 
     fn on_input(&mut self, input: &mut BytesMut) -> Result<(), String> {

@@ -98,10 +98,7 @@ pub(crate) struct Deadline {
 impl Deadline {
     /// `limit` from now.
     pub(crate) fn after(limit: Duration) -> Deadline {
-        Deadline {
-            at: tokio::time::Instant::now() + limit,
-            limit,
-        }
+        Deadline::at(std::time::Instant::now(), limit)
     }
 
     /// `limit` from `now`.

@@ -21,7 +21,7 @@ use ferry_wire::{FrameDecoder, Kind, Status, WireError};
 
 use super::requests::{queue_response, Requests};
 use crate::{
-    read_room::{ReadRoom, MAX_READ_AHEAD},
+    read_room::ReadRoom,
     server::{stats::ServerStats, Shared},
     write_batch::WRITE_BATCH_LIMIT,
     write_queue::{poll_write_queue, WriteQueue},
@@ -117,20 +117,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    /// Answers the calls still running `unavailable`, then writes what is left.
+    /// Answers the calls still running `unavailable`, then writes what is left, until the
+    /// timer (the close grace) fires.
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.poll_answers(cx);
-        for call_id in self.requests.running.cancel_all() {
-            let message = "the server shut down before the call finished";
-            let requests = &self.requests;
-            requests.refuse(&mut self.out, call_id, Status::Unavailable, message);
-        }
-        if self.out.is_empty() || self.poll_write(cx).is_err() || self.out.is_empty() {
+        self.cut_off_running();
+        let written = match self.poll_write(cx) {
+            Ok(_) => self.out.is_empty(),
+            Err(()) => true,
+        };
+        if written {
             return Poll::Ready(());
         }
-        match self.timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(()),
-            Poll::Pending => Poll::Pending,
+        self.timer.as_mut().poll(cx)
+    }
+
+    /// Drops every running call's handler and answers the call `unavailable`.
+    fn cut_off_running(&mut self) {
+        for call_id in self.requests.running.cancel_all() {
+            let message = "the server shut down before the call finished";
+            self.requests
+                .refuse(&mut self.out, call_id, Status::Unavailable, message);
         }
     }
 
@@ -175,8 +182,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             } if kind == Kind::Request as u8 => {
                 let message =
                     format!("request of {len} bytes is over this server's {max}-byte frame limit");
-                let requests = &self.requests;
-                requests.refuse(&mut self.out, call_id, Status::TooLarge, &message);
+                self.requests
+                    .refuse(&mut self.out, call_id, Status::TooLarge, &message);
             }
             err => self.protocol_error(err.to_string()),
         }
@@ -190,29 +197,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         self.stop_reading();
     }
 
-    /// Reads what has arrived, all of it: a read that fills the room is followed by another, so a
-    /// burst of requests is handled, and answered, as one. True if bytes came or reading ended.
+    /// Reads what has arrived (see [`ReadRoom::poll_read_all`]); true if bytes came or reading
+    /// ended.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
-        let mut progress = false;
-        while self.reading && self.out.len() < OUT_HIGH_WATER {
-            self.room.make(&mut self.input);
-            match tokio_util::io::poll_read_buf(Pin::new(&mut self.socket), cx, &mut self.input) {
-                Poll::Pending => break,
-                Poll::Ready(Ok(n)) if n > 0 => {
-                    progress = true;
-                    // One clock reading per read: deadlines count from when their bytes arrived.
-                    self.active_at = Instant::now();
-                    if !self.room.record(n) || self.input.len() >= MAX_READ_AHEAD {
-                        break;
-                    }
-                }
-                Poll::Ready(_) => {
-                    self.stop_reading();
-                    return true;
-                }
+        if !self.reading || self.out.len() >= OUT_HIGH_WATER {
+            return false;
+        }
+        match self
+            .room
+            .poll_read_all(&mut self.socket, cx, &mut self.input)
+        {
+            Poll::Pending => false,
+            Poll::Ready(Ok(n)) if n > 0 => {
+                // One clock reading per read: deadlines count from when their bytes arrived.
+                self.active_at = Instant::now();
+                true
+            }
+            Poll::Ready(_) => {
+                self.stop_reading();
+                true
             }
         }
-        progress
     }
 
     fn stop_reading(&mut self) {
@@ -271,28 +276,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 self.shutdown = None;
                 self.start_draining();
                 let message = "the server is shutting down".to_owned();
-                let requests = &self.requests;
-                requests.goaway(&mut self.out, Status::Unavailable, message);
+                self.requests
+                    .goaway(&mut self.out, Status::Unavailable, message);
                 return true;
             }
         }
-        match self.drain_until {
-            Some(_) => self.timer.as_mut().poll(cx).is_ready() && self.drain_expired(),
-            None => self.poll_idle(cx),
+        if self.drain_until.is_none() {
+            return self.poll_idle(cx);
         }
-    }
-
-    /// The drain deadline passed: running calls are cut off.
-    fn drain_expired(&mut self) -> bool {
-        self.requests
-            .running
-            .cancel_all()
-            .into_iter()
-            .for_each(|call_id| {
-                let message = "the server shut down before the call finished";
-                let requests = &self.requests;
-                requests.refuse(&mut self.out, call_id, Status::Unavailable, message);
-            });
+        if self.timer.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        // The drain deadline passed.
+        self.cut_off_running();
         true
     }
 
