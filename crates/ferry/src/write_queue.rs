@@ -14,6 +14,7 @@ use std::{
 };
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use ferry_wire::Frame;
 use tokio::io::AsyncWrite;
 
 /// Bodies at least this long are written from their own buffer rather than copied behind
@@ -46,6 +47,11 @@ impl WriteQueue {
         let before = self.gathering.len();
         encode(&mut self.gathering);
         self.len += self.gathering.len() - before;
+    }
+
+    /// Appends a whole frame with no separate body (a cancel, a pong, a goaway).
+    pub(crate) fn push_frame(&mut self, frame: &Frame) {
+        self.push_encoded(|dst| frame.encode(dst));
     }
 
     /// Appends a body after its head: copied when short, shared when long.

@@ -44,6 +44,20 @@ enum Slot {
     Answered(Result<Reply, Failure>),
 }
 
+impl Slot {
+    /// Puts `answer` in a waiting slot; the caller's waker to wake, or `None` if the slot was
+    /// answered already.
+    fn settle(&mut self, answer: Result<Reply, Failure>) -> Option<Waker> {
+        if let Slot::Answered(_) = self {
+            return None;
+        }
+        match mem::replace(self, Slot::Answered(answer)) {
+            Slot::Waiting { waker, .. } => Some(waker),
+            Slot::Answered(_) => None,
+        }
+    }
+}
+
 /// The shared state of one connection.
 #[derive(Default)]
 pub(crate) struct Exchange {
@@ -115,15 +129,14 @@ impl Exchange {
         };
         self.pending.insert(call_id, slot);
         self.waiting += 1;
-        let mut wake_driver = self.driver.take();
         if let Some(deadline) = call.deadline {
+            // A driver that is not parked reads this before it next sleeps; a parked one is
+            // woken below and arms its timer for it.
             if self.earliest_deadline.is_none_or(|at| deadline < at) {
                 self.earliest_deadline = Some(deadline);
-                // The driver must arm its timer for this earlier deadline.
-                wake_driver = wake_driver.or_else(|| self.driver.take());
             }
         }
-        Ok((call_id, wake_driver))
+        Ok((call_id, self.driver.take()))
     }
 
     /// The answer of `call_id`, if it came; otherwise `waker` is woken when it does.
@@ -159,8 +172,7 @@ impl Exchange {
         if self.closed.is_some() {
             return None;
         }
-        self.out
-            .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
+        self.out.push_frame(&Frame::Cancel { call_id });
         self.driver.take()
     }
 
@@ -171,13 +183,13 @@ impl Exchange {
         answer: Result<Reply, Failure>,
         wakeups: &mut Wakeups,
     ) {
-        if let Some(slot) = self.pending.get_mut(&call_id) {
-            if let Slot::Waiting { .. } = slot {
-                if let Slot::Waiting { waker, .. } = mem::replace(slot, Slot::Answered(answer)) {
-                    self.waiting -= 1;
-                    wakeups.push(waker);
-                }
-            }
+        if let Some(waker) = self
+            .pending
+            .get_mut(&call_id)
+            .and_then(|slot| slot.settle(answer))
+        {
+            self.waiting -= 1;
+            wakeups.push(waker);
         }
     }
 
@@ -191,7 +203,7 @@ impl Exchange {
 
     /// Queues a frame of the driver's own (a pong).
     pub(crate) fn queue_frame(&mut self, frame: &Frame) {
-        self.out.push_encoded(|dst| frame.encode(dst));
+        self.out.push_frame(frame);
     }
 
     /// Leaves the driver's waker for the next caller with work, unless there is work already.
@@ -224,8 +236,7 @@ impl Exchange {
             .collect();
         for call_id in expired {
             self.deliver(call_id, Err(Failure::Expired), wakeups);
-            self.out
-                .push_encoded(|dst| Frame::Cancel { call_id }.encode(dst));
+            self.out.push_frame(&Frame::Cancel { call_id });
         }
         self.earliest_deadline = self
             .pending
@@ -261,18 +272,15 @@ impl Exchange {
         self.waiting = 0;
         let takes = self.takes;
         for slot in self.pending.values_mut() {
-            if let Slot::Waiting { queued_in, .. } = slot {
-                let failure = if *queued_in == takes {
-                    Failure::NotRun(format!("{reason} before the call was sent"))
-                } else {
-                    Failure::Lost(format!("{reason} while the call was in flight"))
-                };
-                if let Slot::Waiting { waker, .. } =
-                    mem::replace(slot, Slot::Answered(Err(failure)))
-                {
-                    wakeups.push(waker);
-                }
-            }
+            let Slot::Waiting { queued_in, .. } = slot else {
+                continue;
+            };
+            let failure = if *queued_in == takes {
+                Failure::NotRun(format!("{reason} before the call was sent"))
+            } else {
+                Failure::Lost(format!("{reason} while the call was in flight"))
+            };
+            wakeups.extend(slot.settle(Err(failure)));
         }
     }
 

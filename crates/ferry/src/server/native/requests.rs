@@ -64,7 +64,7 @@ impl Requests {
         match frame {
             Frame::Request(request) => self.on_request(request, now, out, cx),
             Frame::Cancel { call_id } => self.running.cancel(call_id),
-            Frame::Ping { payload } => queue(out, &Frame::Pong { payload }),
+            Frame::Ping { payload } => out.push_frame(&Frame::Pong { payload }),
             Frame::GoAway(_) => self.draining = true,
             Frame::Pong { .. } | Frame::StreamCredit { .. } => {}
             other => {
@@ -171,7 +171,7 @@ impl Requests {
 
     /// Queues a goaway saying why the connection takes no more calls.
     pub(super) fn goaway(&self, out: &mut WriteQueue, status: Status, message: String) {
-        queue(out, &goaway(self.last_call_id, status, message));
+        out.push_frame(&goaway(self.last_call_id, status, message));
     }
 }
 
@@ -195,8 +195,4 @@ fn remember<'a>(
 pub(super) fn queue_response(out: &mut WriteQueue, response: &Response) {
     out.push_encoded(|dst| response.encode_head(dst));
     out.push_body(&response.body);
-}
-
-fn queue(out: &mut WriteQueue, frame: &Frame) {
-    out.push_encoded(|dst| frame.encode(dst));
 }
