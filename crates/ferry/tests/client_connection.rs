@@ -6,6 +6,13 @@ use common::raw::{accept_one, RawConn};
 use ferry::{ByteStr, Bytes, Client, Status};
 use ferry_wire::{Frame, Response};
 
+/// A client connected to a peer posing as the server.
+async fn connected() -> (Client, RawConn) {
+    let (address, accepted) = accept_one().await;
+    let client = Client::connect(address).await.unwrap();
+    (client, accepted.await.unwrap())
+}
+
 /// Answers call `call_id` on `peer` with `body`.
 async fn respond(peer: &mut RawConn, call_id: u32, body: Bytes) {
     let response = Response {
@@ -18,9 +25,7 @@ async fn respond(peer: &mut RawConn, call_id: u32, body: Bytes) {
 
 #[tokio::test]
 async fn calls_from_many_tasks_share_the_connection_and_each_gets_its_own_answer() {
-    let (address, accepted) = accept_one().await;
-    let client = Client::connect(address).await.unwrap();
-    let mut peer = accepted.await.unwrap();
+    let (client, mut peer) = connected().await;
     let method = ByteStr::from_static("test.echo");
     let calls: Vec<_> = (0..3u8)
         .map(|n| {
@@ -54,9 +59,7 @@ async fn calls_from_many_tasks_share_the_connection_and_each_gets_its_own_answer
 
 #[tokio::test]
 async fn dropping_the_last_handle_closes_the_connection() {
-    let (address, accepted) = accept_one().await;
-    let client = Client::connect(address).await.unwrap();
-    let mut peer = accepted.await.unwrap();
+    let (client, mut peer) = connected().await;
     let method = ByteStr::from_static("test.echo");
     let call = {
         let client = client.clone();

@@ -354,6 +354,12 @@ mod tests {
         }
     }
 
+    /// Queues a call of `echo.echo` with no arguments.
+    fn submit(exchange: &mut Exchange, caller: &Waker) -> Result<(u32, Option<Waker>), Failure> {
+        let (method, body) = (method(), Bytes::new());
+        exchange.submit(outgoing(&method, &body), caller)
+    }
+
     /// The frames the driver would write next.
     fn written(exchange: &mut Exchange) -> Vec<Frame> {
         let mut queue = WriteQueue::default();
@@ -402,9 +408,8 @@ mod tests {
     #[test]
     fn an_answer_wakes_its_caller_once_and_is_taken_once() {
         let mut exchange = Exchange::new(1024);
-        let (method, body) = (method(), Bytes::new());
         let (woken, caller) = waker();
-        let (call_id, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let (call_id, _) = submit(&mut exchange, &caller).unwrap();
         assert!(exchange.poll_answer(call_id, &caller).is_none());
         let mut wakeups = Wakeups::new();
         exchange.deliver(call_id, reply(b"x"), &mut wakeups);
@@ -429,9 +434,8 @@ mod tests {
     #[test]
     fn a_call_given_up_is_cancelled_and_its_late_answer_ignored() {
         let mut exchange = Exchange::new(1024);
-        let (method, body) = (method(), Bytes::new());
         let (woken, caller) = waker();
-        let (call_id, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let (call_id, _) = submit(&mut exchange, &caller).unwrap();
         written(&mut exchange);
         let (_, driver_waker) = waker();
         exchange.park_driver(&driver_waker);
@@ -449,11 +453,10 @@ mod tests {
     #[test]
     fn a_lost_connection_fails_unsent_calls_as_not_run_and_sent_ones_as_lost() {
         let mut exchange = Exchange::new(1024);
-        let (method, body) = (method(), Bytes::new());
         let (_, caller) = waker();
-        let (sent, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let (sent, _) = submit(&mut exchange, &caller).unwrap();
         written(&mut exchange);
-        let (unsent, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let (unsent, _) = submit(&mut exchange, &caller).unwrap();
         let mut wakeups = Wakeups::new();
         exchange.close("reset", &mut wakeups);
         assert_eq!(wakeups.len(), 2);
@@ -464,7 +467,7 @@ mod tests {
             written(&mut exchange).is_empty(),
             "queued bytes survived the close"
         );
-        let refused = exchange.submit(outgoing(&method, &body), &caller);
+        let refused = submit(&mut exchange, &caller);
         assert!(matches!(refused, Err(Failure::NotRun(_))));
         assert!(exchange.abandon(sent).is_none());
     }
@@ -472,10 +475,9 @@ mod tests {
     #[test]
     fn goaway_fails_only_the_calls_the_server_never_took() {
         let mut exchange = Exchange::new(1024);
-        let (method, body) = (method(), Bytes::new());
         let (_, caller) = waker();
-        let (taken, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
-        let (refused, _) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
+        let (taken, _) = submit(&mut exchange, &caller).unwrap();
+        let (refused, _) = submit(&mut exchange, &caller).unwrap();
         let mut wakeups = Wakeups::new();
         exchange.go_away(taken, "the server is going away", &mut wakeups);
         assert_eq!(wakeups.len(), 1);
@@ -485,7 +487,7 @@ mod tests {
         );
         let failure = exchange.poll_answer(refused, &caller).unwrap().unwrap_err();
         assert!(matches!(failure, Failure::NotRun(_)));
-        assert!(exchange.submit(outgoing(&method, &body), &caller).is_err());
+        assert!(submit(&mut exchange, &caller).is_err());
         written(&mut exchange);
         assert!(exchange.finished().is_none(), "closed with a call waiting");
         exchange.deliver(taken, reply(b""), &mut wakeups);
