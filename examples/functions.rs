@@ -3,7 +3,7 @@
 //! Run with `cargo run -p ferry-examples --example functions`, then, from another shell,
 //! `ferry call 127.0.0.1:7071 math.mul 6 7` or `ferry list 127.0.0.1:7071`.
 
-use ferry::{ByteStr, CallError, Client, NoError, Router, Server};
+use ferry::{CallError, CallOptions, Client, Router, Server};
 use serde_json::json;
 
 #[tokio::main]
@@ -35,18 +35,13 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(server.run_until_signal());
 
     let client = Client::connect(address).await?;
-    let product: i64 = client
-        .call::<_, _, NoError>(ByteStr::from_static("math.mul"), &json!([6, 7]), false)
-        .await?;
+    let options = CallOptions::new();
+    let product: i64 = client.call("math.mul", &json!([6, 7]), &options).await?;
     let greeting: String = client
-        .call::<_, _, NoError>(
-            ByteStr::from_static("text.greet"),
-            &json!({"name": "ferry"}),
-            false,
-        )
+        .call("text.greet", &json!({"name": "ferry"}), &options)
         .await?;
     let refused = client
-        .call::<_, f64, String>(ByteStr::from_static("math.sqrt"), &json!([-1.0]), false)
+        .call_typed::<_, f64, String>("math.sqrt", &json!([-1.0]), &options)
         .await;
     println!("{product} / {greeting}");
     if let Err(CallError::Application(reason)) = refused {

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use ferry::{
-    client::decode_reply, Address, CallError, Client, Codec, ErrorObject, NoError, Status,
+    client::decode_reply, Address, CallError, CallOptions, Client, Codec, ErrorObject, NoError,
+    Status,
 };
 use serde_json::{Map, Value};
 
@@ -98,9 +99,9 @@ async fn native(address: Address, args: CallArgs) -> Result<Value, Failure> {
     };
     let body = Codec::Json
         .encode(&arguments)
-        .map_err(|err| CallError::InvalidArgs(err.to_string()))?;
+        .map_err(|err| CallError::new(Status::InvalidArgs, err.to_string()))?;
     let reply = client
-        .call_raw(&args.method.as_str().into(), &body, false)
+        .call_raw(&args.method.as_str().into(), &body, &CallOptions::new())
         .await?;
     if reply.status == Status::Application {
         return Err(application_error(&client, &args.method, &reply.body).await);
@@ -114,7 +115,7 @@ async fn application_error(client: &Client, method: &str, body: &[u8]) -> Failur
         Ok(object) => object,
         Err(err) => {
             let message = format!("the application error does not decode: {err}");
-            return Failure::Call(CallError::Protocol(message));
+            return Failure::Call(CallError::new(Status::Protocol, message));
         }
     };
     Failure::Application(ApplicationError {

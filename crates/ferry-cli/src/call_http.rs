@@ -134,14 +134,7 @@ fn failure(err: ClientError) -> Failure {
                 data: remote.data,
             })
         }
-        other => Failure::Call(call_error(status, other.message())),
-    }
-}
-
-fn call_error(status: Status, message: String) -> CallError {
-    match status {
-        Status::Protocol => CallError::Protocol(message),
-        other => CallError::from_status(other, message),
+        other => Failure::Call(CallError::new(status, other.message())),
     }
 }
 

@@ -54,7 +54,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Application(err) => err.fmt(f),
             Failure::Call(err) => {
-                let message = err.message().unwrap_or_else(|| err.to_string());
+                let message = err.message().map_or_else(|| err.to_string(), str::to_owned);
                 write!(f, "error: {}: {message}", err.status())
             }
             Failure::Other(err) => write!(f, "error: {err:#}"),
@@ -79,11 +79,13 @@ impl fmt::Display for ApplicationError {
 mod tests {
     use serde_json::json;
 
+    use ferry::Status;
+
     use super::*;
 
     #[test]
     fn call_errors_print_the_status_name_and_message() {
-        let failure = Failure::from(CallError::UnknownMethod("no calc.nope".to_owned()));
+        let failure = Failure::from(CallError::new(Status::UnknownMethod, "no calc.nope"));
         assert_eq!(failure.to_string(), "error: unknown_method: no calc.nope");
         assert_eq!(failure.exit_code(), ExitCode::from(2));
     }

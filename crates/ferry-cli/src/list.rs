@@ -2,7 +2,10 @@
 
 use std::{fmt, time::Duration};
 
-use ferry::{Address, CallError, Client, MethodDescriptor, NoError, Reflection, ServiceDescriptor};
+use ferry::{
+    Address, CallError, CallOptions, Client, MethodDescriptor, NoError, Reflection,
+    ServiceDescriptor, Status,
+};
 use serde_json::Value;
 
 use crate::{args, failure::Failure, output::print};
@@ -34,7 +37,7 @@ pub(crate) async fn run(args: ListArgs) -> Result<(), Failure> {
     let reflection = describe(&client).await?;
     if args.json {
         let text = serde_json::to_string_pretty(&reflection)
-            .map_err(|err| CallError::Protocol(err.to_string()))?;
+            .map_err(|err| CallError::new(Status::Protocol, err.to_string()))?;
         print(format_args!("{text}\n"))
     } else {
         print(Listing(&reflection))
@@ -44,7 +47,7 @@ pub(crate) async fn run(args: ListArgs) -> Result<(), Failure> {
 /// Asks the server to describe itself.
 pub(crate) async fn describe(client: &Client) -> Result<Reflection, CallError> {
     client
-        .call::<[Value], Reflection, NoError>(DESCRIBE.into(), &[], true)
+        .call_typed::<[Value], Reflection, NoError>(DESCRIBE, &[], &CallOptions::new().idempotent())
         .await
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{ferry, stderr, stdout, Served};
-use ferry::{Client, NoError};
+use ferry::{CallOptions, Client, NoError};
 
 /// The port's listening sockets, from the kernel's table.
 fn listening_sockets(served: &Served) -> usize {
@@ -62,7 +62,7 @@ async fn call_on_many_connections(address: &str) -> Vec<Client> {
 async fn connect_and_call(address: String, text: String) -> Result<Client, ferry::CallError> {
     let client = Client::connect(address.as_str()).await?;
     let echoed: String = client
-        .call::<_, _, NoError>("echo.ping".into(), &[&text], false)
+        .call_typed::<_, _, NoError>("echo.ping", &[&text], &CallOptions::new())
         .await?;
     assert_eq!(echoed, text);
     Ok(client)

@@ -44,10 +44,13 @@
 //! # }
 //! ```
 //!
-//! A request may carry `x-ferry-timeout: SECONDS` (a positive decimal number): JSON-RPC and
-//! REST calls it starts are then cut off with `deadline_exceeded` when the time runs out.
+//! A request may carry `x-ferry-timeout: SECONDS` (a positive decimal number): the calls it
+//! starts are then cut off with `deadline_exceeded` when the time runs out. Its headers become
+//! the calls' metadata by one rule: `x-ferry-NAME: VALUE` is `NAME = VALUE`, and
+//! `authorization`, `traceparent` and `tracestate` pass under their own names.
 
 mod body;
+mod caller;
 pub mod client;
 pub mod codes;
 mod config;
@@ -66,10 +69,7 @@ mod xmlrpc;
 
 use std::sync::Arc;
 
-use ferry::{
-    server::{Dialect, Dispatcher, Stream},
-    BoxFuture,
-};
+use ferry::server::{DialectDriver, Dispatcher, Serving, Socket};
 
 pub use config::HttpConfig;
 
@@ -93,8 +93,8 @@ impl Http {
     }
 }
 
-impl Dialect for Http {
-    fn serve(&self, stream: Stream, dispatcher: Dispatcher) -> BoxFuture<()> {
-        Box::pin(service::serve(stream, dispatcher, self.config.clone()))
+impl DialectDriver for Http {
+    fn serve(&self, socket: Socket, dispatcher: Dispatcher) -> Serving {
+        Box::pin(service::serve(socket, dispatcher, self.config.clone()))
     }
 }

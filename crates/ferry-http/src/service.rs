@@ -1,17 +1,12 @@
 //! The I/O side: one HTTP/1.1 connection served by hyper with keep-alive, each request routed
 //! by its path to the sans-IO dialect modules.
 
-use std::{
-    convert::Infallible,
-    pin::pin,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{convert::Infallible, pin::pin, sync::Arc};
 
 use bytes::Bytes;
 use ferry::{
-    server::{Dispatcher, Stream},
-    ByteStr, Call, Codec, Status,
+    server::{Dispatcher, Socket},
+    ByteStr, Dialect, Peer,
 };
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
@@ -19,8 +14,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::{
     body::{self, BodyError, ResponseBody},
+    caller::Caller,
     config::MIN_HEADER_LEN,
-    deadline, health, jsonrpc,
+    health, jsonrpc,
     refusal::Refusal,
     respond, rest, static_files, xmlrpc, HttpConfig,
 };
@@ -33,17 +29,18 @@ const XMLRPC: &str = "/RPC2";
 
 /// Serves one connection until the client closes it, a limit closes it, or the server shuts
 /// down (the request in flight is answered first).
-pub(crate) async fn serve(stream: Stream, dispatcher: Dispatcher, config: Arc<HttpConfig>) {
+pub(crate) async fn serve(socket: Socket, dispatcher: Dispatcher, config: Arc<HttpConfig>) {
     let builder = builder(&config);
     let site = Arc::new(Site {
         dispatcher: dispatcher.clone(),
         config,
+        peer: socket.peer().clone(),
     });
     let service = service_fn(move |request| {
         let site = site.clone();
         async move { Ok::<_, Infallible>(site.answer(request).await) }
     });
-    let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    let mut connection = pin!(builder.serve_connection(TokioIo::new(socket), service));
     let outcome = tokio::select! {
         outcome = connection.as_mut() => outcome,
         () = dispatcher.closing() => {
@@ -76,6 +73,8 @@ fn builder(config: &HttpConfig) -> http1::Builder {
 struct Site {
     dispatcher: Dispatcher,
     config: Arc<HttpConfig>,
+    /// Who is at the other end of the connection.
+    peer: Peer,
 }
 
 /// An answer, or the refusal standing in for it.
@@ -106,11 +105,12 @@ impl Site {
 
     async fn jsonrpc_exchange(&self, request: Request<Incoming>) -> Answered {
         allow(&request, &[Method::POST])?;
-        let allowed = time_allowed(&request)?;
+        let caller = Caller::of(&request, &self.peer)?;
         let body = self.read(request).await?;
-        let deadline = allowed.map(|time| Instant::now() + time);
         let dispatcher = &self.dispatcher;
-        let dispatch = |call: Call| dispatcher.dispatch(call.with_deadline(deadline));
+        let dispatch = |method: ByteStr, params: Bytes| {
+            dispatcher.dispatch(caller.call(Dialect::JsonRpc, method, params))
+        };
         let answer = jsonrpc::answer(&body, dispatcher.router(), dispatch).await;
         Ok(answer.map_or_else(respond::no_content, |answer| {
             respond::json(StatusCode::OK, answer)
@@ -119,8 +119,9 @@ impl Site {
 
     async fn xmlrpc(&self, request: Request<Incoming>) -> Answered {
         allow(&request, &[Method::POST])?;
+        let caller = Caller::of(&request, &self.peer)?;
         let body = self.read(request).await?;
-        let answer = xmlrpc::answer(&body, &self.dispatcher).await;
+        let answer = xmlrpc::answer(&body, &self.dispatcher, &caller).await;
         let xml = HeaderValue::from_static("text/xml");
         Ok(respond::with_type(StatusCode::OK, xml, answer))
     }
@@ -141,12 +142,7 @@ impl Site {
         let method = rest::method_of(path).ok_or_else(|| Refusal::no_route(path))?;
         allow(&request, &[Method::GET, Method::POST])?;
         let router = self.dispatcher.router();
-        if router.handler(&method).is_none() {
-            let lists = rest::OPENAPI;
-            let message = format!("no method {method} on this server (GET {lists} lists them)");
-            return Err(Refusal::new(Status::UnknownMethod, message));
-        }
-        let allowed = time_allowed(&request)?;
+        let caller = Caller::of(&request, &self.peer)?;
         let args = if request.method() == Method::GET {
             rest::args_from_query(request.uri().query(), router.method(&method))?
         } else {
@@ -154,8 +150,7 @@ impl Site {
             let body = self.read(request).await?;
             rest::args_from_body(&body, content_type.as_ref())?
         };
-        let deadline = allowed.map(|time| Instant::now() + time);
-        let call = Call::new(Codec::Json, ByteStr::from(method), args).with_deadline(deadline);
+        let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
         Ok(rest::respond(self.dispatcher.dispatch(call).await))
     }
 
@@ -185,10 +180,4 @@ fn allow<B>(request: &Request<B>, allowed: &[Method]) -> Result<(), Refusal> {
     }
     let (method, path) = (request.method(), request.uri().path());
     Err(Refusal::wrong_method(method, path, allowed))
-}
-
-/// The time the request's `x-ferry-timeout` allows its calls.
-fn time_allowed<B>(request: &Request<B>) -> Result<Option<Duration>, Refusal> {
-    deadline::time_allowed(request.headers())
-        .map_err(|message| Refusal::new(Status::Protocol, message))
 }

@@ -2,21 +2,8 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::TestServer;
+use common::{python, TestServer};
 use ferry_http::HttpConfig;
-
-/// Runs `script` with `python3 -c`, the server's base URL as `sys.argv[1]`; its stdout.
-fn python(script: &str, base: &str) -> String {
-    let output = Command::new("python3")
-        .args(["-c", script, base])
-        .output()
-        .unwrap_or_else(|err| panic!("python3 is required: cannot run python3 ({err})"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "python3 failed: {stderr}");
-    String::from_utf8(output.stdout).expect("UTF-8 output")
-}
 
 const JSONRPC: &str = r#"
 import json, sys, urllib.request

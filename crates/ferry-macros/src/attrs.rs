@@ -1,5 +1,6 @@
 //! The macro's own attributes: `#[ferry::service(name = "...")]` on the trait,
-//! `#[ferry(idempotent)]` on methods and `#[ferry(default = EXPR)]` on parameters.
+//! `#[ferry(idempotent)]` and `#[ferry(blocking)]` on methods and `#[ferry(default = EXPR)]` on
+//! parameters.
 
 use proc_macro2::TokenStream;
 use syn::{meta::ParseNestedMeta, Attribute, Expr, LitStr, Token};
@@ -18,6 +19,8 @@ pub(crate) struct ServiceArgs {
 pub(crate) struct MethodAttrs {
     /// `idempotent`: the client may re-send the call after a failure before the server ran it.
     pub(crate) idempotent: bool,
+    /// `blocking`: the method computes, so it runs on the blocking pool.
+    pub(crate) blocking: bool,
 }
 
 /// What `#[ferry(...)]` on a parameter says.
@@ -64,19 +67,25 @@ fn service_name(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
 pub(crate) fn take_method_attrs(attrs: &mut Vec<Attribute>) -> syn::Result<MethodAttrs> {
     let mut found = MethodAttrs::default();
     for_each_ferry_meta(attrs, |meta| {
-        if meta.path.is_ident("idempotent") {
-            if meta.input.peek(Token![=]) {
-                return Err(meta.error("`idempotent` takes no value: write `#[ferry(idempotent)]`"));
-            }
-            found.idempotent = true;
-            Ok(())
+        let flag = if meta.path.is_ident("idempotent") {
+            &mut found.idempotent
+        } else if meta.path.is_ident("blocking") {
+            &mut found.blocking
         } else {
-            Err(meta.error(format_args!(
-                "unknown ferry method attribute `{}`; on a method the only one is \
-                 `#[ferry(idempotent)]`",
+            return Err(meta.error(format_args!(
+                "unknown ferry method attribute `{}`; on a method they are \
+                 `#[ferry(idempotent)]` and `#[ferry(blocking)]`",
                 path_text(&meta)
-            )))
+            )));
+        };
+        if meta.input.peek(Token![=]) {
+            let name = path_text(&meta);
+            return Err(meta.error(format_args!(
+                "`{name}` takes no value: write `#[ferry({name})]`"
+            )));
         }
+        *flag = true;
+        Ok(())
     })?;
     Ok(found)
 }

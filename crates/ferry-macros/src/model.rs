@@ -39,12 +39,26 @@ pub(crate) struct Method {
     pub(crate) doc: String,
     /// `#[ferry(idempotent)]`.
     pub(crate) idempotent: bool,
-    /// The parameters after `&self`.
+    /// `#[ferry(blocking)]`: the method runs on the blocking pool.
+    pub(crate) blocking: bool,
+    /// `ctx: &Context`, when the method takes the call's context right after `&self`.
+    pub(crate) context: Option<syn::PatType>,
+    /// The parameters the caller passes: after `&self` and the context.
     pub(crate) params: Vec<Param>,
     /// The declared return type, `()` when there is none.
     pub(crate) output: Type,
-    /// `T` and `E` when the return type is `Result<T, E>`.
-    pub(crate) result: Option<(Type, Type)>,
+    /// How the return type carries failure.
+    pub(crate) result: Fallibility,
+}
+
+/// What a method's return type says about failure.
+pub(crate) enum Fallibility {
+    /// Not a `Result`: the method always answers with a value.
+    Infallible,
+    /// `Result<T, E>`: `E` is the handler's own error.
+    Own { ok: Type, err: Type },
+    /// `Result<T, CallError<E>>` (or `CallError` alone): any status, or `E` as `application`.
+    Status { ok: Type, err: Option<Type> },
 }
 
 /// One parameter.
@@ -64,11 +78,17 @@ pub(crate) struct Param {
 impl Method {
     /// The type a successful call returns: `T` of `Result<T, E>`, else the return type.
     pub(crate) fn ok_type(&self) -> &Type {
-        self.result.as_ref().map_or(&self.output, |(ok, _)| ok)
+        match &self.result {
+            Fallibility::Infallible => &self.output,
+            Fallibility::Own { ok, .. } | Fallibility::Status { ok, .. } => ok,
+        }
     }
 
-    /// The handler's own error type `E` of `Result<T, E>`.
+    /// The handler's own error type: `E` of `Result<T, E>` or of `Result<T, CallError<E>>`.
     pub(crate) fn err_type(&self) -> Option<&Type> {
-        self.result.as_ref().map(|(_, err)| err)
+        match &self.result {
+            Fallibility::Infallible | Fallibility::Status { err: None, .. } => None,
+            Fallibility::Own { err, .. } | Fallibility::Status { err: Some(err), .. } => Some(err),
+        }
     }
 }

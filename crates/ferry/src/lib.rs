@@ -2,13 +2,15 @@
 //! errors, and from the shell with `ferry call`.
 //!
 //! ```no_run
-//! use ferry::{CallError, Router, Server};
+//! use ferry::{CallError, Context, Router, Server, Status};
 //!
 //! /// A calculator.
 //! #[ferry::service]
 //! pub trait Calc {
 //!     /// Adds two numbers.
 //!     async fn add(&self, a: i64, b: i64) -> i64;
+//!     /// Resets the memory; only for callers whose `role` metadata is `admin`.
+//!     async fn reset(&self, ctx: &Context) -> Result<(), CallError>;
 //! }
 //!
 //! struct MyCalc;
@@ -16,6 +18,13 @@
 //! impl Calc for MyCalc {
 //!     async fn add(&self, a: i64, b: i64) -> i64 {
 //!         a + b
+//!     }
+//!
+//!     async fn reset(&self, ctx: &Context) -> Result<(), CallError> {
+//!         match ctx.metadata("role") {
+//!             Some("admin") => Ok(()),
+//!             _ => Err(CallError::new(Status::PermissionDenied, "only admins may reset")),
+//!         }
 //!     }
 //! }
 //!
@@ -33,8 +42,10 @@
 mod address;
 pub mod client;
 mod codec;
+pub mod context;
 mod descriptor;
 mod error;
+pub mod layer;
 mod read_room;
 mod router;
 pub mod server;
@@ -43,14 +54,16 @@ mod write_queue;
 
 pub use address::Address;
 pub use bytes::Bytes;
-pub use client::{Client, ClientConfig};
+pub use client::{CallOptions, Client, ClientConfig};
 pub use codec::{Codec, CodecError};
+pub use context::{Context, Dialect, Peer};
 pub use descriptor::{schema_of, MethodDescriptor, ParamDescriptor, Reflection, ServiceDescriptor};
 pub use error::{CallError, ErrorObject, NoError};
 pub use ferry_macros::service;
-pub use ferry_wire::{ByteStr, Status};
+pub use ferry_wire::{ByteStr, Metadata, Status};
 pub use router::{
-    BoxFuture, Call, Function, FunctionArgs, Handler, IntoService, Reply, Router, ServiceDef,
+    with_context, Answer, Call, Function, FunctionArgs, Handler, IntoService, Reply, ReplyFuture,
+    Router, ServiceDef, TypedError, WithContext, WithStatus,
 };
 pub use server::{Server, ServerConfig, ShutdownHandle};
 
@@ -60,4 +73,6 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use serde_json;
+
+    pub use crate::router::blocking::{block_on, run_blocking};
 }

@@ -5,7 +5,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{router, Drops, TestServer};
-use ferry::{ByteStr, CallError, Client, ClientConfig, Codec, NoError, ServerConfig};
+use ferry::{
+    ByteStr, CallError, CallOptions, Client, ClientConfig, Codec, NoError, ServerConfig, Status,
+};
 use serde_json::{json, Value};
 
 fn method(name: &'static str) -> ByteStr {
@@ -25,11 +27,15 @@ async fn setup() -> (TestServer, Client, Drops) {
 async fn typed_result_by_name_and_by_position() {
     let (server, client, _) = setup().await;
     let named: i64 = client
-        .call::<_, _, NoError>(method("test.add"), &json!({"a": 2, "b": 40}), false)
+        .call_typed::<_, _, NoError>(
+            method("test.add"),
+            &json!({"a": 2, "b": 40}),
+            &CallOptions::new(),
+        )
         .await
         .unwrap();
     let positional: i64 = client
-        .call::<_, _, NoError>(method("test.add"), &json!([2, 3]), false)
+        .call_typed::<_, _, NoError>(method("test.add"), &json!([2, 3]), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!((named, positional), (42, 5));
@@ -40,7 +46,11 @@ async fn typed_result_by_name_and_by_position() {
 async fn application_error_arrives_as_its_type() {
     let (server, client, _) = setup().await;
     let result = client
-        .call::<_, i64, String>(method("test.checked_div"), &json!({"a": 1, "b": 0}), false)
+        .call_typed::<_, i64, String>(
+            method("test.checked_div"),
+            &json!({"a": 1, "b": 0}),
+            &CallOptions::new(),
+        )
         .await;
     match result {
         Err(CallError::Application(message)) => assert_eq!(message, "division by zero"),
@@ -53,23 +63,42 @@ async fn application_error_arrives_as_its_type() {
 async fn unknown_method_and_wrong_argument_types_are_named() {
     let (server, client, _) = setup().await;
     let unknown = client
-        .call::<_, Value, NoError>(method("test.nope"), &json!({}), false)
+        .call_typed::<_, Value, NoError>(method("test.nope"), &json!({}), &CallOptions::new())
         .await;
-    let Err(CallError::UnknownMethod(message)) = unknown else {
+    let Err(CallError::Status {
+        status: Status::UnknownMethod,
+        message,
+        ..
+    }) = unknown
+    else {
         panic!("got {unknown:?}")
     };
     assert!(message.contains("test.nope"), "{message}");
     let wrong = client
-        .call::<_, i64, NoError>(method("test.add"), &json!({"a": "two", "b": 1}), false)
+        .call_typed::<_, i64, NoError>(
+            method("test.add"),
+            &json!({"a": "two", "b": 1}),
+            &CallOptions::new(),
+        )
         .await;
-    let Err(CallError::InvalidArgs(message)) = wrong else {
+    let Err(CallError::Status {
+        status: Status::InvalidArgs,
+        message,
+        ..
+    }) = wrong
+    else {
         panic!("got {wrong:?}")
     };
     assert!(message.contains("test.add"), "{message}");
     let missing = client
-        .call::<_, i64, NoError>(method("test.add"), &json!({"a": 1}), false)
+        .call_typed::<_, i64, NoError>(method("test.add"), &json!({"a": 1}), &CallOptions::new())
         .await;
-    let Err(CallError::InvalidArgs(message)) = missing else {
+    let Err(CallError::Status {
+        status: Status::InvalidArgs,
+        message,
+        ..
+    }) = missing
+    else {
         panic!("got {missing:?}")
     };
     assert!(message.contains("missing parameter `b`"), "{message}");
@@ -80,11 +109,19 @@ async fn unknown_method_and_wrong_argument_types_are_named() {
 async fn an_optional_parameter_may_be_left_out() {
     let (server, client, _) = setup().await;
     let short: String = client
-        .call::<_, _, NoError>(method("test.greet"), &json!({"name": "ann"}), false)
+        .call_typed::<_, _, NoError>(
+            method("test.greet"),
+            &json!({"name": "ann"}),
+            &CallOptions::new(),
+        )
         .await
         .unwrap();
     let full: String = client
-        .call::<_, _, NoError>(method("test.greet"), &json!(["bo", "hi"]), false)
+        .call_typed::<_, _, NoError>(
+            method("test.greet"),
+            &json!(["bo", "hi"]),
+            &CallOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!((short.as_str(), full.as_str()), ("hello, ann", "hi, bo"));
@@ -100,7 +137,11 @@ async fn json_codec_works_end_to_end() {
         .await
         .unwrap();
     let sum: i64 = client
-        .call::<_, _, NoError>(method("test.add"), &json!({"a": 1, "b": 2}), false)
+        .call_typed::<_, _, NoError>(
+            method("test.add"),
+            &json!({"a": 1, "b": 2}),
+            &CallOptions::new(),
+        )
         .await
         .unwrap();
     assert_eq!(sum, 3);
@@ -114,7 +155,11 @@ async fn a_thousand_concurrent_calls_on_one_connection() {
         let client = client.clone();
         tokio::spawn(async move {
             let sum: i64 = client
-                .call::<_, _, NoError>(method("test.add"), &json!({"a": i, "b": i}), false)
+                .call_typed::<_, _, NoError>(
+                    method("test.add"),
+                    &json!({"a": i, "b": i}),
+                    &CallOptions::new(),
+                )
                 .await?;
             Ok::<_, CallError>((i, sum))
         })
@@ -138,7 +183,11 @@ async fn a_slow_call_does_not_hold_up_fast_ones() {
     let slow_client = client.clone();
     let slow = tokio::spawn(async move {
         let ms: u64 = slow_client
-            .call::<_, _, NoError>(method("test.sleep"), &json!({"ms": 3000}), false)
+            .call_typed::<_, _, NoError>(
+                method("test.sleep"),
+                &json!({"ms": 3000}),
+                &CallOptions::new(),
+            )
             .await
             .unwrap();
         (ms, Instant::now())
@@ -146,7 +195,7 @@ async fn a_slow_call_does_not_hold_up_fast_ones() {
     server.wait_for_calls(1).await;
     for i in 0..20 {
         let sum: i64 = client
-            .call::<_, _, NoError>(method("test.add"), &json!([i, 1]), false)
+            .call_typed::<_, _, NoError>(method("test.add"), &json!([i, 1]), &CallOptions::new())
             .await
             .unwrap();
         assert_eq!(sum, i + 1);
@@ -166,10 +215,16 @@ async fn deadline_exceeded_drops_the_handler() {
     let (server, client, drops) = setup().await;
     let hurried = client.with_timeout(Some(Duration::from_millis(100)));
     let result = hurried
-        .call::<_, (), NoError>(method("test.hang"), &json!({}), false)
+        .call_typed::<_, (), NoError>(method("test.hang"), &json!({}), &CallOptions::new())
         .await;
     assert!(
-        matches!(result, Err(CallError::DeadlineExceeded(_))),
+        matches!(
+            result,
+            Err(CallError::Status {
+                status: Status::DeadlineExceeded,
+                ..
+            })
+        ),
         "got {result:?}"
     );
     assert_eq!(
@@ -186,7 +241,7 @@ async fn dropping_a_call_cancels_it_on_the_server() {
     let unbounded = client.with_timeout(None);
     let call = tokio::spawn(async move {
         unbounded
-            .call::<_, (), NoError>(method("test.hang"), &json!({}), false)
+            .call_typed::<_, (), NoError>(method("test.hang"), &json!({}), &CallOptions::new())
             .await
     });
     server.wait_for_calls(1).await;
@@ -198,7 +253,7 @@ async fn dropping_a_call_cancels_it_on_the_server() {
         "the cancel frame reached the handler"
     );
     let sum: i64 = client
-        .call::<_, _, NoError>(method("test.add"), &json!([1, 1]), false)
+        .call_typed::<_, _, NoError>(method("test.add"), &json!([1, 1]), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(sum, 2, "the connection still serves");
@@ -211,19 +266,24 @@ async fn a_panicking_handler_answers_internal_while_others_continue() {
     let slow_client = client.clone();
     let slow = tokio::spawn(async move {
         slow_client
-            .call::<_, u64, NoError>(method("test.sleep"), &json!([200]), false)
+            .call_typed::<_, u64, NoError>(method("test.sleep"), &json!([200]), &CallOptions::new())
             .await
     });
     let panicked = client
-        .call::<_, (), NoError>(method("test.panic"), &json!([]), false)
+        .call_typed::<_, (), NoError>(method("test.panic"), &json!([]), &CallOptions::new())
         .await;
-    let Err(CallError::Internal(message)) = panicked else {
+    let Err(CallError::Status {
+        status: Status::Internal,
+        message,
+        ..
+    }) = panicked
+    else {
         panic!("got {panicked:?}")
     };
     assert!(message.contains("boom"), "{message}");
     assert_eq!(slow.await.unwrap().unwrap(), 200);
     let sum: i64 = client
-        .call::<_, _, NoError>(method("test.add"), &json!([2, 2]), false)
+        .call_typed::<_, _, NoError>(method("test.add"), &json!([2, 2]), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(sum, 4);
@@ -240,7 +300,7 @@ async fn metadata_reaches_the_handler() {
         })
         .method("trace", |call: ferry::Call| {
             Box::pin(async move {
-                let trace = call.metadata("trace-id").map(str::to_owned);
+                let trace = call.context().metadata("trace-id").map(str::to_owned);
                 call.reply_ok(&trace)
             })
         }),
@@ -249,12 +309,12 @@ async fn metadata_reaches_the_handler() {
     let client = Client::connect(server.address.clone()).await.unwrap();
     let traced = client.with_metadata("trace-id", "abc123");
     let seen: Option<String> = traced
-        .call::<_, _, NoError>(method("meta.trace"), &json!({}), false)
+        .call_typed::<_, _, NoError>(method("meta.trace"), &json!({}), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(seen.as_deref(), Some("abc123"));
     let unseen: Option<String> = client
-        .call::<_, _, NoError>(method("meta.trace"), &json!({}), false)
+        .call_typed::<_, _, NoError>(method("meta.trace"), &json!({}), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(unseen, None);
@@ -265,7 +325,11 @@ async fn metadata_reaches_the_handler() {
 async fn reflection_describes_functions() {
     let (server, client, _) = setup().await;
     let reflection: ferry::Reflection = client
-        .call::<_, _, NoError>(method("ferry.reflect.describe"), &json!({}), false)
+        .call_typed::<_, _, NoError>(
+            method("ferry.reflect.describe"),
+            &json!({}),
+            &CallOptions::new(),
+        )
         .await
         .unwrap();
     let test = reflection

@@ -3,7 +3,7 @@
 mod common;
 
 use common::raw::{accept_one, RawConn};
-use ferry::{ByteStr, Bytes, Client, Status};
+use ferry::{ByteStr, Bytes, CallOptions, Client, Status};
 use ferry_wire::{Frame, Response};
 
 /// A client connected to a peer posing as the server.
@@ -32,7 +32,7 @@ async fn calls_from_many_tasks_share_the_connection_and_each_gets_its_own_answer
             let (client, method) = (client.clone(), method.clone());
             tokio::spawn(async move {
                 let body = Bytes::from(vec![n]);
-                client.call_raw(&method, &body, false).await
+                client.call_raw(&method, &body, &CallOptions::new()).await
             })
         })
         .collect();
@@ -63,7 +63,11 @@ async fn dropping_the_last_handle_closes_the_connection() {
     let method = ByteStr::from_static("test.echo");
     let call = {
         let client = client.clone();
-        tokio::spawn(async move { client.call_raw(&method, &Bytes::new(), false).await })
+        tokio::spawn(async move {
+            client
+                .call_raw(&method, &Bytes::new(), &CallOptions::new())
+                .await
+        })
     };
     let Some(Frame::Request(request)) = peer.next_frame().await else {
         panic!("expected a request");

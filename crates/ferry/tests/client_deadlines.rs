@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::raw::accept_one;
-use ferry::{ByteStr, CallError, Client, NoError};
+use ferry::{ByteStr, CallError, CallOptions, Client, NoError, Status};
 use ferry_wire::Frame;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -14,7 +14,11 @@ use tokio::net::TcpListener;
 async fn call(client: &Client, timeout_ms: u64) -> Result<(), CallError> {
     client
         .with_timeout(Some(Duration::from_millis(timeout_ms)))
-        .call::<_, (), NoError>(ByteStr::from_static("test.hang"), &json!({}), false)
+        .call_typed::<_, (), NoError>(
+            ByteStr::from_static("test.hang"),
+            &json!({}),
+            &CallOptions::new(),
+        )
         .await
 }
 
@@ -25,7 +29,11 @@ async fn an_unanswered_call_fails_at_its_deadline_and_is_cancelled() {
     let mut peer = accepted.await.unwrap();
     let result = call(&client, 200).await;
     match result {
-        Err(CallError::DeadlineExceeded(message)) => {
+        Err(CallError::Status {
+            status: Status::DeadlineExceeded,
+            message,
+            ..
+        }) => {
             assert!(message.contains("test.hang"), "{message}");
             assert!(message.contains("200ms"), "{message}");
         }
@@ -58,9 +66,21 @@ async fn calls_with_different_deadlines_expire_each_at_its_own() {
         async move { (call(&client, 150).await, started.elapsed()) }
     });
     let (short_result, short_took) = short.await.unwrap();
-    assert!(matches!(short_result, Err(CallError::DeadlineExceeded(_))));
+    assert!(matches!(
+        short_result,
+        Err(CallError::Status {
+            status: Status::DeadlineExceeded,
+            ..
+        })
+    ));
     let (long_result, long_took) = long.await.unwrap();
-    assert!(matches!(long_result, Err(CallError::DeadlineExceeded(_))));
+    assert!(matches!(
+        long_result,
+        Err(CallError::Status {
+            status: Status::DeadlineExceeded,
+            ..
+        })
+    ));
     assert!(short_took >= Duration::from_millis(150), "{short_took:?}");
     assert!(long_took >= Duration::from_millis(1_500), "{long_took:?}");
     assert!(
@@ -78,7 +98,11 @@ async fn connecting_counts_against_the_calls_deadline() {
     let held = tokio::spawn(async move { listener.accept().await.unwrap() });
     let client = Client::lazy(address, ferry::ClientConfig::default());
     match call(&client, 200).await {
-        Err(CallError::DeadlineExceeded(message)) => {
+        Err(CallError::Status {
+            status: Status::DeadlineExceeded,
+            message,
+            ..
+        }) => {
             assert!(message.contains("test.hang"), "{message}")
         }
         other => panic!("expected deadline_exceeded, got {other:?}"),

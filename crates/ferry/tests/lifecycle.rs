@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use common::{router, Drops, TestServer};
-use ferry::{ByteStr, CallError, Client, ClientConfig, NoError, ServerConfig, Status};
+use ferry::{ByteStr, CallError, CallOptions, Client, ClientConfig, NoError, ServerConfig, Status};
 use ferry_wire::{Frame, FrameDecoder, GoAway, Preface, Response, VERSION};
 use serde_json::json;
 use tokio::{
@@ -27,7 +27,11 @@ async fn graceful_shutdown_answers_every_accepted_call() {
             let client = client.clone();
             tokio::spawn(async move {
                 client
-                    .call::<_, u64, NoError>(method("test.sleep"), &json!([400]), false)
+                    .call_typed::<_, u64, NoError>(
+                        method("test.sleep"),
+                        &json!([400]),
+                        &CallOptions::new(),
+                    )
                     .await
             })
         })
@@ -44,7 +48,13 @@ async fn graceful_shutdown_answers_every_accepted_call() {
     }
     let after = Client::connect(address).await;
     assert!(
-        matches!(after, Err(CallError::Unavailable(_))),
+        matches!(
+            after,
+            Err(CallError::Status {
+                status: Status::Unavailable,
+                ..
+            })
+        ),
         "the listener is closed: {:?}",
         after.err()
     );
@@ -61,13 +71,18 @@ async fn calls_still_running_at_the_drain_timeout_are_answered_unavailable() {
         .with_timeout(None);
     let hung = tokio::spawn(async move {
         client
-            .call::<_, (), NoError>(method("test.hang"), &json!([]), false)
+            .call_typed::<_, (), NoError>(method("test.hang"), &json!([]), &CallOptions::new())
             .await
     });
     server.wait_for_calls(1).await;
     server.stop().await;
     let result = hung.await.unwrap();
-    let Err(CallError::Unavailable(message)) = result else {
+    let Err(CallError::Status {
+        status: Status::Unavailable,
+        message,
+        ..
+    }) = result
+    else {
         panic!("got {result:?}")
     };
     assert!(message.contains("shut down"), "{message}");
@@ -81,14 +96,20 @@ async fn the_client_reconnects_after_the_server_restarts() {
     let client = Client::connect(server.address.clone()).await.unwrap();
     let add = |client: Client| async move {
         client
-            .call::<_, i64, NoError>(method("test.add"), &json!([1, 2]), false)
+            .call_typed::<_, i64, NoError>(method("test.add"), &json!([1, 2]), &CallOptions::new())
             .await
     };
     assert_eq!(add(client.clone()).await.unwrap(), 3);
     server.stop().await;
     let down = add(client.clone()).await;
     assert!(
-        matches!(down, Err(CallError::Unavailable(_))),
+        matches!(
+            down,
+            Err(CallError::Status {
+                status: Status::Unavailable,
+                ..
+            })
+        ),
         "got {down:?}"
     );
     let restarted =
@@ -109,7 +130,7 @@ async fn unix_sockets_serve_the_same_calls() {
         TestServer::start_on(&address, router(&Drops::default()), ServerConfig::default()).await;
     let client = Client::connect(address.as_str()).await.unwrap();
     let sum: i64 = client
-        .call::<_, _, NoError>(method("test.add"), &json!([20, 22]), false)
+        .call_typed::<_, _, NoError>(method("test.add"), &json!([20, 22]), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(sum, 42);
@@ -194,7 +215,11 @@ async fn call_through_peer(first: First, idempotent: bool) -> (Result<i64, CallE
         .await
         .unwrap();
     let result = client
-        .call::<_, i64, NoError>(method("any.thing"), &json!([]), idempotent)
+        .call_typed::<_, i64, NoError>(
+            method("any.thing"),
+            &json!([]),
+            &CallOptions::new().with_idempotent(idempotent),
+        )
         .await;
     (result, peer.await.unwrap())
 }
@@ -209,7 +234,12 @@ async fn an_idempotent_call_the_server_did_not_run_is_resent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_idempotent_call_is_never_resent() {
     let (result, requests_seen) = call_through_peer(First::Refuse, false).await;
-    let Err(CallError::Unavailable(message)) = result else {
+    let Err(CallError::Status {
+        status: Status::Unavailable,
+        message,
+        ..
+    }) = result
+    else {
         panic!("got {result:?}")
     };
     assert!(message.contains("restarting"), "{message}");
@@ -219,7 +249,12 @@ async fn a_non_idempotent_call_is_never_resent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_in_flight_on_a_lost_connection_is_unavailable_and_never_resent() {
     let (result, requests_seen) = call_through_peer(First::Vanish, true).await;
-    let Err(CallError::Unavailable(message)) = result else {
+    let Err(CallError::Status {
+        status: Status::Unavailable,
+        message,
+        ..
+    }) = result
+    else {
         panic!("got {result:?}")
     };
     assert!(message.contains("lost"), "{message}");

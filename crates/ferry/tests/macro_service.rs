@@ -9,7 +9,8 @@ use std::{
 };
 
 use ferry::{
-    Address, ByteStr, CallError, Client, ClientConfig, Codec, NoError, Reflection, Router, Server,
+    Address, ByteStr, CallError, CallOptions, Client, ClientConfig, Codec, NoError, Reflection,
+    Router, Server, Status,
 };
 use serde_json::{json, Value};
 
@@ -139,7 +140,11 @@ async fn raw<T: serde::de::DeserializeOwned>(
     args: Value,
 ) -> Result<T, CallError<InvalidOperation>> {
     calc.client()
-        .call::<_, T, InvalidOperation>(ByteStr::from_static(method), &args, false)
+        .call_typed::<_, T, InvalidOperation>(
+            ByteStr::from_static(method),
+            &args,
+            &CallOptions::new(),
+        )
         .await
 }
 
@@ -188,22 +193,28 @@ async fn wrong_arguments_are_invalid_args() {
     let calc = calc().await;
     let wrong_type = raw::<i64>(&calc, "calc.add", json!({"a": "two", "b": 3})).await;
     assert!(
-        matches!(&wrong_type, Err(CallError::InvalidArgs(message)) if message.contains("calc.add")),
+        matches!(&wrong_type, Err(CallError::Status { status: Status::InvalidArgs, message, .. }) if message.contains("calc.add")),
         "{wrong_type:?}"
     );
     let missing = raw::<i64>(&calc, "calc.add", json!({"a": 2})).await;
     assert!(
-        matches!(&missing, Err(CallError::InvalidArgs(message)) if message.contains("`b`")),
+        matches!(&missing, Err(CallError::Status { status: Status::InvalidArgs, message, .. }) if message.contains("`b`")),
         "{missing:?}"
     );
     let too_many = raw::<i64>(&calc, "calc.add", json!([1, 2, 3])).await;
     assert!(
-        matches!(&too_many, Err(CallError::InvalidArgs(message)) if message.contains("it takes 2 arguments, 3 were given")),
+        matches!(&too_many, Err(CallError::Status { status: Status::InvalidArgs, message, .. }) if message.contains("it takes 2 arguments, 3 were given")),
         "{too_many:?}"
     );
     let not_args = raw::<String>(&calc, "calc.get_time", json!("now")).await;
     assert!(
-        matches!(not_args, Err(CallError::InvalidArgs(_))),
+        matches!(
+            not_args,
+            Err(CallError::Status {
+                status: Status::InvalidArgs,
+                ..
+            })
+        ),
         "{not_args:?}"
     );
 }
@@ -220,10 +231,10 @@ async fn no_argument_and_unit_methods() {
     // An empty positional array is fine too.
     let total: u64 = calc
         .client()
-        .call::<_, u64, NoError>(
+        .call_typed::<_, u64, NoError>(
             ByteStr::from_static("key_value_store.total"),
             &json!([]),
-            false,
+            &CallOptions::new(),
         )
         .await
         .unwrap();
@@ -298,7 +309,13 @@ async fn renamed_service_is_served_under_its_name() {
     assert_eq!(by_wire_name, "echo: x");
     let by_trait_name = raw::<String>(&calc, "renamed.echo", json!({"type": "x"})).await;
     assert!(
-        matches!(by_trait_name, Err(CallError::UnknownMethod(_))),
+        matches!(
+            by_trait_name,
+            Err(CallError::Status {
+                status: Status::UnknownMethod,
+                ..
+            })
+        ),
         "{by_trait_name:?}"
     );
 }
@@ -308,10 +325,10 @@ async fn reflection_lists_the_service() {
     let calc = calc().await;
     let reflection: Reflection = calc
         .client()
-        .call::<_, Reflection, NoError>(
+        .call_typed::<_, Reflection, NoError>(
             ByteStr::from_static("ferry.reflect.describe"),
             &json!({}),
-            true,
+            &CallOptions::new().idempotent(),
         )
         .await
         .unwrap();
@@ -350,5 +367,14 @@ async fn json_codec() {
         .unwrap();
     assert_eq!(defaulted, 5.0);
     let wrong = raw::<i64>(&calc, "calc.add", json!({"a": 1.5, "b": 3})).await;
-    assert!(matches!(wrong, Err(CallError::InvalidArgs(_))), "{wrong:?}");
+    assert!(
+        matches!(
+            wrong,
+            Err(CallError::Status {
+                status: Status::InvalidArgs,
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{raw::RawConn, router, Drops, TestServer};
-use ferry::{Client, ServerConfig};
+use ferry::{CallOptions, Client, ServerConfig};
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -142,7 +142,7 @@ async fn an_oversize_message_is_refused_and_closed_while_others_are_served() {
     assert_eq!(refusal["error"]["status"], "too_large");
     assert!(conn.answer().await.is_none(), "then the server closes");
     let sum: i64 = native
-        .call::<_, _, ferry::NoError>("test.add".into(), &(1, 2), false)
+        .call_typed::<_, _, ferry::NoError>("test.add", &(1, 2), &CallOptions::new())
         .await
         .expect("the native client is still served");
     assert_eq!(sum, 3);
@@ -182,7 +182,7 @@ async fn all_dialects_share_one_port_at_once() {
     let mut lp = LpConn::open(&server).await;
     for n in 0..10i64 {
         let sum: i64 = native
-            .call::<_, _, ferry::NoError>("test.add".into(), &(n, 1), false)
+            .call_typed::<_, _, ferry::NoError>("test.add", &(n, 1), &CallOptions::new())
             .await
             .unwrap();
         let answer = lp.call(json!({"in": "add", "params": [n, 2]})).await;

@@ -9,13 +9,17 @@ use common::{
     raw::{request, RawConn},
     router, Drops, TestServer,
 };
-use ferry::{ByteStr, CallError, Client, NoError, ServerConfig, Status};
+use ferry::{ByteStr, CallError, CallOptions, Client, NoError, ServerConfig, Status};
 use ferry_wire::{Frame, Preface, Response, CODEC_MSGPACK, VERSION};
 use serde_json::json;
 
 async fn add(client: &Client, a: i64, b: i64) -> i64 {
     client
-        .call::<_, _, NoError>(ByteStr::from_static("test.add"), &json!([a, b]), false)
+        .call_typed::<_, _, NoError>(
+            ByteStr::from_static("test.add"),
+            &json!([a, b]),
+            &CallOptions::new(),
+        )
         .await
         .unwrap()
 }
@@ -95,9 +99,18 @@ async fn the_client_refuses_a_request_over_the_servers_limit() {
     let client = Client::connect(server.address.clone()).await.unwrap();
     let long = "x".repeat(4000);
     let result = client
-        .call::<_, String, NoError>(ByteStr::from_static("test.greet"), &json!([long]), false)
+        .call_typed::<_, String, NoError>(
+            ByteStr::from_static("test.greet"),
+            &json!([long]),
+            &CallOptions::new(),
+        )
         .await;
-    let Err(CallError::TooLarge(message)) = result else {
+    let Err(CallError::Status {
+        status: Status::TooLarge,
+        message,
+        ..
+    }) = result
+    else {
         panic!("got {result:?}")
     };
     assert!(message.contains("1024"), "{message}");
@@ -114,9 +127,18 @@ async fn a_result_over_the_clients_limit_is_answered_too_large() {
         .unwrap();
     let long = "y".repeat(400);
     let result = client
-        .call::<_, String, NoError>(ByteStr::from_static("test.greet"), &json!([long]), false)
+        .call_typed::<_, String, NoError>(
+            ByteStr::from_static("test.greet"),
+            &json!([long]),
+            &CallOptions::new(),
+        )
         .await;
-    let Err(CallError::TooLarge(message)) = result else {
+    let Err(CallError::Status {
+        status: Status::TooLarge,
+        message,
+        ..
+    }) = result
+    else {
         panic!("got {result:?}")
     };
     assert!(

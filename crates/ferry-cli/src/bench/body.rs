@@ -1,6 +1,6 @@
 //! The arguments every call of a bench sends, encoded once.
 
-use ferry::{Bytes, CallError, Codec};
+use ferry::{Bytes, CallError, Codec, Status};
 use serde_json::{Map, Value};
 
 use crate::failure::Failure;
@@ -24,9 +24,10 @@ pub(crate) fn encode(
         (None, _) => codec.encode(&Value::Array(Vec::new())),
     };
     encoded.map_err(|err| {
-        Failure::Call(CallError::InvalidArgs(format!(
-            "arguments of {method} do not encode: {err}"
-        )))
+        Failure::Call(CallError::new(
+            Status::InvalidArgs,
+            format!("arguments of {method} do not encode: {err}"),
+        ))
     })
 }
 

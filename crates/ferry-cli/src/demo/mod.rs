@@ -6,7 +6,7 @@ mod echo;
 use ferry::Router;
 
 pub use calc::{Calc, CalcClient, CalcServer, Calculator, InvalidOperation};
-pub use echo::{Echo, EchoClient, EchoServer, Echoer};
+pub use echo::{Echo, EchoClient, EchoServer, Echoer, WhoAmI};
 
 /// A router serving `calc` and `echo` (and the built-in `ferry.reflect`).
 pub fn router() -> Router {

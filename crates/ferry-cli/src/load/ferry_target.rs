@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ferry::{Address, ByteStr, Bytes, Client, ClientConfig, Status};
+use ferry::{Address, ByteStr, Bytes, CallOptions, Client, ClientConfig, Status};
 
 use super::{BoxFuture, Target};
 
@@ -50,7 +50,7 @@ impl Target for FerryTarget {
         Box::pin(async move {
             let client = Client::connect_with(address, config)
                 .await
-                .map_err(|err| err.message().unwrap_or_else(|| err.to_string()))?;
+                .map_err(|err| err.message().map_or_else(|| err.to_string(), str::to_owned))?;
             Ok(Arc::new(FerryConn {
                 client,
                 method,
@@ -62,7 +62,9 @@ impl Target for FerryTarget {
     fn call(conn: &Arc<FerryConn>, _payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
         let conn = conn.clone();
         Box::pin(async move {
-            let status = match conn.client.call_raw(&conn.method, &conn.body, false).await {
+            let options = CallOptions::new();
+            let called = conn.client.call_raw(&conn.method, &conn.body, &options);
+            let status = match called.await {
                 Ok(reply) => reply.status,
                 Err(err) => err.status(),
             };

@@ -1,5 +1,5 @@
 //! JSON-RPC 2.0 at `POST /jsonrpc`, sans-IO: a request body in, the response body out, given a
-//! function that runs a [`Call`].
+//! function that runs a call of a method with its JSON arguments.
 //!
 //! To the letter of the spec: positional and named `params` (absent: no arguments);
 //! notifications (no `id`) are run and never answered; a batch runs its requests concurrently
@@ -14,7 +14,7 @@ mod response;
 use std::future::Future;
 
 use bytes::Bytes;
-use ferry::{ByteStr, Call, Codec, Reply, Router, Status};
+use ferry::{ByteStr, Codec, Reply, Router, Status};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
@@ -25,7 +25,7 @@ use response::{INVALID_REQUEST, PARSE_ERROR};
 /// The response body for `body`; `None` when nothing is to be answered (notifications only).
 pub(crate) async fn answer<D, F>(body: &[u8], router: &Router, dispatch: D) -> Option<Bytes>
 where
-    D: Fn(Call) -> F,
+    D: Fn(ByteStr, Bytes) -> F,
     F: Future<Output = Reply>,
 {
     match request::parse(body) {
@@ -46,7 +46,7 @@ where
 /// Runs one element; its response, unless it is a notification.
 async fn run<D, F>(entry: Entry, router: &Router, dispatch: &D) -> Option<Bytes>
 where
-    D: Fn(Call) -> F,
+    D: Fn(ByteStr, Bytes) -> F,
     F: Future<Output = Reply>,
 {
     let request = match entry {
@@ -60,7 +60,7 @@ where
 /// The reply to one valid request.
 async fn call<D, F>(request: &Request, router: &Router, dispatch: &D) -> Reply
 where
-    D: Fn(Call) -> F,
+    D: Fn(ByteStr, Bytes) -> F,
     F: Future<Output = Reply>,
 {
     if request.method == discover::DISCOVER {
@@ -71,22 +71,18 @@ where
         };
     }
     match resolve(&request.method, router) {
-        Ok(method) => {
-            let call = Call::new(Codec::Json, ByteStr::from(method), request.params.clone());
-            dispatch(call).await
-        }
+        Ok(method) => dispatch(ByteStr::from(method), request.params.clone()).await,
         Err(message) => Reply::error(Codec::Json, Status::UnknownMethod, &message),
     }
 }
 
-/// The full name a requested name stands for, or why there is none.
+/// The full name a requested name stands for, or why there is none. A name no service has is
+/// dispatched as it is, so that layers see the call before it is answered `unknown_method`.
 fn resolve(requested: &str, router: &Router) -> Result<String, String> {
     let mut candidates = router.resolve(requested);
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
-        0 => Err(format!(
-            "Method not found: no method {requested} on this server (rpc.discover lists them)"
-        )),
+        0 => Ok(requested.to_owned()),
         _ => Err(format!(
             "Method not found: {requested} is ambiguous; name one of {}",
             candidates.join(", ")
@@ -115,6 +111,8 @@ mod tests {
         atomic::{AtomicUsize, Ordering},
         Arc,
     };
+
+    use ferry::{Call, Context, Dialect, Peer, ReplyFuture};
 
     use super::*;
 
@@ -150,12 +148,13 @@ mod tests {
     async fn exchange(body: &str) -> (Option<Value>, usize) {
         let calls = Arc::new(AtomicUsize::new(0));
         let router = router(calls.clone());
-        let dispatch = |call: Call| {
-            let handler = router
-                .handler(call.method())
-                .expect("resolved names exist")
-                .clone();
-            handler(call)
+        let dispatch = |method: ByteStr, params: Bytes| -> ReplyFuture {
+            let Some(handler) = router.handler(&method).cloned() else {
+                let reply = Reply::error(Codec::Json, Status::UnknownMethod, "no such method");
+                return Box::pin(std::future::ready(reply));
+            };
+            let ctx = Context::new(method, Dialect::JsonRpc, Peer::Unknown);
+            handler(Call::new(Codec::Json, ctx, params))
         };
         let answer = answer(body.as_bytes(), &router, dispatch).await;
         let parsed = answer.map(|bytes| serde_json::from_slice(&bytes).expect("JSON out"));

@@ -37,10 +37,10 @@ pub(crate) mod value;
 pub(crate) mod write;
 
 use bytes::Bytes;
-use ferry::{server::Dispatcher, ByteStr, Call, Codec, ErrorObject, Reply, Status};
+use ferry::{server::Dispatcher, ByteStr, Codec, Dialect, ErrorObject, Reply, Status};
 use serde_json::Value as Json;
 
-use crate::codes::fault_code;
+use crate::{caller::Caller, codes::fault_code};
 use parse::MethodCall;
 use schema::Schema;
 use value::{Hinted, Value};
@@ -96,9 +96,9 @@ impl Fault {
 }
 
 /// The XML `methodResponse` answering one request body.
-pub(crate) async fn answer(body: &[u8], dispatcher: &Dispatcher) -> Bytes {
+pub(crate) async fn answer(body: &[u8], dispatcher: &Dispatcher, caller: &Caller) -> Bytes {
     let outcome = match parse::method_call(body) {
-        Ok(call) => run(call, dispatcher).await,
+        Ok(call) => run(call, dispatcher, caller).await,
         Err(err) => Err(err.into_fault()),
     };
     match outcome {
@@ -108,29 +108,37 @@ pub(crate) async fn answer(body: &[u8], dispatcher: &Dispatcher) -> Bytes {
 }
 
 /// Runs one call, `system.multicall` included.
-async fn run(call: MethodCall, dispatcher: &Dispatcher) -> Result<Value, Fault> {
+async fn run(call: MethodCall, dispatcher: &Dispatcher, caller: &Caller) -> Result<Value, Fault> {
     if call.name == multicall::NAME {
-        return multicall::run(call.params, dispatcher).await;
+        return multicall::run(call.params, dispatcher, caller).await;
     }
-    run_one(call, dispatcher).await
+    run_one(call, dispatcher, caller).await
 }
 
 /// Runs one call that is not a multicall: introspection here, anything else by the router.
-async fn run_one(call: MethodCall, dispatcher: &Dispatcher) -> Result<Value, Fault> {
+async fn run_one(
+    call: MethodCall,
+    dispatcher: &Dispatcher,
+    caller: &Caller,
+) -> Result<Value, Fault> {
     match introspect::answer(&call.name, &call.params, dispatcher.router()) {
         Some(answer) => answer,
-        None => dispatch(call, dispatcher).await,
+        None => dispatch(call, dispatcher, caller).await,
     }
 }
 
 /// Runs a router method with the parameters as a positional JSON array.
-async fn dispatch(call: MethodCall, dispatcher: &Dispatcher) -> Result<Value, Fault> {
+async fn dispatch(
+    call: MethodCall,
+    dispatcher: &Dispatcher,
+    caller: &Caller,
+) -> Result<Value, Fault> {
     let body = Codec::Json
         .encode(&call.params)
         .map_err(|err| Fault::of_status(Status::InvalidArgs, err.to_string()))?;
     let method = ByteStr::from(call.name.as_str());
     let reply = dispatcher
-        .dispatch(Call::new(Codec::Json, method, body))
+        .dispatch(caller.call(Dialect::XmlRpc, method, body))
         .await;
     if reply.status != Status::Ok {
         return Err(fault_of(&reply));

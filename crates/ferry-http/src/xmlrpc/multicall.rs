@@ -4,12 +4,17 @@
 use ferry::{server::Dispatcher, Status};
 
 use super::{parse::MethodCall, value::Value, Fault};
+use crate::caller::Caller;
 
 /// The method's name.
 pub(super) const NAME: &str = "system.multicall";
 
 /// Runs every call of the one array parameter, one after the other.
-pub(super) async fn run(params: Vec<Value>, dispatcher: &Dispatcher) -> Result<Value, Fault> {
+pub(super) async fn run(
+    params: Vec<Value>,
+    dispatcher: &Dispatcher,
+    caller: &Caller,
+) -> Result<Value, Fault> {
     let calls = match <[Value; 1]>::try_from(params) {
         Ok([Value::Array(calls)]) => calls,
         _ => {
@@ -20,7 +25,7 @@ pub(super) async fn run(params: Vec<Value>, dispatcher: &Dispatcher) -> Result<V
     let mut answers = Vec::with_capacity(calls.len());
     for call in calls {
         let answer = match method_call(call) {
-            Ok(call) => super::run_one(call, dispatcher).await,
+            Ok(call) => super::run_one(call, dispatcher, caller).await,
             Err(fault) => Err(fault),
         };
         answers.push(match answer {

@@ -6,6 +6,7 @@
 use std::{
     io::{self, Read, Write},
     net::{Shutdown, TcpStream},
+    process::Command,
     sync::{mpsc, Arc},
     thread::JoinHandle,
     time::Duration,
@@ -129,6 +130,18 @@ impl Drop for TestServer {
             }
         }
     }
+}
+
+/// Runs `script` with `python3 -c`, `arg` (the server's address or base URL) as
+/// `sys.argv[1]`; its stdout.
+pub fn python(script: &str, arg: &str) -> String {
+    let output = Command::new("python3")
+        .args(["-c", script, arg])
+        .output()
+        .unwrap_or_else(|err| panic!("python3 is required: cannot run python3 ({err})"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python3 failed: {stderr}");
+    String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
 /// The bytes of a request; `close` asks the server to close after answering.

@@ -122,11 +122,12 @@ fn stub(service: &Service, method: &Method) -> TokenStream {
         #allow_many
         #vis async fn #ident(&self, #(#params),*) -> ::core::result::Result<#ok, #error> {
             #args
+            let options = ::ferry::CallOptions::new().with_idempotent(#idempotent);
             self.client
-                .call::<_, #ok, #err_type>(
+                .call_typed::<_, #ok, #err_type>(
                     ::ferry::ByteStr::from_static(#full_name),
                     &args,
-                    #idempotent,
+                    &options,
                 )
                 .await
         }

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{client_ident, default_fn_ident, default_fns, doc, server_ident};
-use crate::model::{Method, Service};
+use crate::model::{Fallibility, Method, Service};
 
 /// The server struct, its constructors and its `IntoService` impl.
 pub(super) fn server(service: &Service) -> TokenStream {
@@ -58,33 +58,54 @@ pub(super) fn server(service: &Service) -> TokenStream {
 }
 
 /// A block evaluating to the handler of one method: it decodes the arguments into a local
-/// `Args` struct, awaits the implementation and encodes the result.
+/// `Args` struct, awaits the implementation (on the blocking pool for `#[ferry(blocking)]`) and
+/// encodes the outcome.
 fn handler(service: &Service, method: &Method) -> TokenStream {
-    let trait_ident = &service.ident;
-    let ident = &method.ident;
     let args_struct = args_struct(method);
     let decode = decode_args(method);
-    let args = method.params.iter().map(|param| {
-        let ident = &param.ident;
-        quote!(args.#ident)
-    });
-    let reply = if method.result.is_some() {
-        quote!(reply_result)
+    let answer = answer(service, method);
+    let run = if method.blocking {
+        quote! {
+            ::ferry::__private::run_blocking(move || {
+                ::ferry::__private::block_on(async move { #answer })
+            })
+            .await
+        }
     } else {
-        quote!(reply_ok)
+        answer
     };
     quote! {{
         #args_struct
         let svc = ::std::sync::Arc::clone(&self.inner);
-        move |call: ::ferry::Call| -> ::ferry::BoxFuture<::ferry::Reply> {
+        move |call: ::ferry::Call| -> ::ferry::ReplyFuture {
             let svc = ::std::sync::Arc::clone(&svc);
             ::std::boxed::Box::pin(async move {
                 #decode
-                let result = <S as #trait_ident>::#ident(&svc, #(#args),*).await;
-                call.#reply(&result)
+                #run
             })
         }
     }}
+}
+
+/// Awaits the implementation with the decoded `args` (and the call's context, if it takes it)
+/// and turns its outcome into the reply.
+fn answer(service: &Service, method: &Method) -> TokenStream {
+    let trait_ident = &service.ident;
+    let ident = &method.ident;
+    let context = method.context.as_ref().map(|_| quote!(call.context(),));
+    let args = method.params.iter().map(|param| {
+        let ident = &param.ident;
+        quote!(args.#ident)
+    });
+    let reply = match method.result {
+        Fallibility::Infallible => quote!(reply_ok),
+        Fallibility::Own { .. } => quote!(reply_result),
+        Fallibility::Status { .. } => quote!(reply_outcome),
+    };
+    quote! {
+        let result = <S as #trait_ident>::#ident(&svc, #context #(#args),*).await;
+        call.#reply(&result)
+    }
 }
 
 /// `struct Args { a: i64, #[serde(default = "default_num2")] num2: f64 }` and the default

@@ -37,13 +37,14 @@ fn method(method: &Method) -> TokenStream {
         output,
         ..
     } = method;
+    let context = method.context.as_ref().map(|context| quote!(#context,));
     let params = method.params.iter().map(|param| {
         let (attrs, ident, ty) = (&param.attrs, &param.ident, &param.ty);
         quote!(#(#attrs)* #ident: #ty)
     });
     quote! {
         #(#attrs)*
-        fn #ident(#receiver, #(#params),*)
+        fn #ident(#receiver, #context #(#params),*)
             -> impl ::core::future::Future<Output = #output> + ::core::marker::Send;
     }
 }

@@ -11,7 +11,7 @@ use crate::{
     attrs::{take_method_attrs, take_param_attrs},
     docs::doc_text,
     errors::Errors,
-    model::{Method, Param},
+    model::{Fallibility, Method, Param},
 };
 
 /// Checks a trait method and builds its model.
@@ -33,7 +33,8 @@ pub(super) fn method(mut function: TraitItemFn) -> syn::Result<Method> {
     let params = errors.check(params(&mut function.sig));
     errors.check(check_return_type(&function.sig.output));
     errors.finish()?;
-    let (Some(method_attrs), Some(receiver), Some(params)) = (method_attrs, receiver, params)
+    let (Some(method_attrs), Some(receiver), Some((context, params))) =
+        (method_attrs, receiver, params)
     else {
         unreachable!("a missing part always comes with an error");
     };
@@ -48,8 +49,10 @@ pub(super) fn method(mut function: TraitItemFn) -> syn::Result<Method> {
         ident: function.sig.ident,
         receiver,
         idempotent: method_attrs.idempotent,
+        blocking: method_attrs.blocking,
+        context,
         params,
-        result: result_types(&output),
+        result: fallibility(&output),
         output,
     })
 }
@@ -129,19 +132,57 @@ fn receiver(sig: &Signature) -> syn::Result<Receiver> {
     }
 }
 
-/// The parameters after the receiver, their `#[ferry(...)]` attributes removed.
-fn params(sig: &mut Signature) -> syn::Result<Vec<Param>> {
+/// The context parameter, if the first after the receiver is one, and the parameters after it,
+/// their `#[ferry(...)]` attributes removed.
+fn params(sig: &mut Signature) -> syn::Result<(Option<PatType>, Vec<Param>)> {
     let mut errors = Errors::default();
-    let params = sig
-        .inputs
-        .iter_mut()
-        .filter_map(|input| match input {
-            FnArg::Typed(typed) => errors.check(param(typed)),
-            FnArg::Receiver(_) => None,
+    let mut typed = sig.inputs.iter_mut().filter_map(|input| match input {
+        FnArg::Typed(typed) => Some(typed),
+        FnArg::Receiver(_) => None,
+    });
+    let mut first = typed.next();
+    let context = first
+        .take_if(|first| is_context(&first.ty))
+        .map(|context| context.clone());
+    let params = first
+        .into_iter()
+        .chain(typed)
+        .filter_map(|typed| {
+            if is_context(&typed.ty) {
+                errors.push(misplaced_context(typed));
+                return None;
+            }
+            errors.check(param(typed))
         })
         .collect();
     errors.finish()?;
-    Ok(params)
+    Ok((context, params))
+}
+
+/// Whether `ty` is `&Context` (or `&ferry::Context`): a shared reference to a type whose
+/// path ends in `Context`.
+fn is_context(ty: &Type) -> bool {
+    let Type::Reference(reference) = ty else {
+        return false;
+    };
+    let Type::Path(path) = &*reference.elem else {
+        return false;
+    };
+    reference.mutability.is_none()
+        && path.qself.is_none()
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Context" && last.arguments.is_empty())
+}
+
+fn misplaced_context(typed: &PatType) -> syn::Error {
+    syn::Error::new_spanned(
+        &typed.ty,
+        "the call's context comes first, right after `&self`: write \
+         `async fn name(&self, ctx: &ferry::Context, ..)`",
+    )
 }
 
 /// One parameter: a plain identifier, an owned type, perhaps a default.
@@ -175,6 +216,38 @@ fn param_ident(pat: &Pat) -> syn::Result<syn::Ident> {
     }
 }
 
+/// How `output` carries failure: `Result<T, CallError<E>>` (or `Result<T, CallError>`) may
+/// answer any status, another `Result<T, E>` only `E`.
+fn fallibility(output: &Type) -> Fallibility {
+    let Some((ok, err)) = result_types(output) else {
+        return Fallibility::Infallible;
+    };
+    match call_error_arg(&err) {
+        Some(err) => Fallibility::Status { ok, err },
+        None => Fallibility::Own { ok, err },
+    }
+}
+
+/// `Some(Some(E))` for `CallError<E>`, `Some(None)` for `CallError`: a path whose last segment
+/// is `CallError`.
+fn call_error_arg(err: &Type) -> Option<Option<Type>> {
+    let Type::Path(path) = err else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "CallError" {
+        return None;
+    }
+    match &last.arguments {
+        PathArguments::None => Some(None),
+        PathArguments::AngleBracketed(args) => match args.args.iter().collect::<Vec<_>>()[..] {
+            [GenericArgument::Type(ty)] => Some(Some(ty.clone())),
+            _ => None,
+        },
+        PathArguments::Parenthesized(_) => None,
+    }
+}
+
 /// `T` and `E` when `output` is `Result<T, E>`: a path whose last segment is `Result` with
 /// two type arguments.
 fn result_types(output: &Type) -> Option<(Type, Type)> {
@@ -201,7 +274,34 @@ fn result_types(output: &Type) -> Option<(Type, Type)> {
 
 #[cfg(test)]
 mod tests {
-    use super::result_types;
+    use super::{call_error_arg, is_context, result_types};
+
+    #[test]
+    fn recognises_the_context_parameter() {
+        for ty in [
+            syn::parse_quote!(&Context),
+            syn::parse_quote!(&ferry::Context),
+            syn::parse_quote!(&'a ::ferry::Context),
+        ] {
+            assert!(is_context(&ty));
+        }
+        for ty in [
+            syn::parse_quote!(Context),
+            syn::parse_quote!(&mut Context),
+            syn::parse_quote!(&String),
+        ] {
+            assert!(!is_context(&ty));
+        }
+    }
+
+    #[test]
+    fn recognises_call_error_with_and_without_a_typed_error() {
+        let typed: syn::Type = syn::parse_quote!(ferry::CallError<Oops>);
+        let err = call_error_arg(&typed).expect("a CallError").expect("typed");
+        assert_eq!(quote::quote!(#err).to_string(), "Oops");
+        assert!(call_error_arg(&syn::parse_quote!(CallError)) == Some(None));
+        assert!(call_error_arg(&syn::parse_quote!(Oops)).is_none());
+    }
 
     #[test]
     fn recognises_result_with_two_arguments() {

@@ -1,13 +1,13 @@
 //! Client settings.
 
-use std::time::Duration;
+use std::{fmt, sync::Arc, time::Duration};
 
 use ferry_wire::DEFAULT_MAX_FRAME_LEN;
 
-use crate::Codec;
+use crate::{layer::ClientLayer, Codec};
 
 /// How a [`Client`](crate::Client) connects and what it assumes by default.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// The body codec offered in the preface.
@@ -18,6 +18,20 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// The largest response body accepted.
     pub max_frame_len: u32,
+    /// The layers every call passes through, in order.
+    pub layers: Vec<Arc<dyn ClientLayer>>,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("codec", &self.codec)
+            .field("default_timeout", &self.default_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_frame_len", &self.max_frame_len)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
 }
 
 impl Default for ClientConfig {
@@ -27,32 +41,44 @@ impl Default for ClientConfig {
             default_timeout: Some(Duration::from_secs(30)),
             connect_timeout: Duration::from_secs(5),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            layers: Vec::new(),
         }
     }
 }
 
 impl ClientConfig {
     /// Sets the codec.
+    #[must_use]
     pub fn codec(mut self, codec: Codec) -> ClientConfig {
         self.codec = codec;
         self
     }
 
     /// Sets the default per-call deadline.
+    #[must_use]
     pub fn default_timeout(mut self, timeout: Option<Duration>) -> ClientConfig {
         self.default_timeout = timeout;
         self
     }
 
     /// Sets the connect timeout.
+    #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientConfig {
         self.connect_timeout = timeout;
         self
     }
 
     /// Sets the largest response body accepted.
+    #[must_use]
     pub fn max_frame_len(mut self, max: u32) -> ClientConfig {
         self.max_frame_len = max;
+        self
+    }
+
+    /// Adds a layer every call of the client passes through, after those added before it.
+    #[must_use]
+    pub fn layer(mut self, layer: impl ClientLayer) -> ClientConfig {
+        self.layers.push(Arc::new(layer));
         self
     }
 }

@@ -16,7 +16,7 @@ use tokio::{
     net::{TcpStream, UnixStream},
 };
 
-use ferry_wire::{Frame, FrameDecoder, Preface, VERSION};
+use ferry_wire::{Frame, FrameDecoder, Preface, Status, VERSION};
 
 use super::{
     driver::Driver,
@@ -159,14 +159,22 @@ pub(crate) async fn connect(address: &Address, config: &ClientConfig) -> Result<
     };
     match tokio::time::timeout(config.connect_timeout, opening).await {
         Ok(Ok(connection)) => Ok(connection),
-        Ok(Err(CallError::Io(err))) => Err(CallError::Unavailable(format!(
-            "cannot connect to {address}: {err}"
-        ))),
+        Ok(Err(CallError::Status { io: Some(err), .. })) => {
+            let message = format!("cannot connect to {address}: {err}");
+            Err(CallError::Status {
+                status: Status::Unavailable,
+                message,
+                io: Some(err),
+            })
+        }
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(CallError::Unavailable(format!(
-            "cannot connect to {address}: no ferry preface within {:?}",
-            config.connect_timeout
-        ))),
+        Err(_) => Err(CallError::new(
+            Status::Unavailable,
+            format!(
+                "cannot connect to {address}: no ferry preface within {:?}",
+                config.connect_timeout
+            ),
+        )),
     }
 }
 
@@ -210,15 +218,17 @@ async fn read_preface<R: AsyncRead + Unpin>(
             Ok(Some(preface)) => return Ok(preface),
             Ok(None) => {}
             Err(_) => {
-                return Err(CallError::Protocol(format!(
-                    "{address} does not speak the ferry protocol"
-                )))
+                return Err(CallError::new(
+                    Status::Protocol,
+                    format!("{address} does not speak the ferry protocol"),
+                ))
             }
         }
         if read.read_buf(buf).await? == 0 {
-            return Err(CallError::Unavailable(format!(
-                "{address} closed the connection during the preface"
-            )));
+            return Err(CallError::new(
+                Status::Unavailable,
+                format!("{address} closed the connection during the preface"),
+            ));
         }
     }
 }
@@ -233,13 +243,16 @@ async fn refusal<R: AsyncRead + Unpin>(
     let mut decoder = FrameDecoder::new(max);
     loop {
         if let Ok(Some(Frame::GoAway(goaway))) = decoder.decode(buf) {
-            return CallError::Protocol(format!(
-                "{address} refused the connection: {}",
-                goaway.message
-            ));
+            return CallError::new(
+                Status::Protocol,
+                format!("{address} refused the connection: {}", goaway.message),
+            );
         }
         if !matches!(read.read_buf(buf).await, Ok(n) if n > 0) {
-            return CallError::Protocol(format!("{address} refused our protocol version or codec"));
+            return CallError::new(
+                Status::Protocol,
+                format!("{address} refused our protocol version or codec"),
+            );
         }
     }
 }

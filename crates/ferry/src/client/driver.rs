@@ -15,7 +15,7 @@ use tokio::{
     time::{Instant, Sleep},
 };
 
-use ferry_wire::{Frame, FrameDecoder, WireError};
+use ferry_wire::{Frame, FrameDecoder, Status, WireError};
 
 use super::{connection::Connection, exchange::Wakeups, failure::Failure};
 use crate::{
@@ -157,7 +157,7 @@ impl Driver {
                 }) => {
                     let message =
                         format!("response of {len} bytes is over this client's {max}-byte limit");
-                    let failure = Failure::Error(CallError::TooLarge(message));
+                    let failure = Failure::Error(CallError::new(Status::TooLarge, message));
                     self.answers.push((call_id, Err(failure)));
                 }
                 Err(err) => return Err(format!("protocol error from the server: {err}")),

@@ -15,7 +15,7 @@ use std::{collections::HashMap, hash::BuildHasherDefault, mem, task::Waker, time
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use ferry_wire::{ByteStr, Frame, RequestHead};
+use ferry_wire::{ByteStr, Frame, RequestHead, Status};
 
 use super::{failure::Failure, pending::CallIdHasher};
 use crate::{write_queue::WriteQueue, CallError, Reply};
@@ -117,7 +117,7 @@ impl Exchange {
                 "request of {frame_body_len} bytes is over the server's {}-byte frame limit",
                 self.server_max_frame_len
             );
-            return Err(Failure::Error(CallError::TooLarge(message)));
+            return Err(Failure::Error(CallError::new(Status::TooLarge, message)));
         }
         self.next_call_id = call_id.wrapping_add(1).max(1);
         self.out.push_encoded(|dst| head.encode(dst));
@@ -540,7 +540,8 @@ mod tests {
         let refused = exchange.submit(outgoing(&method, &body), &caller);
         assert!(matches!(
             refused,
-            Err(Failure::Error(CallError::TooLarge(message))) if message.contains("16-byte")
+            Err(Failure::Error(CallError::Status { status: Status::TooLarge, message, .. }))
+                if message.contains("16-byte")
         ));
         assert!(!exchange.has_out());
         assert_eq!(exchange.finished(), None, "refusing a call is not the end");

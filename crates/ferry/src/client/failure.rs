@@ -1,5 +1,7 @@
 //! Why a call got no answer from the server, and whether re-sending it is safe.
 
+use ferry_wire::Status;
+
 use crate::CallError;
 
 /// A call that ended without a server reply.
@@ -20,10 +22,12 @@ pub(crate) enum Failure {
 impl Failure {
     pub(crate) fn into_error<E>(self) -> CallError<E> {
         match self {
-            Failure::NotRun(message) | Failure::Lost(message) => CallError::Unavailable(message),
-            Failure::Error(err) => err.map_application(|never| match never {}),
+            Failure::NotRun(message) | Failure::Lost(message) => {
+                CallError::new(Status::Unavailable, message)
+            }
+            Failure::Error(err) => err.widen(),
             Failure::Expired => {
-                CallError::DeadlineExceeded("the call's deadline passed".to_owned())
+                CallError::new(Status::DeadlineExceeded, "the call's deadline passed")
             }
         }
     }

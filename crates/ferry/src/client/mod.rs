@@ -12,9 +12,10 @@ mod connection;
 mod driver;
 mod exchange;
 mod failure;
+mod options;
 mod pending;
 
-use std::{sync::Arc, time::Duration};
+use std::{borrow::Cow, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use serde::{de::DeserializeOwned, Serialize};
@@ -26,10 +27,22 @@ pub use config::ClientConfig;
 use connection::{Connection, Handle};
 use exchange::Outgoing;
 use failure::Failure;
+pub use options::CallOptions;
 
 use crate::{Address, CallError, Codec, ErrorObject, Reply};
 
 /// A handle to a ferry server. Clone it freely: clones share the connection.
+///
+/// ```no_run
+/// use ferry::{CallOptions, Client};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::connect("127.0.0.1:7070").await?;
+/// let sum: i64 = client.call("calc.add", &[1, 2], &CallOptions::new()).await?;
+/// # let _ = sum;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -38,6 +51,16 @@ pub struct Client {
     /// The connection this handle last saw live: while it stays live, a call uses it without
     /// the lock and reference count that looking it up in `shared` costs.
     connection: Option<Arc<Connection>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("address", &self.shared.address)
+            .field("timeout", &self.timeout)
+            .field("metadata", &self.metadata)
+            .finish_non_exhaustive()
+    }
 }
 
 struct Shared {
@@ -90,6 +113,7 @@ impl Client {
     }
 
     /// A handle whose calls have this deadline (`None`: no deadline); it shares the connection.
+    #[must_use]
     pub fn with_timeout(&self, timeout: Option<Duration>) -> Client {
         Client {
             timeout: Some(timeout),
@@ -98,6 +122,7 @@ impl Client {
     }
 
     /// A handle whose calls also carry this metadata pair; it shares the connection.
+    #[must_use]
     pub fn with_metadata(&self, key: &str, value: &str) -> Client {
         let mut client = self.clone();
         client
@@ -107,42 +132,103 @@ impl Client {
     }
 
     /// Calls `method` (`service.method`) with `args` (a struct or map of named arguments, or a
-    /// sequence of positional ones). `E` is the handler's error type.
-    pub async fn call<A, T, E>(
+    /// sequence of positional ones), decoding the result as `T` (annotate the binding:
+    /// `let sum: i64 = ...`). A handler's own error arrives as JSON data in
+    /// [`CallError::Application`]; [`Client::call_typed`] decodes it as a type of yours.
+    pub async fn call<A, T>(
         &self,
-        method: ByteStr,
+        method: impl Into<ByteStr>,
         args: &A,
-        idempotent: bool,
+        options: &CallOptions,
+    ) -> Result<T, CallError<serde_json::Value>>
+    where
+        A: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        self.call_typed(method, args, options).await
+    }
+
+    /// Like [`Client::call`], with the handler's error decoded as `E`, as the generated stubs
+    /// call it: `client.call_typed::<_, f64, InvalidOperation>("calc.divide", ..)`.
+    pub async fn call_typed<A, T, E>(
+        &self,
+        method: impl Into<ByteStr>,
+        args: &A,
+        options: &CallOptions,
     ) -> Result<T, CallError<E>>
     where
         A: Serialize + ?Sized,
         T: DeserializeOwned,
         E: DeserializeOwned,
     {
+        let method = method.into();
         let codec = self.codec();
         let body = codec.encode(args).map_err(|err| {
-            CallError::InvalidArgs(format!("arguments of {method} do not encode: {err}"))
+            let message = format!("arguments of {method} do not encode: {err}");
+            CallError::new(Status::InvalidArgs, message)
         })?;
         let reply = self
-            .call_raw(&method, &body, idempotent)
+            .call_raw(&method, &body, options)
             .await
-            .map_err(|err| err.map_application(|n| match n {}))?;
+            .map_err(CallError::widen)?;
         decode_reply(codec, reply)
     }
 
     /// Sends already-encoded arguments and returns the server's reply, whatever its status.
-    /// Both are borrowed: the request is encoded from them, and nothing is cloned per call.
+    /// Both are borrowed: the request is encoded from them, and nothing is cloned per call
+    /// unless the call carries metadata of both the handle and `options`, or the client has
+    /// layers.
     pub async fn call_raw(
         &self,
         method: &ByteStr,
         body: &Bytes,
-        idempotent: bool,
+        options: &CallOptions,
     ) -> Result<Reply, CallError> {
-        let timeout = self.timeout.unwrap_or(self.shared.config.default_timeout);
+        let layers = &self.shared.config.layers;
+        let mut metadata = self.metadata_for(options);
+        if layers.is_empty() {
+            return self.send(method, body, options, &metadata).await;
+        }
+        for layer in layers {
+            layer.before(method, metadata.to_mut());
+        }
+        let started = Instant::now();
+        let outcome = self.send(method, body, options, &metadata).await;
+        let status = outcome
+            .as_ref()
+            .map_or_else(CallError::status, |reply| reply.status);
+        let elapsed = started.elapsed();
+        for layer in layers.iter().rev() {
+            layer.after(method, status, elapsed);
+        }
+        outcome
+    }
+
+    /// The handle's metadata followed by the call's own, borrowed when only one has any.
+    fn metadata_for<'a>(&'a self, options: &'a CallOptions) -> Cow<'a, [(ByteStr, ByteStr)]> {
+        match (self.metadata.is_empty(), options.metadata.is_empty()) {
+            (_, true) => Cow::Borrowed(&self.metadata),
+            (true, false) => Cow::Borrowed(&options.metadata),
+            (false, false) => Cow::Owned([&self.metadata[..], &options.metadata[..]].concat()),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: &ByteStr,
+        body: &Bytes,
+        options: &CallOptions,
+        metadata: &[(ByteStr, ByteStr)],
+    ) -> Result<Reply, CallError> {
+        let timeout = options
+            .timeout
+            .or(self.timeout)
+            .unwrap_or(self.shared.config.default_timeout);
         let deadline = timeout.map(|limit| Instant::now() + limit);
         let expired = || {
             let limit = timeout.unwrap_or_default();
-            CallError::DeadlineExceeded(format!("{method} got no answer within {limit:?}"))
+            let message = format!("{method} got no answer within {limit:?}");
+            CallError::new(Status::DeadlineExceeded, message)
         };
         let mut resent = false;
         loop {
@@ -163,14 +249,14 @@ impl Client {
             }
             let outgoing = Outgoing {
                 method,
-                metadata: &self.metadata,
+                metadata,
                 body,
                 time_left,
                 deadline,
             };
             match connection.call(outgoing).await {
                 Ok(reply) => return Ok(reply),
-                Err(Failure::NotRun(_)) if idempotent && !resent => resent = true,
+                Err(Failure::NotRun(_)) if options.idempotent && !resent => resent = true,
                 Err(Failure::Expired) => return Err(expired()),
                 Err(failure) => return Err(failure.into_error()),
             }
@@ -243,28 +329,24 @@ pub fn decode_reply<T: DeserializeOwned, E: DeserializeOwned>(
 ) -> Result<T, CallError<E>> {
     match reply.status {
         Status::Ok => codec.decode(&reply.body).map_err(|err| {
-            CallError::Protocol(format!(
-                "the result does not decode into the expected type: {err}"
-            ))
+            let message = format!("the result does not decode into the expected type: {err}");
+            CallError::new(Status::Protocol, message)
         }),
         Status::Application => {
             let object: ErrorObject<E> = codec.decode(&reply.body).map_err(|err| {
-                CallError::Protocol(format!(
-                    "the application error does not decode into the expected type: {err}"
-                ))
+                let message =
+                    format!("the application error does not decode into the expected type: {err}");
+                CallError::new(Status::Protocol, message)
             })?;
             match object.data {
                 Some(data) => Err(CallError::Application(data)),
-                None => Err(CallError::Protocol(format!(
-                    "application error without data: {}",
-                    object.message
-                ))),
+                None => {
+                    let message = format!("application error without data: {}", object.message);
+                    Err(CallError::new(Status::Protocol, message))
+                }
             }
         }
-        status => Err(CallError::from_status(
-            status,
-            error_message(codec, &reply.body),
-        )),
+        status => Err(CallError::new(status, error_message(codec, &reply.body))),
     }
 }
 

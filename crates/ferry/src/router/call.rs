@@ -1,6 +1,6 @@
 //! What a handler receives and what it answers.
 
-use std::{fmt::Display, time::Instant};
+use std::fmt::Display;
 
 use bytes::Bytes;
 use serde::{
@@ -8,17 +8,16 @@ use serde::{
     Serialize,
 };
 
-use ferry_wire::{ByteStr, Metadata, Status};
+use ferry_wire::Status;
 
-use crate::{error::ErrorObjectRef, Codec};
+use crate::{error::ErrorObjectRef, CallError, Codec, Context};
 
-/// One incoming call, independent of the dialect it arrived in.
+/// One incoming call, independent of the dialect it arrived in: its context and its encoded
+/// arguments.
 #[derive(Debug, Clone)]
 pub struct Call {
     codec: Codec,
-    method: ByteStr,
-    metadata: Metadata,
-    deadline: Option<Instant>,
+    context: Context,
     body: Bytes,
 }
 
@@ -32,27 +31,13 @@ pub struct Reply {
 }
 
 impl Call {
-    /// A call of `method` (`service.method`) whose arguments `body` are encoded with `codec`.
-    pub fn new(codec: Codec, method: ByteStr, body: Bytes) -> Call {
+    /// A call in `context` whose arguments `body` are encoded with `codec`.
+    pub fn new(codec: Codec, context: Context, body: Bytes) -> Call {
         Call {
             codec,
-            method,
-            metadata: Metadata::new(),
-            deadline: None,
+            context,
             body,
         }
-    }
-
-    /// Attaches the caller's metadata.
-    pub fn with_metadata(mut self, metadata: Metadata) -> Call {
-        self.metadata = metadata;
-        self
-    }
-
-    /// Attaches the instant the call must finish by.
-    pub fn with_deadline(mut self, deadline: Option<Instant>) -> Call {
-        self.deadline = deadline;
-        self
     }
 
     /// The codec of the arguments and of the reply.
@@ -60,22 +45,19 @@ impl Call {
         self.codec
     }
 
+    /// The call's context: method, metadata, deadline, peer, dialect.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// The context, for a layer or dialect that edits it.
+    pub fn context_mut(&mut self) -> &mut Context {
+        &mut self.context
+    }
+
     /// The full method name, `service.method`.
     pub fn method(&self) -> &str {
-        &self.method
-    }
-
-    /// The value of a metadata key, if the caller sent it.
-    pub fn metadata(&self, key: &str) -> Option<&str> {
-        self.metadata
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| &**v)
-    }
-
-    /// When the call must finish by, if the caller set a deadline.
-    pub fn deadline(&self) -> Option<Instant> {
-        self.deadline
+        self.context.method()
     }
 
     /// The encoded arguments.
@@ -135,6 +117,40 @@ impl Call {
         match result {
             Ok(value) => self.reply_ok(value),
             Err(err) => self.reply_application(err),
+        }
+    }
+
+    /// The reply for a handler's `Result` whose error is a [`CallError`]: ok, `application`
+    /// with the typed error as `data`, or the status the handler chose with its message.
+    pub fn reply_outcome<T: Serialize, E: Serialize + Display>(
+        &self,
+        outcome: &Result<T, CallError<E>>,
+    ) -> Reply {
+        match outcome {
+            Ok(value) => self.reply_ok(value),
+            Err(err) => self.reply_call_error(err),
+        }
+    }
+
+    /// The reply carrying a [`CallError`] a handler returned. `ok` and a data-less
+    /// `application` are not outcomes a handler can choose: they become `internal`.
+    pub fn reply_call_error<E: Serialize + Display>(&self, err: &CallError<E>) -> Reply {
+        match err {
+            CallError::Application(err) => self.reply_application(err),
+            CallError::Status {
+                status: status @ (Status::Ok | Status::Application),
+                message,
+                ..
+            } => {
+                let message = format!(
+                    "the handler of {} answered {status} without a value: {message}",
+                    self.method()
+                );
+                self.reply_error(Status::Internal, &message)
+            }
+            CallError::Status {
+                status, message, ..
+            } => self.reply_error(*status, message),
         }
     }
 

@@ -5,17 +5,42 @@ use std::{fmt, future::Future, marker::PhantomData};
 use serde::de::{self, value::UnitDeserializer, DeserializeOwned, DeserializeSeed, IgnoredAny};
 use serde::Deserialize;
 
-use crate::{descriptor::ParamDescriptor, Codec, CodecError};
+use crate::{descriptor::ParamDescriptor, Codec, CodecError, Context};
 
 /// A closure or `fn` callable with the argument tuple `Args`; implemented for every
-/// `Fn(A, B, ...) -> impl Future` of up to six parameters.
+/// `Fn(A, B, ...) -> impl Future` of up to six parameters, and for [`with_context`] around an
+/// `Fn(Context, A, B, ...)`.
 pub trait Function<Args>: Clone + Send + Sync + 'static {
     /// What the future yields.
     type Output: Send + 'static;
     /// The future a call returns.
     type Future: Future<Output = Self::Output> + Send + 'static;
-    /// Calls the function with decoded arguments.
-    fn invoke(&self, args: Args) -> Self::Future;
+    /// Calls the function with decoded arguments, in the call's context.
+    fn invoke(&self, ctx: &Context, args: Args) -> Self::Future;
+}
+
+/// A function that takes the call's [`Context`] as its first argument; make one with
+/// [`with_context`].
+#[derive(Debug, Clone, Copy)]
+pub struct WithContext<F>(F);
+
+/// Marks `function` as taking the call's [`Context`] (owned) before its parameters, for
+/// [`Router::function`](crate::Router::function) and
+/// [`Router::try_function`](crate::Router::try_function).
+///
+/// ```
+/// use ferry::{with_context, Context, Router};
+///
+/// let router = Router::new().function(
+///     "util.hello",
+///     [],
+///     with_context(|ctx: Context| async move {
+///         format!("hello {}", ctx.metadata("user").unwrap_or("stranger"))
+///     }),
+/// );
+/// ```
+pub fn with_context<F>(function: F) -> WithContext<F> {
+    WithContext(function)
 }
 
 /// An argument tuple: decodes from a map of parameter names (or a positional array) and
@@ -53,8 +78,23 @@ macro_rules! impl_function {
             type Future = Fut;
 
             #[allow(non_snake_case)]
-            fn invoke(&self, ($($arg,)*): ($($arg,)*)) -> Fut {
+            fn invoke(&self, _: &Context, ($($arg,)*): ($($arg,)*)) -> Fut {
                 (self)($($arg),*)
+            }
+        }
+
+        impl<F, Fut, $($arg,)*> Function<($($arg,)*)> for WithContext<F>
+        where
+            F: Fn(Context, $($arg),*) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: Send + 'static,
+        {
+            type Output = Fut::Output;
+            type Future = Fut;
+
+            #[allow(non_snake_case)]
+            fn invoke(&self, ctx: &Context, ($($arg,)*): ($($arg,)*)) -> Fut {
+                (self.0)(ctx.clone(), $($arg),*)
             }
         }
 

@@ -8,28 +8,50 @@
 //! assert!(router.handler("ferry.reflect.describe").is_some());
 //! ```
 
+mod answer;
+pub(crate) mod blocking;
 mod call;
 mod function;
 mod reflect;
+mod route;
 mod service_def;
 
-use std::{collections::HashMap, fmt::Display, future::Future, sync::Arc};
+use std::{collections::HashMap, fmt, future::Future, sync::Arc};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use answer::{Answer, TypedError, WithStatus};
 pub use call::{Call, Reply};
-pub use function::{Function, FunctionArgs};
-pub use service_def::{BoxFuture, Handler, IntoService, ServiceDef};
+pub use function::{with_context, Function, FunctionArgs, WithContext};
+pub(crate) use route::Route;
+pub use service_def::{Handler, IntoService, ReplyFuture, ServiceDef};
 
-use crate::{descriptor::schema_of, MethodDescriptor, ServiceDescriptor};
+use crate::{
+    descriptor::schema_of,
+    layer::{Layer, Layers},
+    MethodDescriptor, ServiceDescriptor,
+};
 
-/// Services and functions by name. Build it, then hand it to a [`Server`](crate::Server).
+/// Services and functions by name, and the layers every call passes through. Build it, then
+/// hand it to a [`Server`](crate::Server).
 #[derive(Clone)]
 pub struct Router {
-    handlers: HashMap<String, Handler>,
+    routes: HashMap<String, Route>,
     services: Vec<ServiceDescriptor>,
+    layers: Layers,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut methods: Vec<&str> = self.routes.keys().map(String::as_str).collect();
+        methods.sort_unstable();
+        f.debug_struct("Router")
+            .field("methods", &methods)
+            .field("layers", &self.layers)
+            .finish()
+    }
 }
 
 impl Default for Router {
@@ -42,8 +64,9 @@ impl Router {
     /// A router holding only the built-in `ferry.reflect` service.
     pub fn new() -> Router {
         let mut router = Router {
-            handlers: HashMap::new(),
+            routes: HashMap::new(),
             services: vec![reflect::descriptor()],
+            layers: Layers::default(),
         };
         router.refresh_reflection();
         router
@@ -61,7 +84,9 @@ impl Router {
         } = service.into_service();
         for (method, handler) in handlers {
             let full_name = format!("{}.{}", descriptor.name, method);
-            let previous = self.handlers.insert(full_name.clone(), handler);
+            let described = descriptor.methods.iter().find(|known| known.name == method);
+            let route = Route::new(handler, described.cloned());
+            let previous = self.routes.insert(full_name.clone(), route);
             assert!(
                 previous.is_none(),
                 "ferry: method {full_name} is registered twice"
@@ -81,7 +106,8 @@ impl Router {
 
     /// Registers a function or closure under `full_name` (`service.method`), its parameters
     /// named by `params`. Arguments arrive as a map by those names or as a positional array;
-    /// an `Option` parameter may be left out.
+    /// an `Option` parameter may be left out. Wrap the closure in [`with_context`] to have the
+    /// call's [`Context`](crate::Context) as its first argument.
     ///
     /// # Panics
     /// When `params` does not name every parameter, when `full_name` has no dot, or when the
@@ -98,14 +124,15 @@ impl Router {
         F::Output: Serialize + JsonSchema,
     {
         let schemas = (schema_of::<F::Output>(), None);
-        self.register(full_name, params, schemas, function, |call, output| {
+        self.register(full_name, params, schemas, function, |output, call| {
             call.reply_ok(output)
         })
     }
 
     /// Like [`Router::function`], for functions returning `Result<T, E>`: `E` goes back to the
-    /// caller as an `application` error carrying the value.
-    pub fn try_function<Args, F, T, E, const N: usize>(
+    /// caller as an `application` error carrying the value. With `Result<T, CallError<E>>`,
+    /// the function may also answer any status with its own message.
+    pub fn try_function<Args, F, How, const N: usize>(
         self,
         full_name: &str,
         params: [&'static str; N],
@@ -113,14 +140,22 @@ impl Router {
     ) -> Router
     where
         Args: FunctionArgs,
-        F: Function<Args, Output = Result<T, E>>,
-        T: Serialize + JsonSchema,
-        E: Serialize + Display + JsonSchema,
+        F: Function<Args>,
+        F::Output: Answer<How>,
     {
-        let schemas = (schema_of::<T>(), Some(schema_of::<E>()));
-        self.register(full_name, params, schemas, function, |call, output| {
-            call.reply_result(output)
-        })
+        let schemas = <F::Output as Answer<How>>::schemas();
+        self.register(full_name, params, schemas, function, Answer::reply)
+    }
+
+    /// Adds a layer that every call of this router passes through, on every dialect, inside
+    /// the layers added before it.
+    pub fn layer(mut self, layer: impl Layer) -> Router {
+        self.layers = self.layers.push(Arc::new(layer));
+        self
+    }
+
+    pub(crate) fn layers(&self) -> &Layers {
+        &self.layers
     }
 
     fn register<Args, F, const N: usize>(
@@ -129,7 +164,7 @@ impl Router {
         params: [&'static str; N],
         schemas: (Value, Option<Value>),
         function: F,
-        reply: fn(&Call, &F::Output) -> Reply,
+        reply: fn(&F::Output, &Call) -> Reply,
     ) -> Router
     where
         Args: FunctionArgs,
@@ -139,23 +174,28 @@ impl Router {
             full_name,
             params,
             schemas,
-            move |call, args: Args| {
-                let future = function.invoke(args);
-                async move { reply(&call, &future.await) }
+            move |call: Call, args: Args| {
+                let future = function.invoke(call.context(), args);
+                async move { reply(&future.await, &call) }
             },
         ))
     }
 
     /// The handler of a full method name (`service.method`).
     pub fn handler(&self, full_name: &str) -> Option<&Handler> {
-        self.handlers.get(full_name)
+        self.routes.get(full_name).map(Route::handler)
+    }
+
+    /// The handler and descriptor of a full method name.
+    pub(crate) fn route(&self, full_name: &str) -> Option<&Route> {
+        self.routes.get(full_name)
     }
 
     /// The full method names `name` may stand for: `name` itself when a handler has that full
     /// name, otherwise `service.name` for every service with a method `name`. Dialects that let
     /// callers leave the service out take the name when exactly one matches.
     pub fn resolve(&self, name: &str) -> Vec<String> {
-        if self.handlers.contains_key(name) {
+        if self.routes.contains_key(name) {
             return vec![name.to_owned()];
         }
         self.services
@@ -179,7 +219,8 @@ impl Router {
 
     fn refresh_reflection(&mut self) {
         let name = format!("{}.{}", reflect::SERVICE, reflect::DESCRIBE);
-        self.handlers.insert(name, reflect::handler(&self.services));
+        let route = Route::new(reflect::handler(&self.services), Some(reflect::method()));
+        self.routes.insert(name, route);
     }
 }
 

@@ -16,14 +16,19 @@ pub(crate) fn descriptor() -> ServiceDescriptor {
     ServiceDescriptor {
         name: SERVICE.to_owned(),
         doc: "Describes what this server offers.".to_owned(),
-        methods: vec![MethodDescriptor {
-            name: DESCRIBE.to_owned(),
-            doc: "Every service and method with parameters, schemas, defaults and docs.".to_owned(),
-            params: Vec::new(),
-            result: schema_of::<Reflection>(),
-            error: None,
-            idempotent: true,
-        }],
+        methods: vec![method()],
+    }
+}
+
+/// The one method, `describe`.
+pub(crate) fn method() -> MethodDescriptor {
+    MethodDescriptor {
+        name: DESCRIBE.to_owned(),
+        doc: "Every service and method with parameters, schemas, defaults and docs.".to_owned(),
+        params: Vec::new(),
+        result: schema_of::<Reflection>(),
+        error: None,
+        idempotent: true,
     }
 }
 

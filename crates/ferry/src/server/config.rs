@@ -22,6 +22,10 @@ pub struct ServerConfig {
     /// thread, say) listen on one port and the kernel spreads new connections among them.
     /// Ignored for Unix sockets.
     pub reuse_port: bool,
+    /// The most metadata pairs one call may carry; more are answered `too_large`.
+    pub max_metadata_entries: usize,
+    /// The most bytes of metadata keys and values one call may carry, all pairs together.
+    pub max_metadata_len: usize,
 }
 
 impl Default for ServerConfig {
@@ -33,42 +37,58 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
             reuse_port: false,
+            max_metadata_entries: 64,
+            max_metadata_len: 8 * 1024,
         }
     }
 }
 
 impl ServerConfig {
     /// Sets the largest frame body.
+    #[must_use]
     pub fn max_frame_len(mut self, max: u32) -> ServerConfig {
         self.max_frame_len = max;
         self
     }
 
     /// Sets the per-connection in-flight limit.
+    #[must_use]
     pub fn max_in_flight(mut self, max: usize) -> ServerConfig {
         self.max_in_flight = max;
         self
     }
 
     /// Sets the idle timeout (`None`: never).
+    #[must_use]
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> ServerConfig {
         self.idle_timeout = timeout;
         self
     }
 
     /// Sets the drain timeout.
+    #[must_use]
     pub fn drain_timeout(mut self, timeout: Duration) -> ServerConfig {
         self.drain_timeout = timeout;
         self
     }
 
     /// Sets the handshake timeout.
+    #[must_use]
     pub fn handshake_timeout(mut self, timeout: Duration) -> ServerConfig {
         self.handshake_timeout = timeout;
         self
     }
 
+    /// Sets the bounds on one call's metadata: how many pairs, and how many bytes in all.
+    #[must_use]
+    pub fn max_metadata(mut self, entries: usize, len: usize) -> ServerConfig {
+        self.max_metadata_entries = entries;
+        self.max_metadata_len = len;
+        self
+    }
+
     /// Sets whether a TCP address is bound with `SO_REUSEPORT`.
+    #[must_use]
     pub fn reuse_port(mut self, reuse_port: bool) -> ServerConfig {
         self.reuse_port = reuse_port;
         self

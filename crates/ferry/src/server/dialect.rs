@@ -1,12 +1,17 @@
-//! The hook through which another crate serves a dialect on the server's port.
+//! The hook through which a dialect serves connections on the server's port.
 
-use super::{Dispatcher, Stream};
-use crate::BoxFuture;
+use std::{future::Future, pin::Pin};
 
-/// Serves connections of one dialect. `ferry-http` implements it for HTTP/1.1; install it with
+use super::{Dispatcher, Socket};
+
+/// The future of one connection served by a dialect.
+pub type Serving = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Serves connections of one dialect: the length-prefixed JSON dialect is one, installed by
+/// default; `ferry-http` implements it for HTTP/1.1, installed with
 /// [`Server::with_http`](crate::Server::with_http).
-pub trait Dialect: Send + Sync + 'static {
-    /// Serves `stream` until it ends, dispatching calls through `dispatcher`. The future should
+pub trait DialectDriver: Send + Sync + 'static {
+    /// Serves `socket` until it ends, dispatching calls through `dispatcher`. The future should
     /// finish its current exchange and return once [`Dispatcher::closing`] resolves.
-    fn serve(&self, stream: Stream, dispatcher: Dispatcher) -> BoxFuture<()>;
+    fn serve(&self, socket: Socket, dispatcher: Dispatcher) -> Serving;
 }

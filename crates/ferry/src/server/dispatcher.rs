@@ -1,9 +1,17 @@
-//! Running one call through the router with the server's guards: the method lookup, the
-//! deadline, and a panic turned into an `internal` answer. Every dialect dispatches through it.
+//! Running one call through the router with the server's guards: the metadata bounds, the
+//! layers, the method lookup, the deadline, and a panic turned into an `internal` answer.
+//! Every dialect dispatches through [`begin`]; the native one polls the handler itself.
+//!
+//! ```text
+//!  call ─▶ metadata bounds ─▶ layers' before ─▶ lookup ─▶ deadline ─▶ handler ─▶ layers' after
+//!               │ too_large        │ refused      │ unknown_method  │ no time left
+//!               ▼                  ▼              ▼                 ▼
+//!             reply       reply (+ after)   reply (+ after)   reply (+ after)
+//! ```
 
 use std::{
     any::Any,
-    fmt::Display,
+    fmt::{self, Display},
     panic::{self, AssertUnwindSafe},
     sync::Arc,
     task::{Context, Poll},
@@ -11,11 +19,12 @@ use std::{
 };
 
 use futures_util::FutureExt;
+use tokio::time::Instant;
 
 use ferry_wire::Status;
 
 use super::{stats::ServerStats, Shared};
-use crate::{BoxFuture, Call, Codec, Reply, Router, ServerConfig};
+use crate::{layer::Watch, router::Route, Call, Codec, Reply, ReplyFuture, Router, ServerConfig};
 
 /// A server's dispatch, as a dialect sees it. Cloning is cheap.
 #[derive(Clone)]
@@ -23,8 +32,8 @@ pub struct Dispatcher {
     shared: Arc<Shared>,
 }
 
-impl std::fmt::Debug for Dispatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dispatcher").finish_non_exhaustive()
     }
 }
@@ -44,27 +53,22 @@ impl Dispatcher {
         &self.shared.config
     }
 
-    /// Runs `call` to its reply: `unknown_method` when no handler has its name, `deadline_exceeded`
+    /// Runs `call` through the layers to its reply: `too_large` for metadata over the bounds,
+    /// a layer's refusal, `unknown_method` when no handler has its name, `deadline_exceeded`
     /// when its deadline passes first, `internal` when the handler panics.
     pub async fn dispatch(&self, call: Call) -> Reply {
+        let method = call.context().method_name().clone();
         let codec = call.codec();
-        let Some(handler) = self.shared.router.handler(call.method()) else {
-            return Reply::error(codec, Status::UnknownMethod, &unknown_method(call.method()));
-        };
-        let method = call.method().to_owned();
-        let deadline = call.deadline();
-        ServerStats::count(&self.shared.stats.calls);
-        let time_left = match deadline {
-            None => None,
-            Some(deadline) => match deadline.checked_duration_since(std::time::Instant::now()) {
-                Some(left) if !left.is_zero() => Some(Deadline::after(left)),
-                _ => {
-                    let message = format!("{method} arrived with no time left");
-                    return Reply::error(codec, Status::DeadlineExceeded, &message);
-                }
-            },
-        };
-        run_guarded(handler(call), &method, time_left, codec).await
+        let route = self.shared.router.route(&method);
+        match begin(&self.shared, call, route) {
+            Begun::Answered(reply) => reply,
+            Begun::Started(started) => {
+                ServerStats::count(&self.shared.stats.calls);
+                let reply = run_guarded(started.handler, &method, started.deadline, codec).await;
+                finish(started.watch, reply.status);
+                reply
+            }
+        }
     }
 
     /// Resolves once the server begins shutting down.
@@ -83,6 +87,99 @@ impl Dispatcher {
     }
 }
 
+/// What the start of a call decided.
+pub(crate) enum Begun {
+    /// Answered without running a handler.
+    Answered(Reply),
+    /// The handler's future, to be run to its reply.
+    Started(Started),
+}
+
+/// A handler on its way, and what answering it takes.
+pub(crate) struct Started {
+    pub(crate) handler: ReplyFuture,
+    pub(crate) deadline: Option<Deadline>,
+    /// The layers waiting for the outcome; `None` on a router without layers.
+    pub(crate) watch: Option<Watch>,
+}
+
+/// Starts `call` of `route` (`None`: no handler has its name): everything up to the handler's
+/// first poll. Counting the call is left to the caller, who may count many at once.
+pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>) -> Begun {
+    let codec = call.codec();
+    if let Err(message) = check_metadata(&call, &shared.config) {
+        return Begun::Answered(Reply::error(codec, Status::TooLarge, &message));
+    }
+    if let Some(route) = route {
+        call.context_mut()
+            .set_descriptor(route.descriptor().clone());
+    }
+    let layers = shared.router.layers();
+    let watch = if layers.is_empty() {
+        None
+    } else {
+        let (watch, verdict) = layers.before(call.context_mut());
+        if let Err(refusal) = verdict {
+            return answered(Some(watch), call.reply_call_error(&refusal));
+        }
+        Some(watch)
+    };
+    let Some(route) = route else {
+        let reply = Reply::error(codec, Status::UnknownMethod, &unknown_method(call.method()));
+        return answered(watch, reply);
+    };
+    let deadline = match call.context().deadline() {
+        None => None,
+        Some(at) => match Deadline::until(at) {
+            Some(deadline) => Some(deadline),
+            None => {
+                let message = format!("{} arrived with no time left", call.method());
+                return answered(
+                    watch,
+                    Reply::error(codec, Status::DeadlineExceeded, &message),
+                );
+            }
+        },
+    };
+    Begun::Started(Started {
+        handler: (route.handler())(call),
+        deadline,
+        watch,
+    })
+}
+
+fn answered(watch: Option<Watch>, reply: Reply) -> Begun {
+    finish(watch, reply.status);
+    Begun::Answered(reply)
+}
+
+/// Reports a call's final status to the layers, if the router has any.
+pub(crate) fn finish(watch: Option<Watch>, status: Status) {
+    if let Some(watch) = watch {
+        watch.finish(status);
+    }
+}
+
+/// The one-line reason a call's metadata is over the server's bounds.
+fn check_metadata(call: &Call, config: &ServerConfig) -> Result<(), String> {
+    let metadata = call.context().metadata_pairs();
+    let (mut entries, mut len) = (0, 0);
+    for (key, value) in metadata {
+        entries += 1;
+        len += key.len() + value.len();
+    }
+    if entries > config.max_metadata_entries || len > config.max_metadata_len {
+        return Err(format!(
+            "the metadata of {} is {entries} pairs of {len} bytes, over this server's bounds \
+             of {} pairs and {} bytes",
+            call.method(),
+            config.max_metadata_entries,
+            config.max_metadata_len
+        ));
+    }
+    Ok(())
+}
+
 /// The one-line message for a method no handler serves.
 pub(crate) fn unknown_method(method: &str) -> String {
     format!("no method {method} on this server (`ferry list` shows what it offers)")
@@ -91,25 +188,18 @@ pub(crate) fn unknown_method(method: &str) -> String {
 /// When a call must finish by, and the time it was given, for the message that says it did not.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deadline {
-    at: tokio::time::Instant,
+    at: Instant,
     limit: Duration,
 }
 
 impl Deadline {
-    /// `limit` from now.
-    pub(crate) fn after(limit: Duration) -> Deadline {
-        Deadline::at(std::time::Instant::now(), limit)
+    /// The deadline `at`, if it is still ahead.
+    fn until(at: Instant) -> Option<Deadline> {
+        let limit = at.checked_duration_since(Instant::now())?;
+        (!limit.is_zero()).then_some(Deadline { at, limit })
     }
 
-    /// `limit` from `now`.
-    pub(crate) fn at(now: std::time::Instant, limit: Duration) -> Deadline {
-        Deadline {
-            at: tokio::time::Instant::from_std(now) + limit,
-            limit,
-        }
-    }
-
-    fn exceeded(self, method: &str, codec: Codec) -> Reply {
+    fn exceeded(self, method: &(dyn Display + Sync), codec: Codec) -> Reply {
         let message = format!(
             "{method} did not finish within its {:?} deadline",
             self.limit
@@ -120,8 +210,8 @@ impl Deadline {
 
 /// Awaits a handler, cut off at `deadline`, with a panic answered `internal`.
 pub(crate) async fn run_guarded(
-    handler: BoxFuture<Reply>,
-    method: &str,
+    handler: ReplyFuture,
+    method: &(dyn Display + Sync),
     deadline: Option<Deadline>,
     codec: Codec,
 ) -> Reply {
@@ -133,15 +223,15 @@ pub(crate) async fn run_guarded(
             Err(_) => return deadline.exceeded(method, codec),
         },
     };
-    outcome.unwrap_or_else(|panic| panicked(&method, codec, &*panic))
+    outcome.unwrap_or_else(|panic| panicked(method, codec, &*panic))
 }
 
 /// Polls a handler once, with a panic answered `internal`. A handler that finishes in its first
 /// poll (most do) is answered without a task of its own. `method` is only formatted for the
 /// message of a panic: a `ByteStr` checks its UTF-8 each time it is turned into `&str`.
 pub(crate) fn poll_guarded(
-    handler: &mut BoxFuture<Reply>,
-    method: &dyn Display,
+    handler: &mut ReplyFuture,
+    method: &(dyn Display + Sync),
     codec: Codec,
     cx: &mut Context<'_>,
 ) -> Poll<Reply> {
@@ -151,7 +241,7 @@ pub(crate) fn poll_guarded(
     }
 }
 
-fn panicked(method: &dyn Display, codec: Codec, panic: &(dyn Any + Send)) -> Reply {
+fn panicked(method: &(dyn Display + Sync), codec: Codec, panic: &(dyn Any + Send)) -> Reply {
     let message = format!("the handler of {method} panicked: {}", panic_message(panic));
     Reply::error(codec, Status::Internal, &message)
 }

@@ -5,20 +5,21 @@ use std::{io, net::SocketAddr, path::PathBuf};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
-use crate::Address;
+use crate::{context::Peer, Address};
 
 /// Connections the kernel queues before `accept`, as tokio's own `bind` asks for.
 const LISTEN_BACKLOG: i32 = 1024;
 
+#[derive(Debug)]
 pub(crate) enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener, PathBuf),
 }
 
-/// An accepted connection.
+/// An accepted connection and who is at its other end.
 pub(crate) enum Accepted {
-    Tcp(TcpStream),
-    Unix(UnixStream),
+    Tcp(TcpStream, Peer),
+    Unix(UnixStream, Peer),
 }
 
 impl Listener {
@@ -49,13 +50,13 @@ impl Listener {
     pub(crate) async fn accept(&self) -> io::Result<Accepted> {
         match self {
             Listener::Tcp(listener) => {
-                let (stream, _) = listener.accept().await?;
+                let (stream, peer) = listener.accept().await?;
                 stream.set_nodelay(true)?;
-                Ok(Accepted::Tcp(stream))
+                Ok(Accepted::Tcp(stream, Peer::from(peer)))
             }
             Listener::Unix(listener, _) => {
-                let (stream, _) = listener.accept().await?;
-                Ok(Accepted::Unix(stream))
+                let (stream, peer) = listener.accept().await?;
+                Ok(Accepted::Unix(stream, Peer::from(&peer)))
             }
         }
     }

@@ -17,25 +17,25 @@ mod lpjson;
 mod native;
 mod route;
 mod sniff;
+mod socket;
 mod stats;
-mod stream;
 
 use std::{io, sync::Arc, time::Duration};
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 pub use config::ServerConfig;
-pub use dialect::Dialect;
+pub use dialect::{DialectDriver, Serving};
 pub use dispatcher::Dispatcher;
 use listener::{Accepted, Listener};
-pub use lpjson::out_name;
 pub use sniff::{sniff, Sniffed};
+pub use socket::Socket;
 pub use stats::ServerStats;
-pub use stream::Stream;
 
 use crate::{Address, Router};
 
 /// A bound server. [`Server::run`] serves until its [`ShutdownHandle`] fires.
+#[derive(Debug)]
 pub struct Server {
     listener: Listener,
     local_address: Address,
@@ -50,7 +50,19 @@ pub(crate) struct Shared {
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
     /// Serves connections that open with an HTTP request line.
-    pub(crate) http: Option<Arc<dyn Dialect>>,
+    pub(crate) http: Option<Arc<dyn DialectDriver>>,
+    /// Serves connections that open with a length and a `{`.
+    pub(crate) length_prefixed: Arc<dyn DialectDriver>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("router", &self.router)
+            .field("config", &self.config)
+            .field("http", &self.http.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Starts a graceful shutdown: stop accepting, send goaway, let running calls finish.
@@ -85,6 +97,7 @@ impl Server {
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             http: None,
+            length_prefixed: Arc::new(lpjson::LengthPrefixedJson),
         };
         Ok(Server {
             listener,
@@ -95,7 +108,8 @@ impl Server {
 
     /// Serves HTTP/1.1 on this server's port through `http` (`ferry_http::Http`), beside the
     /// native and length-prefixed JSON dialects.
-    pub fn with_http(mut self, http: impl Dialect) -> Server {
+    #[must_use]
+    pub fn with_http(mut self, http: impl DialectDriver) -> Server {
         Arc::get_mut(&mut self.shared)
             .expect("a server's state is shared only once it runs")
             .http = Some(Arc::new(http));
@@ -160,8 +174,14 @@ impl Server {
     fn spawn_connection(&self, accepted: Accepted) {
         let shared = self.shared.clone();
         match accepted {
-            Accepted::Tcp(socket) => self.shared.tracker.spawn(route::route(socket, shared)),
-            Accepted::Unix(socket) => self.shared.tracker.spawn(route::route(socket, shared)),
+            Accepted::Tcp(socket, peer) => self
+                .shared
+                .tracker
+                .spawn(route::route(socket, peer, shared)),
+            Accepted::Unix(socket, peer) => self
+                .shared
+                .tracker
+                .spawn(route::route(socket, peer, shared)),
         };
     }
 }

@@ -10,17 +10,18 @@ use tokio::{
 };
 
 use super::{
-    lpjson, native,
+    native,
     sniff::{sniff, Sniffed},
     stats::ServerStats,
-    Dispatcher, Shared, Stream,
+    DialectDriver, Dispatcher, Shared, Socket,
 };
+use crate::context::Peer;
 
 /// The answer to HTTP on a server with no HTTP dialect installed.
 const NO_HTTP: &[u8] = b"HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 45\r\n\r\nthis ferry server does not serve HTTP (yet).\n";
 
 /// Serves one accepted socket in whichever dialect it speaks.
-pub(crate) async fn route<S>(mut socket: S, shared: Arc<Shared>)
+pub(crate) async fn route<S>(mut socket: S, peer: Peer, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
@@ -31,12 +32,17 @@ where
         None => return ServerStats::count(&shared.stats.protocol_errors),
     };
     match dialect {
-        Sniffed::Native => native::serve(socket, input, shared).await,
+        Sniffed::Native => native::serve(socket, input, peer, shared).await,
         Sniffed::LengthPrefixed => {
-            lpjson::serve(socket, input, Dispatcher::new(shared)).await;
+            let driver = shared.length_prefixed.clone();
+            serve_with(&*driver, Socket::new(input, socket, peer), shared).await;
         }
-        _ => serve_http(socket, input, shared).await,
+        _ => serve_http(socket, input, peer, shared).await,
     }
+}
+
+async fn serve_with(driver: &dyn DialectDriver, socket: Socket, shared: Arc<Shared>) {
+    driver.serve(socket, Dispatcher::new(shared)).await;
 }
 
 /// Reads until the dialect is known; `None` when the bytes match none, or do not come in time.
@@ -59,15 +65,12 @@ async fn first_bytes<S: AsyncRead + Unpin>(
     }
 }
 
-async fn serve_http<S>(mut socket: S, input: BytesMut, shared: Arc<Shared>)
+async fn serve_http<S>(mut socket: S, input: BytesMut, peer: Peer, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     match shared.http.clone() {
-        Some(http) => {
-            let stream = Stream::new(input, socket);
-            http.serve(stream, Dispatcher::new(shared)).await;
-        }
+        Some(http) => serve_with(&*http, Socket::new(input, socket, peer), shared).await,
         None => {
             let _ = socket.write_all(NO_HTTP).await;
             let _ = socket.shutdown().await;

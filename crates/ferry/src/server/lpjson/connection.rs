@@ -3,19 +3,22 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use ferry_wire::Status;
 
 use super::{frame, message};
-use crate::{server::Dispatcher, ByteStr, Call, Codec};
+use crate::{
+    context::Peer,
+    server::{Dispatcher, Socket},
+    ByteStr, Call, Codec, Context, Dialect,
+};
 
-/// Serves one connection whose first bytes are already in `input`, until the peer closes, goes
-/// idle, breaks the framing or the server shuts down.
-pub(crate) async fn serve<S>(mut socket: S, mut input: BytesMut, dispatcher: Dispatcher)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+/// Serves one connection, from its first byte, until the peer closes, goes idle, breaks the
+/// framing or the server shuts down.
+pub(super) async fn serve(mut socket: Socket, dispatcher: Dispatcher) {
+    let peer = socket.peer().clone();
+    let mut input = BytesMut::new();
     let max = dispatcher.config().max_frame_len;
     let idle = dispatcher
         .config()
@@ -23,7 +26,7 @@ where
         .unwrap_or(Duration::MAX / 4);
     let mut out = BytesMut::new();
     loop {
-        let open = answer_all(&mut input, &mut out, max, &dispatcher).await;
+        let open = answer_all(&mut input, &mut out, max, &dispatcher, &peer).await;
         if !out.is_empty() && socket.write_all(&out).await.is_err() {
             return;
         }
@@ -48,10 +51,11 @@ async fn answer_all(
     out: &mut BytesMut,
     max: u32,
     dispatcher: &Dispatcher,
+    peer: &Peer,
 ) -> bool {
     loop {
         match frame::decode(input, max) {
-            Ok(Some(body)) => frame::encode(&answer_one(&body, dispatcher).await, out),
+            Ok(Some(body)) => frame::encode(&answer_one(&body, dispatcher, peer).await, out),
             Ok(None) => return true,
             Err(frame::TooLarge { len, max }) => {
                 let message = format!(
@@ -65,10 +69,13 @@ async fn answer_all(
     }
 }
 
-async fn answer_one(body: &[u8], dispatcher: &Dispatcher) -> bytes::Bytes {
+async fn answer_one(body: &[u8], dispatcher: &Dispatcher, peer: &Peer) -> bytes::Bytes {
     match message::parse(body, dispatcher.router()) {
         Ok(resolved) => {
-            let call = Call::new(Codec::Json, ByteStr::from(resolved.method), resolved.args);
+            let method = ByteStr::from(resolved.method);
+            let ctx = Context::new(method, Dialect::LpJson, peer.clone())
+                .with_metadata(resolved.metadata);
+            let call = Call::new(Codec::Json, ctx, resolved.args);
             let reply = dispatcher.dispatch(call).await;
             message::answer(&resolved.requested, &reply)
         }

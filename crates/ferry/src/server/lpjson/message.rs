@@ -4,7 +4,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use ferry_wire::Status;
+use ferry_wire::{ByteStr, Metadata, Status};
 
 use crate::{ErrorObject, Reply, Router};
 
@@ -15,14 +15,18 @@ struct Request {
     method: String,
     #[serde(default)]
     params: Value,
+    #[serde(default)]
+    meta: serde_json::Map<String, Value>,
 }
 
-/// A request resolved against a router: the full method name and its JSON arguments.
+/// A request resolved against a router: the full method name, its JSON arguments and its
+/// metadata.
 #[derive(Debug, PartialEq)]
 pub(super) struct Resolved {
     pub(super) requested: String,
     pub(super) method: String,
     pub(super) args: Bytes,
+    pub(super) metadata: Metadata,
 }
 
 /// Why a request cannot be dispatched: the status and one-line message to answer with.
@@ -36,6 +40,7 @@ pub(super) fn parse(body: &[u8], router: &Router) -> Result<Resolved, Refusal> {
         (Status::Protocol, message)
     })?;
     let method = resolve(&request.method, router)?;
+    let metadata = metadata(request.meta)?;
     let args = match request.params {
         Value::Null => Value::Array(Vec::new()),
         params @ (Value::Object(_) | Value::Array(_)) => params,
@@ -45,17 +50,30 @@ pub(super) fn parse(body: &[u8], router: &Router) -> Result<Resolved, Refusal> {
         method,
         args: Bytes::from(serde_json::to_vec(&args).expect("a JSON value encodes")),
         requested: request.method,
+        metadata,
     })
 }
 
+/// The `meta` object as metadata pairs; every value must be text.
+fn metadata(meta: serde_json::Map<String, Value>) -> Result<Metadata, Refusal> {
+    meta.into_iter()
+        .map(|(key, value)| match value {
+            Value::String(text) => Ok((ByteStr::from(key), ByteStr::from(text))),
+            other => Err((
+                Status::Protocol,
+                format!(r#""meta" values must be text; "{key}" is {other}"#),
+            )),
+        })
+        .collect()
+}
+
+/// The full method name `requested` stands for. A name no service has is dispatched as it is,
+/// so that layers see the call before it is answered `unknown_method`.
 fn resolve(requested: &str, router: &Router) -> Result<String, Refusal> {
     let mut candidates = router.resolve(requested);
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
-        0 => Err((
-            Status::UnknownMethod,
-            format!("no method {requested} on this server"),
-        )),
+        0 => Ok(requested.to_owned()),
         _ => Err((
             Status::UnknownMethod,
             format!(
@@ -68,7 +86,7 @@ fn resolve(requested: &str, router: &Router) -> Result<String, Refusal> {
 
 /// The `out` name answering a request for `requested`: its bare method name, except that
 /// `ping` is answered `pong`, as small clients of this dialect expect.
-pub fn out_name(requested: &str) -> &str {
+pub(super) fn out_name(requested: &str) -> &str {
     match requested.rsplit('.').next().unwrap_or(requested) {
         "ping" => "pong",
         bare => bare,
@@ -127,6 +145,28 @@ mod tests {
         let (status, message) = parse(br#"{"in": "twice", "params": [1]}"#, &router()).unwrap_err();
         assert_eq!(status, Status::UnknownMethod);
         assert!(message.contains("a.twice, b.twice"), "{message}");
+    }
+
+    #[test]
+    fn meta_becomes_metadata_and_must_be_text() {
+        let body = br#"{"in": "ping", "params": "x", "meta": {"user": "alice", "trace": "t1"}}"#;
+        let resolved = parse(body, &router()).unwrap();
+        let pairs: Vec<(&str, &str)> = resolved
+            .metadata
+            .iter()
+            .map(|(k, v)| (&**k, &**v))
+            .collect();
+        assert_eq!(pairs, [("trace", "t1"), ("user", "alice")]);
+        let (status, message) =
+            parse(br#"{"in": "ping", "meta": {"n": 1}}"#, &router()).unwrap_err();
+        assert_eq!(status, Status::Protocol);
+        assert!(message.contains(r#""n" is 1"#), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_name_is_dispatched_as_it_is() {
+        let resolved = parse(br#"{"in": "nope.nothing"}"#, &router()).unwrap();
+        assert_eq!(resolved.method, "nope.nothing");
     }
 
     #[test]

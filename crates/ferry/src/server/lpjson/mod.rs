@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! +----------------+----------------------------------------------+
-//! | len: u32 LE    | {"in": "ping", "params": "ireader 0"}        |  request
+//! | len: u32 LE    | {"in": "ping", "params": "ireader 0", "meta": {"user": "alice"}} |  request
 //! +----------------+----------------------------------------------+
 //! | len: u32 LE    | {"out": "pong", "result": "ireader 0"}       |  answer
 //! +----------------+----------------------------------------------+
@@ -15,12 +15,21 @@
 //!
 //! `in` is a full method name (`echo.ping`) or a bare one (`ping`) when exactly one service has
 //! a method of that name. `params` is an object of named arguments, an array of positional ones,
-//! any other value as the only argument, or absent for none. Requests are answered one by one in
-//! the order they arrive.
+//! any other value as the only argument, or absent for none. `meta`, optional, is an object of
+//! text values: the call's metadata. Requests are answered one by one in the order they arrive.
 
 mod connection;
 mod frame;
 mod message;
 
-pub(crate) use connection::serve;
-pub use message::out_name;
+use super::{DialectDriver, Dispatcher, Serving, Socket};
+
+/// The length-prefixed JSON dialect, which every server speaks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LengthPrefixedJson;
+
+impl DialectDriver for LengthPrefixedJson {
+    fn serve(&self, socket: Socket, dispatcher: Dispatcher) -> Serving {
+        Box::pin(connection::serve(socket, dispatcher))
+    }
+}

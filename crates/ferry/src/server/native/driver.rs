@@ -7,13 +7,13 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use bytes::BytesMut;
 use tokio::{
     io::{AsyncRead, AsyncWrite, AsyncWriteExt},
-    time::Sleep,
+    time::{Instant, Sleep},
 };
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
@@ -25,7 +25,6 @@ use crate::{
     server::{stats::ServerStats, Shared},
     write_batch::WRITE_BATCH_LIMIT,
     write_queue::{poll_write_queue, WriteQueue},
-    Codec,
 };
 
 /// How many frames of one read are handled before their answers are written.
@@ -69,8 +68,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         socket: S,
         input: BytesMut,
         shared: Arc<Shared>,
-        codec: Codec,
-        peer_max_frame_len: u32,
+        requests: Requests,
     ) -> Driver<S> {
         let shutdown = shared.shutdown.child_token().cancelled_owned();
         Driver {
@@ -79,7 +77,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             room: ReadRoom::default(),
             out: WriteQueue::default(),
             decoder: FrameDecoder::new(shared.config.max_frame_len),
-            requests: Requests::new(shared.clone(), codec, peer_max_frame_len),
+            requests,
             reading: true,
             active_at: Instant::now(),
             drain_until: None,
@@ -304,7 +302,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if !self.requests.running.is_empty() {
             return false;
         }
-        let idle_at = tokio::time::Instant::from_std(idle_at);
         while self.timer.as_mut().poll(cx).is_ready() {
             if tokio::time::Instant::now() >= idle_at {
                 let message = format!("closing a connection idle for {limit:?}");

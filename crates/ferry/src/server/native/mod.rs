@@ -26,11 +26,11 @@ use tokio::{
 use ferry_wire::{ByteStr, Frame, GoAway, Preface, Status, PREFACE_LEN, VERSION};
 
 use super::{stats::ServerStats, Shared};
-use crate::Codec;
+use crate::{context::Peer, Codec};
 use driver::Driver;
 
 /// Serves one connection whose first bytes are already in `input`, until it ends.
-pub(crate) async fn serve<S>(mut socket: S, mut input: BytesMut, shared: Arc<Shared>)
+pub(crate) async fn serve<S>(mut socket: S, mut input: BytesMut, peer: Peer, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -45,9 +45,8 @@ where
         // The buffer the first bytes were sniffed in goes back; reads make room as data comes.
         input = BytesMut::new();
     }
-    Driver::new(socket, input, shared, codec, preface.max_frame_len)
-        .run()
-        .await;
+    let requests = requests::Requests::new(shared.clone(), codec, preface.max_frame_len, peer);
+    Driver::new(socket, input, shared, requests).run().await;
 }
 
 /// Sends this server's preface, and a goaway after it when the client's is refused; the codec

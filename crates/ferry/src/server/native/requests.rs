@@ -5,8 +5,10 @@
 use std::{
     sync::{atomic::Ordering, Arc},
     task::{Context, Poll},
-    time::{Duration, Instant},
+    time::Duration,
 };
+
+use tokio::time::Instant;
 
 use ferry_wire::{ByteStr, Frame, Request, Response, Status};
 
@@ -15,12 +17,14 @@ use super::{
     running::{answer, Running, Task},
 };
 use crate::{
+    context::Peer,
+    router::Route,
     server::{
-        dispatcher::{poll_guarded, unknown_method, Deadline},
+        dispatcher::{begin, finish, poll_guarded, Begun},
         Shared,
     },
     write_queue::WriteQueue,
-    Call, Codec, Handler, Reply, Router,
+    Call, Codec, Context as CallContext, Dialect, Reply, Router,
 };
 
 /// One connection's dispatch state.
@@ -29,22 +33,30 @@ pub(super) struct Requests {
     codec: Codec,
     /// The largest frame body the client said it accepts.
     peer_max_frame_len: u32,
+    /// Who is at the other end, for every call's context.
+    peer: Peer,
     pub(super) last_call_id: u32,
     pub(super) running: Running,
     /// Set once the connection stops taking calls.
     pub(super) draining: bool,
-    /// The last method called and its handler (see [`remember`]).
-    recent: Option<(ByteStr, Handler)>,
+    /// The last method called and its route (see [`remember`]).
+    recent: Option<(ByteStr, Route)>,
     /// Calls dispatched since the server's counter was last brought up to date.
     uncounted: u64,
 }
 
 impl Requests {
-    pub(super) fn new(shared: Arc<Shared>, codec: Codec, peer_max_frame_len: u32) -> Requests {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        codec: Codec,
+        peer_max_frame_len: u32,
+        peer: Peer,
+    ) -> Requests {
         Requests {
             shared,
             codec,
             peer_max_frame_len,
+            peer,
             last_call_id: 0,
             running: Running::default(),
             draining: false,
@@ -97,38 +109,56 @@ impl Requests {
         if let Err((status, message)) = self.admit(&request) {
             return self.refuse(out, call_id, status, &message);
         }
-        let Some((method, handler)) =
-            remember(&mut self.recent, &self.shared.router, &request.method)
-        else {
-            let message = unknown_method(&request.method);
-            return self.refuse(out, call_id, Status::UnknownMethod, &message);
-        };
-        let time_left = request.deadline;
-        let call = Call::new(self.codec, request.method, request.body)
+        let route = remember(&mut self.recent, &self.shared.router, &request.method);
+        // The name remembered serves the context without pinning the read buffer.
+        let method = route.map_or(request.method, |(name, _)| name.clone());
+        let ctx = CallContext::new(method.clone(), Dialect::Native, self.peer.clone())
             .with_metadata(request.metadata)
-            .with_deadline(time_left.map(|left| now + left));
-        let mut handler = handler(call);
+            .with_deadline(request.deadline.map(|left| now + left));
+        let call = Call::new(self.codec, ctx, request.body);
+        let started = match begin(&self.shared, call, route.map(|(_, route)| route)) {
+            Begun::Answered(reply) => {
+                self.queue_reply(out, call_id, reply, &method);
+                return;
+            }
+            Begun::Started(started) => started,
+        };
         self.last_call_id = self.last_call_id.max(call_id);
         self.uncounted += 1;
+        let mut handler = started.handler;
         // Polled once, here: most handlers finish in their first poll and are answered without
         // a task (a spawn per call cost more than half the throughput of small calls). One that
         // is not done moves to a task of its own, so it holds up no other call.
-        match poll_guarded(&mut handler, method, self.codec, cx) {
+        match poll_guarded(&mut handler, &method, self.codec, cx) {
             Poll::Ready(reply) => {
-                let response = answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
-                queue_response(out, &response);
+                let response = self.queue_reply(out, call_id, reply, &method);
+                finish(started.watch, response);
             }
             Poll::Pending => {
                 let task = Task {
                     call_id,
-                    method: method.clone(),
-                    deadline: time_left.map(|left| Deadline::at(now, left)),
+                    method,
+                    deadline: started.deadline,
                     codec: self.codec,
                     peer_max_frame_len: self.peer_max_frame_len,
+                    watch: started.watch,
                 };
                 self.running.spawn(task, handler);
             }
         }
+    }
+
+    /// Queues the answer carrying `reply`; the status it went out with.
+    fn queue_reply(
+        &self,
+        out: &mut WriteQueue,
+        call_id: u32,
+        reply: Reply,
+        method: &ByteStr,
+    ) -> Status {
+        let response = answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
+        queue_response(out, &response);
+        response.status
     }
 
     /// Refuses a request the connection cannot take now.
@@ -175,18 +205,17 @@ impl Requests {
     }
 }
 
-/// The handler of `method` and its name, remembered in `recent`: a connection mostly calls one
-/// method over and over, and comparing its name is cheaper than hashing it, and the name
-/// remembered serves the call's messages without a copy of its own.
+/// The route of `method` and its name, remembered in `recent`: a connection mostly calls one
+/// method over and over, and comparing its name is cheaper than hashing it.
 fn remember<'a>(
-    recent: &'a mut Option<(ByteStr, Handler)>,
+    recent: &'a mut Option<(ByteStr, Route)>,
     router: &Router,
     method: &ByteStr,
-) -> Option<&'a (ByteStr, Handler)> {
+) -> Option<&'a (ByteStr, Route)> {
     if !matches!(recent, Some((name, _)) if name == method) {
-        let handler = router.handler(method)?.clone();
+        let route = router.route(method)?.clone();
         // A copy: a slice would keep the whole read buffer it came in alive.
-        *recent = Some((ByteStr::from(method.as_str()), handler));
+        *recent = Some((ByteStr::from(method.as_str()), route));
     }
     recent.as_ref()
 }

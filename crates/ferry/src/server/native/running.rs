@@ -13,8 +13,9 @@ use tokio::{sync::mpsc, task::AbortHandle};
 use ferry_wire::{ByteStr, Response, Status};
 
 use crate::{
-    server::dispatcher::{run_guarded, Deadline},
-    BoxFuture, Codec, Reply,
+    layer::Watch,
+    server::dispatcher::{finish, run_guarded, Deadline},
+    Codec, Reply, ReplyFuture,
 };
 
 /// What answering a call takes besides its handler.
@@ -24,6 +25,8 @@ pub(super) struct Task {
     pub(super) deadline: Option<Deadline>,
     pub(super) codec: Codec,
     pub(super) peer_max_frame_len: u32,
+    /// The layers waiting for the outcome; dropped with the task, it reports `cancelled`.
+    pub(super) watch: Option<Watch>,
 }
 
 impl Task {
@@ -91,13 +94,15 @@ impl Running {
 
     /// Runs the rest of a call in a task of its own; its answer comes out of
     /// [`Running::poll_answer`].
-    pub(super) fn spawn(&mut self, task: Task, handler: BoxFuture<Reply>) {
+    pub(super) fn spawn(&mut self, mut task: Task, handler: ReplyFuture) {
         let (answers, _) = self.answers.get_or_insert_with(mpsc::unbounded_channel);
         let answers = answers.clone();
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
             let reply = run_guarded(handler, &task.method, task.deadline, task.codec).await;
-            let _ = answers.send(task.answer(reply));
+            let response = task.answer(reply);
+            finish(task.watch.take(), response.status);
+            let _ = answers.send(response);
         });
         self.calls.insert(call_id, running.abort_handle());
     }

@@ -28,6 +28,15 @@ pub trait KeyValueStore: std::fmt::Debug {
     async fn count(&self) -> u64;
     /// Has a keyword as a parameter name.
     async fn r#match(&self, r#type: String) -> bool;
+    /// Sees its call's context.
+    async fn whoami(&self, ctx: &ferry::Context) -> String;
+    /// Answers any status, or its own error.
+    async fn guarded(&self, ctx: &ferry::Context, key: String) -> Result<u64, ferry::CallError<Oops>>;
+    /// Answers any status, with no error of its own.
+    async fn plain(&self) -> Result<(), ferry::CallError>;
+    /// Computes on the blocking pool.
+    #[ferry(blocking)]
+    async fn digest(&self, ctx: &ferry::Context, data: Vec<u8>) -> u64;
 }
 
 mod private {
@@ -58,6 +67,25 @@ impl KeyValueStore for Memory {
     async fn r#match(&self, r#type: String) -> bool {
         r#type.is_empty()
     }
+
+    async fn whoami(&self, ctx: &ferry::Context) -> String {
+        ctx.peer().to_string()
+    }
+
+    async fn guarded(&self, ctx: &ferry::Context, key: String) -> Result<u64, ferry::CallError<Oops>> {
+        match ctx.metadata("role") {
+            Some("admin") => Err(ferry::CallError::Application(Oops { message: key })),
+            _ => Err(ferry::CallError::new(ferry::Status::PermissionDenied, "no")),
+        }
+    }
+
+    async fn plain(&self) -> Result<(), ferry::CallError> {
+        Ok(())
+    }
+
+    async fn digest(&self, _ctx: &ferry::Context, data: Vec<u8>) -> u64 {
+        data.iter().map(|byte| u64::from(*byte)).sum()
+    }
 }
 
 fn main() {
@@ -68,4 +96,8 @@ fn main() {
     assert_eq!(descriptor.name, "kv");
     assert_eq!(descriptor.methods[3].params[0].name, "type");
     assert_eq!(router.method("kv.put"), Some(&descriptor.methods[0]));
+    let guarded = &descriptor.methods[5];
+    assert_eq!(guarded.params.len(), 1, "the context is not a parameter");
+    assert!(guarded.error.is_some(), "Oops is the typed error");
+    assert!(descriptor.methods[6].error.is_none());
 }

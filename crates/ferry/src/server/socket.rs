@@ -1,5 +1,5 @@
 //! A connection handed to a dialect: the socket, with the bytes read to sniff it put back in
-//! front so the dialect reads the connection from its first byte.
+//! front so the dialect reads the connection from its first byte, and the peer's address.
 
 use std::{
     io,
@@ -10,38 +10,48 @@ use std::{
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Any socket a server accepts.
-trait Socket: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+use crate::context::Peer;
 
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Socket for T {}
+/// Any byte stream a server accepts.
+trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> ByteStream for T {}
 
 /// An accepted connection whose already-read first bytes are replayed before the socket's.
-pub struct Stream {
+pub struct Socket {
     replay: BytesMut,
-    socket: Box<dyn Socket>,
+    socket: Box<dyn ByteStream>,
+    peer: Peer,
 }
 
-impl Stream {
-    pub(crate) fn new<S>(replay: BytesMut, socket: S) -> Stream
+impl Socket {
+    pub(crate) fn new<S>(replay: BytesMut, socket: S, peer: Peer) -> Socket
     where
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        Stream {
+        Socket {
             replay,
             socket: Box::new(socket),
+            peer,
         }
+    }
+
+    /// Who is at the other end.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
     }
 }
 
-impl std::fmt::Debug for Stream {
+impl std::fmt::Debug for Socket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stream")
+        f.debug_struct("Socket")
+            .field("peer", &self.peer)
             .field("replay_len", &self.replay.len())
             .finish_non_exhaustive()
     }
 }
 
-impl AsyncRead for Stream {
+impl AsyncRead for Socket {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -57,7 +67,7 @@ impl AsyncRead for Stream {
     }
 }
 
-impl AsyncWrite for Stream {
+impl AsyncWrite for Socket {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -96,7 +106,7 @@ mod tests {
     #[tokio::test]
     async fn replays_the_sniffed_bytes_before_the_socket() {
         let (mut peer, socket) = tokio::io::duplex(64);
-        let mut stream = Stream::new(BytesMut::from(&b"GET "[..]), socket);
+        let mut stream = Socket::new(BytesMut::from(&b"GET "[..]), socket, Peer::Unknown);
         peer.write_all(b"/ HTTP/1.1").await.unwrap();
         drop(peer);
         let mut everything = String::new();

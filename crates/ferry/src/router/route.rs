@@ -1,0 +1,30 @@
+//! One registered method: its handler and its descriptor, found together by one lookup.
+
+use std::sync::Arc;
+
+use super::Handler;
+use crate::MethodDescriptor;
+
+/// A method's handler and descriptor. Cloning is cheap.
+#[derive(Clone)]
+pub(crate) struct Route {
+    handler: Handler,
+    descriptor: Option<Arc<MethodDescriptor>>,
+}
+
+impl Route {
+    pub(crate) fn new(handler: Handler, descriptor: Option<MethodDescriptor>) -> Route {
+        Route {
+            handler,
+            descriptor: descriptor.map(Arc::new),
+        }
+    }
+
+    pub(crate) fn handler(&self) -> &Handler {
+        &self.handler
+    }
+
+    pub(crate) fn descriptor(&self) -> &Option<Arc<MethodDescriptor>> {
+        &self.descriptor
+    }
+}
