@@ -72,6 +72,24 @@ fn timeout_and_metadata_are_accepted() {
 }
 
 #[test]
+fn whoami_shows_the_metadata_dialect_and_deadline_the_handler_saw() {
+    let served = Served::tcp();
+    let args = ["echo.whoami", "--meta", "user=alice", "--meta", "trace=x=y"];
+    let output = served.call(&[&args[..], &["--timeout", "7"]].concat());
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let seen: Value = serde_json::from_str(&stdout(&output)).expect("JSON out");
+    assert_eq!(seen["metadata"], serde_json::json!({"user": "alice", "trace": "x=y"}));
+    assert_eq!(seen["dialect"], "native");
+    assert_eq!(seen["method"], "echo.whoami");
+    assert!(seen["peer"].as_str().unwrap().starts_with("127.0.0.1:"), "{seen}");
+    let left = seen["deadline_ms"].as_u64().expect("a deadline");
+    assert!(left <= 7000 && left > 0, "{left} ms left of 7 s");
+    let unbounded = served.call(&["echo.whoami"]);
+    let seen: Value = serde_json::from_str(&stdout(&unbounded)).expect("JSON out");
+    assert_eq!(seen["metadata"], serde_json::json!({}));
+}
+
+#[test]
 fn an_application_error_exits_1_with_its_type_and_data() {
     let served = Served::tcp();
     let output = served.call(&["calc.divide", "200", "0"]);

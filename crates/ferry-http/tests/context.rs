@@ -326,3 +326,16 @@ fn metadata_over_the_bounds_is_413_and_the_server_goes_on() {
     let ok = curl(&["-H", "x-ferry-user: alice", &url]);
     assert!(ok.contains("alice"), "{ok}");
 }
+
+#[test]
+fn the_demo_whoami_shows_rest_metadata_to_curl() {
+    let server = TestServer::start(HttpConfig::default());
+    let url = format!("http://{}/api/echo/whoami", server.address);
+    let seen: Value = serde_json::from_str(&curl(&["-H", "x-ferry-user: alice", &url])).unwrap();
+    assert_eq!(seen["metadata"], json!({"user": "alice"}));
+    assert_eq!(seen["dialect"], "rest");
+    assert_eq!(seen["deadline_ms"], Value::Null);
+    let timed = curl(&["-H", "x-ferry-timeout: 7", &url]);
+    let left = serde_json::from_str::<Value>(&timed).unwrap()["deadline_ms"].as_u64();
+    assert!(left.is_some_and(|left| left <= 7000 && left > 0), "{timed}");
+}

@@ -4,7 +4,10 @@ use std::{sync::Arc, time::Duration};
 
 use ferry_wire::{ByteStr, Status};
 
-use crate::{context::Peer, Dialect, MethodDescriptor};
+use crate::{
+    context::{Extensions, Peer},
+    Dialect, MethodDescriptor,
+};
 
 /// A finished call: which method, from whom, on which dialect, its status and how long it took
 /// from the first layer's `before`.
@@ -14,6 +17,7 @@ pub struct Outcome {
     pub(crate) descriptor: Option<Arc<MethodDescriptor>>,
     pub(crate) dialect: Dialect,
     pub(crate) peer: Peer,
+    pub(crate) extensions: Extensions,
     pub(crate) status: Status,
     pub(crate) elapsed: Duration,
 }
@@ -37,6 +41,12 @@ impl Outcome {
     /// Who called.
     pub fn peer(&self) -> &Peer {
         &self.peer
+    }
+
+    /// What the layers attached to the context before the handler ran (a span a tracing
+    /// layer opened, an identity): the same values `after` needs to close or report them.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
     }
 
     /// How the call ended: `cancelled` when the caller gave up or the connection went away

@@ -26,6 +26,7 @@ impl Watch {
             descriptor: ctx.descriptor_arc(),
             dialect: ctx.dialect(),
             peer: ctx.peer().clone(),
+            extensions: ctx.extensions().clone(),
             status: Status::Cancelled,
             elapsed: Default::default(),
         };
