@@ -2,7 +2,9 @@
 //!
 //! Run with `cargo run -p ferry-examples --example calculator`.
 
-use ferry::{CallError, Router, Server};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use ferry::{CallError, Context, Router, Server, Status};
 use serde::{Deserialize, Serialize};
 
 /// What `divide` refuses to do.
@@ -13,10 +15,10 @@ pub struct InvalidOperation {
     pub message: String,
 }
 
-/// A calculator.
+/// A calculator with a memory.
 #[ferry::service]
 pub trait Calc {
-    /// Adds two integers.
+    /// Adds two integers and remembers the sum.
     async fn add(&self, a: i64, b: i64) -> i64;
     /// Divides `num1` by `num2`; a zero divisor is an `InvalidOperation`.
     #[ferry(idempotent)]
@@ -25,12 +27,18 @@ pub trait Calc {
         num1: f64,
         #[ferry(default = 1.0)] num2: f64,
     ) -> Result<f64, InvalidOperation>;
+    /// Clears the memory. Only callers whose `role` metadata is `admin` may.
+    async fn clear(&self, ctx: &Context) -> Result<i64, CallError>;
 }
 
-struct MyCalc;
+#[derive(Default)]
+struct MyCalc {
+    memory: AtomicI64,
+}
 
 impl Calc for MyCalc {
     async fn add(&self, a: i64, b: i64) -> i64 {
+        self.memory.store(a + b, Ordering::Relaxed);
         a + b
     }
 
@@ -42,13 +50,21 @@ impl Calc for MyCalc {
         }
         Ok(num1 / num2)
     }
+
+    async fn clear(&self, ctx: &Context) -> Result<i64, CallError> {
+        if ctx.metadata("role") != Some("admin") {
+            let message = format!("{} may clear the memory only as admin", ctx.peer());
+            return Err(CallError::new(Status::PermissionDenied, message));
+        }
+        Ok(self.memory.swap(0, Ordering::Relaxed))
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let server = Server::bind(
         "127.0.0.1:0",
-        Router::new().service(CalcServer::new(MyCalc)),
+        Router::new().service(CalcServer::new(MyCalc::default())),
     )
     .await?;
     let address = server.local_address();
@@ -60,5 +76,10 @@ async fn main() -> anyhow::Result<()> {
         Err(CallError::Application(InvalidOperation { message })) => println!("refused: {message}"),
         other => println!("unexpected: {other:?}"),
     }
+    if let Err(err) = calc.clear().await {
+        println!("{err}"); // permission_denied: 127.0.0.1:...
+    }
+    let cleared = calc.with_metadata("role", "admin").clear().await?;
+    println!("cleared {cleared}");
     Ok(())
 }

@@ -24,12 +24,37 @@
 //! arguments) sends `E` back as the `application` error's data, so `E` must also be
 //! `Display`.
 //!
+//! - **The call's context.** A method may take `ctx: &ferry::Context` (any path ending in
+//!   `Context`, by shared reference) as its first parameter after `&self`: the method name,
+//!   metadata, time left, peer and dialect of the call. It is not a wire parameter: the client
+//!   stub and the descriptor do not have it.
+//! - **Any status.** A method returning `Result<T, ferry::CallError<E>>` (or
+//!   `Result<T, ferry::CallError>` with no error of its own; any path ending in `CallError`)
+//!   may answer `Err(CallError::new(Status::PermissionDenied, "..."))`, or any other status
+//!   with its own message, as well as `Err(CallError::Application(e))`. The client stub returns
+//!   `Result<T, CallError<E>>` either way.
 //! - `#[ferry::service(name = "...")]` names the service; the default is the trait name in
 //!   snake_case (`KeyValueStore` → `key_value_store`).
 //! - `#[ferry(idempotent)]` on a method lets the client re-send it after a failure before the
 //!   server ran it.
+//! - `#[ferry(blocking)]` on a method runs it on tokio's blocking pool (`spawn_blocking`, the
+//!   method's future driven there with the runtime's handle), for a method that computes. See
+//!   below for what happens to one that computes without it.
 //! - `#[ferry(default = EXPR)]` on a parameter lets callers leave it out; the descriptor
 //!   carries the default's value.
+//!
+//! # Methods that compute
+//!
+//! A method's first poll runs on the task of the connection the call came in on, so that most
+//! calls are answered without a task of their own. A method that computes for a long time
+//! without reaching an `.await` that waits (hashing a file, a tight loop, `std::thread::sleep`)
+//! therefore holds up **every other call on that connection** until it returns, and on a
+//! single-threaded runtime every other connection too. Mark such a method
+//! `#[ferry(blocking)]`: its arguments are still decoded on the connection's task, then the
+//! method runs on a blocking-pool thread while the connection goes on answering. The call's
+//! deadline still answers the caller `deadline_exceeded` on time, and a cancelled call is
+//! answered at once, but the computation itself runs to its end: a thread cannot be
+//! interrupted. Methods that only await I/O or timers need no mark.
 //!
 //! # Output
 //!
@@ -57,8 +82,8 @@
 //! What cannot work over the wire is a compile error pointing at the offending code: methods
 //! that are not `async`, receivers other than `&self`, generic traits or methods,
 //! parameters that are patterns rather than names, borrowed (`&str`) or `impl Trait`
-//! parameters, associated types and consts, default method bodies, and unknown `#[ferry(..)]`
-//! or `#[ferry::service(..)]` arguments.
+//! parameters, a context parameter anywhere but first, associated types and consts, default
+//! method bodies, and unknown `#[ferry(..)]` or `#[ferry::service(..)]` arguments.
 
 mod attrs;
 mod docs;
