@@ -37,7 +37,11 @@ impl Layer for Timing {
     }
 
     fn after(&self, outcome: &Outcome) {
-        let known = if outcome.descriptor().is_some() { "" } else { " (no such method)" };
+        let known = if outcome.descriptor().is_some() {
+            ""
+        } else {
+            " (no such method)"
+        };
         let request = outcome.extensions().get::<RequestId>();
         let request = request.map_or("none", |id| id.0.as_str());
         println!(
@@ -58,7 +62,10 @@ struct RequestIds(AtomicU64);
 impl ClientLayer for RequestIds {
     fn before(&self, _method: &str, metadata: &mut Metadata) {
         let id = self.0.fetch_add(1, Ordering::Relaxed) + 1;
-        metadata.push((ByteStr::from_static("request-id"), ByteStr::from(format!("r-{id}"))));
+        metadata.push((
+            ByteStr::from_static("request-id"),
+            ByteStr::from(format!("r-{id}")),
+        ));
     }
 
     fn after(&self, method: &str, status: Status, elapsed: Duration) {
@@ -69,7 +76,11 @@ impl ClientLayer for RequestIds {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let router = Router::new()
-        .function("calc.add", ["a", "b"], |a: i64, b: i64| async move { a + b })
+        .function(
+            "calc.add",
+            ["a", "b"],
+            |a: i64, b: i64| async move { a + b },
+        )
         .function("util.nap", ["ms"], |ms: u64| async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             ms
@@ -86,7 +97,10 @@ async fn main() -> anyhow::Result<()> {
     let sum: i64 = client.call("calc.add", &json!([2, 3]), &options).await?;
     let napped: u64 = client.call("util.nap", &json!([20]), &options).await?;
     let missing: Result<i64, _> = client.call("calc.nope", &json!([]), &options).await;
-    println!("sum {sum}, napped {napped} ms, missing: {}", missing.unwrap_err());
+    println!(
+        "sum {sum}, napped {napped} ms, missing: {}",
+        missing.unwrap_err()
+    );
 
     shutdown.shutdown();
     serving.await??;

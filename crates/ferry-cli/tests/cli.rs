@@ -78,10 +78,16 @@ fn whoami_shows_the_metadata_dialect_and_deadline_the_handler_saw() {
     let output = served.call(&[&args[..], &["--timeout", "7"]].concat());
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let seen: Value = serde_json::from_str(&stdout(&output)).expect("JSON out");
-    assert_eq!(seen["metadata"], serde_json::json!({"user": "alice", "trace": "x=y"}));
+    assert_eq!(
+        seen["metadata"],
+        serde_json::json!({"user": "alice", "trace": "x=y"})
+    );
     assert_eq!(seen["dialect"], "native");
     assert_eq!(seen["method"], "echo.whoami");
-    assert!(seen["peer"].as_str().unwrap().starts_with("127.0.0.1:"), "{seen}");
+    assert!(
+        seen["peer"].as_str().unwrap().starts_with("127.0.0.1:"),
+        "{seen}"
+    );
     let left = seen["deadline_ms"].as_u64().expect("a deadline");
     assert!(left <= 7000 && left > 0, "{left} ms left of 7 s");
     let unbounded = served.call(&["echo.whoami"]);

@@ -15,6 +15,7 @@ use std::{path::PathBuf, time::Duration};
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct HttpConfig {
     /// The largest request body accepted, in bytes (default 16 MiB, the native protocol's
     /// default frame limit). A larger one is answered 413 without being read to its end.

@@ -18,6 +18,14 @@
 //!
 //! `docs/PROTOCOL.md` in the repository describes every byte.
 
+// Lengths and counts cross between u16, u32 and usize here: every narrowing is checked.
+#![warn(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless
+)]
+
 mod byte_str;
 mod decoder;
 mod error;

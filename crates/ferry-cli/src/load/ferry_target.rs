@@ -20,6 +20,7 @@ pub struct FerryTarget {
 }
 
 /// One connection: its client, and what every call on it sends.
+#[derive(Debug)]
 pub struct FerryConn {
     client: Client,
     method: ByteStr,

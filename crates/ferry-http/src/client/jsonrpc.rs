@@ -77,6 +77,7 @@ impl JsonRpcClient {
     }
 
     /// Bounds each call, connecting included (30 seconds unless set).
+    #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> JsonRpcClient {
         self.timeout = timeout;
         self

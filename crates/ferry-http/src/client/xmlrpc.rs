@@ -49,6 +49,7 @@ impl XmlRpcClient {
     }
 
     /// Bounds each call, connecting included (30 seconds unless set).
+    #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> XmlRpcClient {
         self.timeout = timeout;
         self

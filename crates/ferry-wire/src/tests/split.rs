@@ -112,16 +112,16 @@ fn frames_and_errors_at_every_split() {
     let frames = every_kind();
     let mut bytes = Vec::new();
     let mut expected = Vec::new();
-    for (i, frame) in frames.iter().enumerate() {
+    for (i, frame) in (0_u32..).zip(frames.iter()) {
         bytes.extend(encode_all(std::slice::from_ref(frame)));
         expected.push(Ok(frame.clone()));
         match i % 3 {
             0 => {
                 // Oversize against the 36-byte limit used below.
-                bytes.extend(raw_frame(0x07, 0, 100 + i as u32, &[0xab; 40]));
+                bytes.extend(raw_frame(0x07, 0, 100 + i, &[0xab; 40]));
                 expected.push(Err(WireError::FrameTooLarge {
                     kind: 0x07,
-                    call_id: 100 + i as u32,
+                    call_id: 100 + i,
                     len: 40,
                     max: 36,
                 }));

@@ -9,6 +9,7 @@ use crate::{layer::ClientLayer, Codec};
 /// How a [`Client`](crate::Client) connects and what it assumes by default.
 #[derive(Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct ClientConfig {
     /// The body codec offered in the preface.
     pub codec: Codec,
@@ -48,35 +49,30 @@ impl Default for ClientConfig {
 
 impl ClientConfig {
     /// Sets the codec.
-    #[must_use]
     pub fn codec(mut self, codec: Codec) -> ClientConfig {
         self.codec = codec;
         self
     }
 
     /// Sets the default per-call deadline.
-    #[must_use]
     pub fn default_timeout(mut self, timeout: Option<Duration>) -> ClientConfig {
         self.default_timeout = timeout;
         self
     }
 
     /// Sets the connect timeout.
-    #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientConfig {
         self.connect_timeout = timeout;
         self
     }
 
     /// Sets the largest response body accepted.
-    #[must_use]
     pub fn max_frame_len(mut self, max: u32) -> ClientConfig {
         self.max_frame_len = max;
         self
     }
 
     /// Adds a layer every call of the client passes through, after those added before it.
-    #[must_use]
     pub fn layer(mut self, layer: impl ClientLayer) -> ClientConfig {
         self.layers.push(Arc::new(layer));
         self

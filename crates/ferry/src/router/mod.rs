@@ -37,6 +37,7 @@ use crate::{
 /// Services and functions by name, and the layers every call passes through. Build it, then
 /// hand it to a [`Server`](crate::Server).
 #[derive(Clone)]
+#[must_use]
 pub struct Router {
     routes: HashMap<String, Route>,
     services: Vec<ServiceDescriptor>,

@@ -7,6 +7,7 @@ use ferry_wire::DEFAULT_MAX_FRAME_LEN;
 /// The limits a [`Server`](crate::Server) enforces on every connection.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct ServerConfig {
     /// The largest frame body accepted; a larger request is answered `too_large` unread.
     pub max_frame_len: u32,
@@ -45,42 +46,36 @@ impl Default for ServerConfig {
 
 impl ServerConfig {
     /// Sets the largest frame body.
-    #[must_use]
     pub fn max_frame_len(mut self, max: u32) -> ServerConfig {
         self.max_frame_len = max;
         self
     }
 
     /// Sets the per-connection in-flight limit.
-    #[must_use]
     pub fn max_in_flight(mut self, max: usize) -> ServerConfig {
         self.max_in_flight = max;
         self
     }
 
     /// Sets the idle timeout (`None`: never).
-    #[must_use]
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> ServerConfig {
         self.idle_timeout = timeout;
         self
     }
 
     /// Sets the drain timeout.
-    #[must_use]
     pub fn drain_timeout(mut self, timeout: Duration) -> ServerConfig {
         self.drain_timeout = timeout;
         self
     }
 
     /// Sets the handshake timeout.
-    #[must_use]
     pub fn handshake_timeout(mut self, timeout: Duration) -> ServerConfig {
         self.handshake_timeout = timeout;
         self
     }
 
     /// Sets the bounds on one call's metadata: how many pairs, and how many bytes in all.
-    #[must_use]
     pub fn max_metadata(mut self, entries: usize, len: usize) -> ServerConfig {
         self.max_metadata_entries = entries;
         self.max_metadata_len = len;
@@ -88,7 +83,6 @@ impl ServerConfig {
     }
 
     /// Sets whether a TCP address is bound with `SO_REUSEPORT`.
-    #[must_use]
     pub fn reuse_port(mut self, reuse_port: bool) -> ServerConfig {
         self.reuse_port = reuse_port;
         self

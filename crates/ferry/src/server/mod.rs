@@ -36,6 +36,7 @@ use crate::{Address, Router};
 
 /// A bound server. [`Server::run`] serves until its [`ShutdownHandle`] fires.
 #[derive(Debug)]
+#[must_use]
 pub struct Server {
     listener: Listener,
     local_address: Address,
@@ -108,7 +109,6 @@ impl Server {
 
     /// Serves HTTP/1.1 on this server's port through `http` (`ferry_http::Http`), beside the
     /// native and length-prefixed JSON dialects.
-    #[must_use]
     pub fn with_http(mut self, http: impl DialectDriver) -> Server {
         Arc::get_mut(&mut self.shared)
             .expect("a server's state is shared only once it runs")
