@@ -38,6 +38,7 @@
 mod client;
 mod outcome;
 mod stack;
+pub mod tower;
 mod watch;
 
 use std::sync::Arc;

@@ -30,7 +30,10 @@ pub use service_def::{Handler, IntoService, ReplyFuture, ServiceDef};
 
 use crate::{
     descriptor::schema_of,
-    layer::{Layer, Layers},
+    layer::{
+        tower::{wrapper, HandlerService, Wrapper},
+        Layer, Layers,
+    },
     MethodDescriptor, ServiceDescriptor,
 };
 
@@ -42,6 +45,8 @@ pub struct Router {
     routes: HashMap<String, Route>,
     services: Vec<ServiceDescriptor>,
     layers: Layers,
+    /// The tower layers every handler runs inside, innermost first.
+    wrappers: Vec<Wrapper>,
 }
 
 impl fmt::Debug for Router {
@@ -51,6 +56,7 @@ impl fmt::Debug for Router {
         f.debug_struct("Router")
             .field("methods", &methods)
             .field("layers", &self.layers)
+            .field("tower_layers", &self.wrappers.len())
             .finish()
     }
 }
@@ -68,6 +74,7 @@ impl Router {
             routes: HashMap::new(),
             services: vec![reflect::descriptor()],
             layers: Layers::default(),
+            wrappers: Vec::new(),
         };
         router.refresh_reflection();
         router
@@ -86,7 +93,7 @@ impl Router {
         for (method, handler) in handlers {
             let full_name = format!("{}.{}", descriptor.name, method);
             let described = descriptor.methods.iter().find(|known| known.name == method);
-            let route = Route::new(handler, described.cloned());
+            let route = Route::new(self.wrapped(handler), described.cloned());
             let previous = self.routes.insert(full_name.clone(), route);
             assert!(
                 previous.is_none(),
@@ -159,6 +166,31 @@ impl Router {
         &self.layers
     }
 
+    /// Runs every method's handler, those registered so far and those registered later,
+    /// inside a tower layer (see [`layer::tower`](crate::layer::tower)). Each tower layer
+    /// added wraps the ones added before it.
+    pub fn tower_layer<L>(mut self, layer: L) -> Router
+    where
+        L: tower::Layer<HandlerService> + Send + Sync + 'static,
+        L::Service: tower::Service<Call, Response = Reply> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Call>>::Error: Into<tower::BoxError>,
+        <L::Service as tower::Service<Call>>::Future: Send + 'static,
+    {
+        let wrap = wrapper(layer);
+        for route in self.routes.values_mut() {
+            route.wrap(&wrap);
+        }
+        self.wrappers.push(wrap);
+        self
+    }
+
+    /// `handler` inside every tower layer of the router.
+    fn wrapped(&self, handler: Handler) -> Handler {
+        self.wrappers
+            .iter()
+            .fold(handler, |handler, wrap| wrap(handler))
+    }
+
     fn register<Args, F, const N: usize>(
         self,
         full_name: &str,
@@ -220,7 +252,8 @@ impl Router {
 
     fn refresh_reflection(&mut self) {
         let name = format!("{}.{}", reflect::SERVICE, reflect::DESCRIBE);
-        let route = Route::new(reflect::handler(&self.services), Some(reflect::method()));
+        let handler = self.wrapped(reflect::handler(&self.services));
+        let route = Route::new(handler, Some(reflect::method()));
         self.routes.insert(name, route);
     }
 }

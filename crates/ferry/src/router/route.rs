@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Handler;
-use crate::MethodDescriptor;
+use crate::{layer::tower::Wrapper, MethodDescriptor};
 
 /// A method's handler and descriptor. Cloning is cheap.
 #[derive(Clone)]
@@ -18,6 +18,11 @@ impl Route {
             handler,
             descriptor: descriptor.map(Arc::new),
         }
+    }
+
+    /// Puts the handler inside a tower layer.
+    pub(crate) fn wrap(&mut self, wrap: &Wrapper) {
+        self.handler = wrap(self.handler.clone());
     }
 
     pub(crate) fn handler(&self) -> &Handler {
