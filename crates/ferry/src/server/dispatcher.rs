@@ -60,7 +60,7 @@ impl Dispatcher {
         let method = call.context().method_name().clone();
         let codec = call.codec();
         let route = self.shared.router.route(&method);
-        match begin(&self.shared, call, route) {
+        match begin(&self.shared, call, route, Instant::now()) {
             Begun::Answered(reply) => reply,
             Begun::Started(started) => {
                 ServerStats::count(&self.shared.stats.calls);
@@ -103,9 +103,9 @@ pub(crate) struct Started {
     pub(crate) watch: Option<Watch>,
 }
 
-/// Starts `call` of `route` (`None`: no handler has its name): everything up to the handler's
-/// first poll. Counting the call is left to the caller, who may count many at once.
-pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>) -> Begun {
+/// Starts `call` of `route` (`None`: no handler has its name) at `now`: everything up to the
+/// handler's first poll. Counting the call is left to the caller, who may count many at once.
+pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now: Instant) -> Begun {
     let codec = call.codec();
     if let Err(message) = check_metadata(&call, &shared.config) {
         return Begun::Answered(Reply::error(codec, Status::TooLarge, &message));
@@ -130,7 +130,7 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>) -> B
     };
     let deadline = match call.context().deadline() {
         None => None,
-        Some(at) => match Deadline::until(at) {
+        Some(at) => match Deadline::until(at, now) {
             Some(deadline) => Some(deadline),
             None => {
                 let message = format!("{} arrived with no time left", call.method());
@@ -193,9 +193,9 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
-    /// The deadline `at`, if it is still ahead.
-    fn until(at: Instant) -> Option<Deadline> {
-        let limit = at.checked_duration_since(Instant::now())?;
+    /// The deadline `at`, if it is still ahead of `now`.
+    fn until(at: Instant, now: Instant) -> Option<Deadline> {
+        let limit = at.checked_duration_since(now)?;
         (!limit.is_zero()).then_some(Deadline { at, limit })
     }
 

@@ -116,7 +116,7 @@ impl Requests {
             .with_metadata(request.metadata)
             .with_deadline(request.deadline.map(|left| now + left));
         let call = Call::new(self.codec, ctx, request.body);
-        let started = match begin(&self.shared, call, route.map(|(_, route)| route)) {
+        let started = match begin(&self.shared, call, route.map(|(_, route)| route), now) {
             Begun::Answered(reply) => {
                 self.queue_reply(out, call_id, reply, &method);
                 return;
