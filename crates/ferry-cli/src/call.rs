@@ -26,7 +26,8 @@ Each ARG is read as JSON when it parses as JSON, and as a plain string otherwise
 
 An http:// URL is called over HTTP: XML-RPC when its path ends in /RPC2, JSON-RPC 2.0 when it
 ends in /jsonrpc; --dialect says it for any other path (or HOST:PORT, using those paths).
-https:// is not supported. Named --args are JSON-RPC only; --meta is native only.
+https:// is not supported. Named --args are JSON-RPC only. Over HTTP, --meta KEY=VALUE is sent
+as the header x-ferry-KEY (authorization, traceparent and tracestate as themselves).
 
 Examples:
   ferry call 127.0.0.1:7070 calc.divide 200 100
@@ -75,11 +76,8 @@ pub(crate) struct CallArgs {
 pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
     let result = match Target::of(&args.address, args.dialect)? {
         Target::Native(address) => native(address, args).await?,
-        Target::Http(_) if !args.meta.is_empty() => {
-            let message = "--meta is sent over the native protocol only, not over HTTP";
-            return Err(Failure::from(anyhow::anyhow!(message)));
-        }
         Target::Http(client) => {
+            let client = client.with_metadata(&args.meta);
             let (method, timeout) = (args.method.as_str(), args.timeout);
             call_http::call(client, method, args.positional, args.named, timeout).await?
         }

@@ -39,6 +39,22 @@ pub(crate) enum HttpClient {
     JsonRpc(JsonRpcClient),
 }
 
+impl HttpClient {
+    /// The client, sending `meta` with its call as headers by the HTTP dialects' rule.
+    pub(crate) fn with_metadata(self, meta: &[(String, String)]) -> HttpClient {
+        match self {
+            HttpClient::XmlRpc(client) => HttpClient::XmlRpc(
+                meta.iter()
+                    .fold(client, |client, (key, value)| client.with_metadata(key, value)),
+            ),
+            HttpClient::JsonRpc(client) => HttpClient::JsonRpc(
+                meta.iter()
+                    .fold(client, |client, (key, value)| client.with_metadata(key, value)),
+            ),
+        }
+    }
+}
+
 impl Target {
     /// The target of `address` (HOST:PORT, unix:PATH or an http:// URL) in `dialect`, which
     /// by default is native, or for a URL is told by its path: `.../RPC2` is XML-RPC and

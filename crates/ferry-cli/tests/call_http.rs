@@ -191,8 +191,6 @@ fn xmlrpc_usage_errors_exit_2() {
     let rpc2 = server.url("/RPC2");
     let named = call(&rpc2, &["sum", "--args", r#"{"a": 1}"#]);
     assert_fails_saying(&named, &["XML-RPC has positional parameters only"]);
-    let meta = call(&rpc2, &["sum", "1", "2", "--meta", "k=v"]);
-    assert_fails_saying(&meta, &["--meta", "native protocol only"]);
     let unknown_path = call(&server.url("/api"), &["sum", "1", "2"]);
     assert_fails_saying(
         &unknown_path,
@@ -285,4 +283,19 @@ fn ferry_serve_over_xmlrpc_and_jsonrpc() {
     assert_prints(&by_flag, "\"hi\"");
     let native = call(&served.address, &["echo.ping", "hi", "--dialect", "native"]);
     assert_prints(&native, "\"hi\"");
+}
+
+#[test]
+fn meta_goes_over_http_as_headers_by_the_one_rule() {
+    let served = Served::tcp();
+    let meta = ["--meta", "user=alice", "--meta", "authorization=Bearer t"];
+    for (path, dialect) in [("/RPC2", "xmlrpc"), ("/jsonrpc", "jsonrpc")] {
+        let url = format!("http://{}{path}", served.address);
+        let output = call(&url, &[&["echo.whoami"][..], &meta[..]].concat());
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let seen: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let expected = serde_json::json!({"user": "alice", "authorization": "Bearer t"});
+        assert_eq!(seen["metadata"], expected, "{dialect}");
+        assert_eq!(seen["dialect"], dialect);
+    }
 }

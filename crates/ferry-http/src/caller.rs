@@ -9,6 +9,8 @@
 //!  anything else                ─▶  not metadata
 //! ```
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use ferry::{ByteStr, Call, Codec, Context, Dialect, Metadata, Peer, Status};
 use http::{HeaderMap, Request};
@@ -68,6 +70,16 @@ fn metadata(headers: &HeaderMap) -> Result<Metadata, Refusal> {
     Ok(metadata)
 }
 
+/// The header that carries metadata `key` by the rule, for clients: the inverse of
+/// [`metadata_key`].
+pub(crate) fn header_name(key: &str) -> Cow<'_, str> {
+    if PASSED_THROUGH.contains(&key) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(format!("{METADATA_PREFIX}{key}"))
+    }
+}
+
 /// The metadata key of a header name (lowercase, as `http` keeps them), if it has one.
 fn metadata_key(name: &str) -> Option<&str> {
     if name == deadline::HEADER {
@@ -119,6 +131,13 @@ mod tests {
                 ("tracestate", "k=v"),
             ]
         );
+    }
+
+    #[test]
+    fn a_client_sends_each_key_under_the_header_the_rule_reads_it_from() {
+        for key in ["user", "authorization", "traceparent", "tracestate", "x"] {
+            assert_eq!(metadata_key(&header_name(key)), Some(key));
+        }
     }
 
     #[test]

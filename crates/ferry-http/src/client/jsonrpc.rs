@@ -38,6 +38,7 @@ pub struct JsonRpcClient {
     endpoint: Endpoint,
     timeout: Duration,
     max_response_len: usize,
+    metadata: Vec<(String, String)>,
     next_id: AtomicU64,
 }
 
@@ -72,6 +73,7 @@ impl JsonRpcClient {
             endpoint: Endpoint::parse(url)?,
             timeout: DEFAULT_TIMEOUT,
             max_response_len: DEFAULT_MAX_RESPONSE_LEN,
+            metadata: Vec::new(),
             next_id: AtomicU64::new(1),
         })
     }
@@ -80,6 +82,14 @@ impl JsonRpcClient {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> JsonRpcClient {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sends this metadata pair with every call: as the header `x-ferry-KEY`, or as
+    /// `authorization`, `traceparent` or `tracestate` for those keys.
+    #[must_use]
+    pub fn with_metadata(mut self, key: &str, value: &str) -> JsonRpcClient {
+        self.metadata.push((key.to_owned(), value.to_owned()));
         self
     }
 
@@ -111,6 +121,7 @@ impl JsonRpcClient {
             content_type: "application/json",
             timeout: self.timeout,
             max_response_len: self.max_response_len,
+            metadata: &self.metadata,
         };
         let (status, body) = post.send(Bytes::from(request.to_string())).await?;
         self.answer(id, status, &body)

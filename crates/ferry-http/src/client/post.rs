@@ -10,6 +10,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::{url::Endpoint, ClientError};
+use crate::caller::header_name;
 
 /// What every request says it is.
 const USER_AGENT: &str = concat!("ferry/", env!("CARGO_PKG_VERSION"));
@@ -21,6 +22,9 @@ pub(crate) struct Post<'a> {
     pub(crate) content_type: &'static str,
     pub(crate) timeout: Duration,
     pub(crate) max_response_len: usize,
+    /// Metadata pairs, sent as headers by the one rule (`x-ferry-KEY`, or the key itself for
+    /// `authorization`, `traceparent` and `tracestate`).
+    pub(crate) metadata: &'a [(String, String)],
 }
 
 impl Post<'_> {
@@ -66,10 +70,14 @@ impl Post<'_> {
     }
 
     fn request(self, body: Bytes) -> Result<Request<Full<Bytes>>, ClientError> {
-        Request::post(self.endpoint.path.as_str())
+        let request = Request::post(self.endpoint.path.as_str())
             .header(header::HOST, self.endpoint.host.as_str())
             .header(header::CONTENT_TYPE, self.content_type)
-            .header(header::USER_AGENT, USER_AGENT)
+            .header(header::USER_AGENT, USER_AGENT);
+        let request = self.metadata.iter().fold(request, |request, (key, value)| {
+            request.header(header_name(key).as_ref(), value.as_str())
+        });
+        request
             .body(Full::new(body))
             .map_err(|err| ClientError::Url(format!("{}: {err}", self.endpoint)))
     }

@@ -36,6 +36,7 @@ pub struct XmlRpcClient {
     endpoint: Endpoint,
     timeout: Duration,
     max_response_len: usize,
+    metadata: Vec<(String, String)>,
 }
 
 impl XmlRpcClient {
@@ -45,6 +46,7 @@ impl XmlRpcClient {
             endpoint: Endpoint::parse(url)?,
             timeout: DEFAULT_TIMEOUT,
             max_response_len: DEFAULT_MAX_RESPONSE_LEN,
+            metadata: Vec::new(),
         })
     }
 
@@ -52,6 +54,14 @@ impl XmlRpcClient {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> XmlRpcClient {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sends this metadata pair with every call: as the header `x-ferry-KEY`, or as
+    /// `authorization`, `traceparent` or `tracestate` for those keys.
+    #[must_use]
+    pub fn with_metadata(mut self, key: &str, value: &str) -> XmlRpcClient {
+        self.metadata.push((key.to_owned(), value.to_owned()));
         self
     }
 
@@ -69,6 +79,7 @@ impl XmlRpcClient {
             content_type: "text/xml",
             timeout: self.timeout,
             max_response_len: self.max_response_len,
+            metadata: &self.metadata,
         };
         let (status, body) = post.send(write::call(method, &params)).await?;
         self.answer(status, &body)
