@@ -35,11 +35,9 @@ pub mod client;
 mod codec;
 mod descriptor;
 mod error;
-mod read_room;
+mod io;
 mod router;
 pub mod server;
-mod write_batch;
-mod write_queue;
 
 pub use address::Address;
 pub use bytes::Bytes;

@@ -19,8 +19,7 @@ use ferry_wire::{Frame, FrameDecoder, WireError};
 
 use super::{connection::Connection, exchange::Wakeups, failure::Failure};
 use crate::{
-    read_room::ReadRoom,
-    write_queue::{poll_write_queue, WriteQueue},
+    io::{poll_write_queue, ReadRoom, WriteQueue},
     Address, CallError, Reply,
 };
 

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use ferry_wire::{ByteStr, Frame, RequestHead};
 
 use super::{failure::Failure, pending::CallIdHasher};
-use crate::{write_queue::WriteQueue, CallError, Reply};
+use crate::{io::WriteQueue, CallError, Reply};
 
 /// A call's way out and its way back.
 #[derive(Debug, Clone, Copy)]

@@ -15,11 +15,11 @@ use super::{
     running::{answer, Running, Task},
 };
 use crate::{
+    io::WriteQueue,
     server::{
         dispatcher::{poll_guarded, unknown_method, Deadline},
         Shared,
     },
-    write_queue::WriteQueue,
     Call, Codec, Handler, Reply, Router,
 };
 
