@@ -9,6 +9,7 @@
 
 mod config;
 mod connection;
+mod dial;
 mod driver;
 mod exchange;
 mod failure;
@@ -213,7 +214,7 @@ impl Shared {
         if let Some(connection) = self.usable() {
             return Ok(connection);
         }
-        let handle = connection::connect(&self.address, &self.config).await?;
+        let handle = dial::connect(&self.address, &self.config).await?;
         let connection = handle.connection().clone();
         // The handle it replaces, if any, lets its connection close once its calls are done.
         *self
