@@ -73,6 +73,10 @@ pub(crate) struct Exchange {
     earliest_deadline: Option<Instant>,
     /// The driver's waker, left when it had nothing to do; the first caller with work takes it.
     driver: Option<Waker>,
+    /// Whether the driver parked with its socket full: it takes no frames until the socket
+    /// drains and wakes it, so only what the socket cannot tell it wakes it (an earlier
+    /// deadline, the release of the connection).
+    driver_writing: bool,
     /// Why new calls cannot use this connection, once they cannot.
     closed: Option<Failure>,
     /// Set once no client holds the connection any more.
@@ -129,14 +133,16 @@ impl Exchange {
         };
         self.pending.insert(call_id, slot);
         self.waiting += 1;
-        if let Some(deadline) = call.deadline {
+        let earlier = call
+            .deadline
+            .filter(|deadline| self.earliest_deadline.is_none_or(|at| *deadline < at));
+        if earlier.is_some() {
             // A driver that is not parked reads this before it next sleeps; a parked one is
-            // woken below and arms its timer for it.
-            if self.earliest_deadline.is_none_or(|at| deadline < at) {
-                self.earliest_deadline = Some(deadline);
-            }
+            // woken below, even on a full socket, and arms its timer for it.
+            self.earliest_deadline = earlier;
+            return Ok((call_id, self.driver.take()));
         }
-        Ok((call_id, self.driver.take()))
+        Ok((call_id, self.wake_for_work()))
     }
 
     /// The answer of `call_id`, if it came; otherwise `waker` is woken when it does.
@@ -173,7 +179,7 @@ impl Exchange {
             return None;
         }
         self.out.push_frame(&Frame::Cancel { call_id });
-        self.driver.take()
+        self.wake_for_work()
     }
 
     /// Hands `answer` to `call_id`'s caller, if it still waits.
@@ -206,17 +212,27 @@ impl Exchange {
         self.out.push_frame(frame);
     }
 
-    /// Leaves the driver's waker for the next caller with work, unless there is work already.
-    /// True if the driver may sleep.
-    pub(crate) fn park_driver(&mut self, waker: &Waker) -> bool {
-        if !self.out.is_empty() {
+    /// Leaves the driver's waker for the next caller with work, unless there is work already;
+    /// true if the driver may sleep. A driver `writing` to a full socket may sleep whatever is
+    /// queued: the socket wakes it once it can take more.
+    pub(crate) fn park_driver(&mut self, waker: &Waker, writing: bool) -> bool {
+        if !writing && !self.out.is_empty() {
             return false;
         }
+        self.driver_writing = writing;
         match &mut self.driver {
             Some(known) if known.will_wake(waker) => {}
             driver => *driver = Some(waker.clone()),
         }
         true
+    }
+
+    /// The driver's waker, for frames just queued, unless it waits for its socket to drain.
+    fn wake_for_work(&mut self) -> Option<Waker> {
+        if self.driver_writing {
+            return None;
+        }
+        self.driver.take()
     }
 
     /// The deadline the driver's timer is to fire at.
@@ -380,7 +396,7 @@ mod tests {
     fn a_submitted_call_is_queued_whole_and_wakes_a_parked_driver_once() {
         let mut exchange = Exchange::new(1024);
         let (driver, driver_waker) = waker();
-        assert!(exchange.park_driver(&driver_waker));
+        assert!(exchange.park_driver(&driver_waker, false));
         let (method, body) = (method(), Bytes::from_static(b"abc"));
         let (_, caller) = waker();
         let (first, wake) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
@@ -389,7 +405,7 @@ mod tests {
         assert!(wake.is_none(), "woken twice for one burst");
         assert_eq!(driver.0.load(Ordering::SeqCst), 1);
         assert!(
-            !exchange.park_driver(&driver_waker),
+            !exchange.park_driver(&driver_waker, false),
             "parked with work queued"
         );
         let expected = Request {
@@ -438,7 +454,7 @@ mod tests {
         let (call_id, _) = submit(&mut exchange, &caller).unwrap();
         written(&mut exchange);
         let (_, driver_waker) = waker();
-        exchange.park_driver(&driver_waker);
+        exchange.park_driver(&driver_waker, false);
         assert!(
             exchange.abandon(call_id).is_some(),
             "the driver must write the cancel"
@@ -510,11 +526,11 @@ mod tests {
             ..soon
         };
         let (_, driver_waker) = waker();
-        exchange.park_driver(&driver_waker);
+        exchange.park_driver(&driver_waker, false);
         let (first, wake) = exchange.submit(later, &caller).unwrap();
         assert!(wake.is_some());
         written(&mut exchange);
-        assert!(exchange.park_driver(&driver_waker));
+        assert!(exchange.park_driver(&driver_waker, false));
         let (second, wake) = exchange.submit(soon, &caller).unwrap();
         assert!(
             wake.is_some(),
@@ -530,6 +546,35 @@ mod tests {
         assert!(exchange.poll_answer(first, &caller).is_none());
         assert_eq!(written(&mut exchange), [Frame::Cancel { call_id: second }]);
         assert_eq!(exchange.earliest_deadline(), later.deadline);
+    }
+
+    #[test]
+    fn a_driver_parked_on_a_full_socket_is_woken_by_an_earlier_deadline_not_by_frames() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (_, caller) = waker();
+        let (_, driver_waker) = waker();
+        let now = Instant::now();
+        let call = |secs| Outgoing {
+            deadline: Some(now + Duration::from_secs(secs)),
+            ..outgoing(&method, &body)
+        };
+        let (first, _) = exchange.submit(call(10), &caller).unwrap();
+        assert!(
+            exchange.park_driver(&driver_waker, true),
+            "a driver on a full socket may sleep with frames queued"
+        );
+        let (_, wake) = exchange.submit(call(20), &caller).unwrap();
+        assert!(wake.is_none(), "woken to take frames it cannot write");
+        assert!(exchange.abandon(first).is_none(), "woken for a cancel");
+        let (_, wake) = exchange.submit(call(1), &caller).unwrap();
+        assert!(wake.is_some(), "an earlier deadline must re-arm the timer");
+        assert!(exchange.park_driver(&driver_waker, true));
+        assert!(exchange.release().is_some(), "not woken to see the release");
+        assert!(
+            !exchange.park_driver(&driver_waker, false),
+            "a driver that can write slept with frames queued"
+        );
     }
 
     #[test]
