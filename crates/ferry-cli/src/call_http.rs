@@ -43,14 +43,16 @@ impl HttpClient {
     /// The client, sending `meta` with its call as headers by the HTTP dialects' rule.
     pub(crate) fn with_metadata(self, meta: &[(String, String)]) -> HttpClient {
         match self {
-            HttpClient::XmlRpc(client) => HttpClient::XmlRpc(
-                meta.iter()
-                    .fold(client, |client, (key, value)| client.with_metadata(key, value)),
-            ),
-            HttpClient::JsonRpc(client) => HttpClient::JsonRpc(
-                meta.iter()
-                    .fold(client, |client, (key, value)| client.with_metadata(key, value)),
-            ),
+            HttpClient::XmlRpc(client) => {
+                HttpClient::XmlRpc(meta.iter().fold(client, |client, (key, value)| {
+                    client.with_metadata(key, value)
+                }))
+            }
+            HttpClient::JsonRpc(client) => {
+                HttpClient::JsonRpc(meta.iter().fold(client, |client, (key, value)| {
+                    client.with_metadata(key, value)
+                }))
+            }
         }
     }
 }

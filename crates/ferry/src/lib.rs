@@ -45,12 +45,10 @@ mod codec;
 pub mod context;
 mod descriptor;
 mod error;
+mod io;
 pub mod layer;
-mod read_room;
 mod router;
 pub mod server;
-mod write_batch;
-mod write_queue;
 
 pub use address::Address;
 pub use bytes::Bytes;

@@ -17,10 +17,9 @@ use tokio::{
 
 use ferry_wire::{Frame, FrameDecoder, Status, WireError};
 
-use super::{connection::Connection, exchange::Wakeups, failure::Failure};
+use super::{connection::Connection, exchange::Wakeups, unanswered::Unanswered};
 use crate::{
-    read_room::ReadRoom,
-    write_queue::{poll_write_queue, WriteQueue},
+    io::{poll_write_queue, ReadRoom, WriteQueue},
     Address, CallError, Reply,
 };
 
@@ -32,7 +31,7 @@ pub(crate) struct Driver {
     /// What is being written: the callers' queue, taken whole.
     writing: WriteQueue,
     /// Answers decoded from one read, delivered together under one lock.
-    answers: Vec<(u32, Result<Reply, Failure>)>,
+    answers: Vec<(u32, Result<Reply, Unanswered>)>,
     wakeups: Wakeups,
     /// True once this task yielded since it last took the callers' queue.
     yielded: bool,
@@ -44,9 +43,15 @@ pub(crate) struct Driver {
 }
 
 /// What a turn at writing did.
+#[derive(Clone, Copy, PartialEq)]
 enum Wrote {
+    /// Nothing was queued.
     Nothing,
-    Took,
+    /// Took the callers' queue and wrote all of it, or wrote the last of the queue it had:
+    /// more may be queued now.
+    Progress,
+    /// The socket is full: it wakes the task when it can take more.
+    Blocked,
     /// Yielded to the callers before taking their queue: the task is woken again at once.
     Yielded,
 }
@@ -85,7 +90,11 @@ impl Driver {
         let _ = write.shutdown().await;
     }
 
-    /// Runs until the connection ends, returning why.
+    /// Runs until the connection ends, returning why. Reading and writing never wait for each
+    /// other: each turn reads what came and writes what the socket takes. When neither got
+    /// anywhere and no deadline passed, the task sleeps until the socket, a caller with work
+    /// or an earlier deadline wakes it; it never turns again without news, which would starve
+    /// the runtime's I/O and timers (of the whole thread, on a current-thread runtime).
     fn poll_drive<R, W>(
         &mut self,
         cx: &mut Context<'_>,
@@ -98,18 +107,17 @@ impl Driver {
         W: AsyncWrite + Unpin,
     {
         loop {
-            let mut progress = match self.poll_read(cx, read, input) {
-                Ok(progress) => progress,
+            let read_some = match self.poll_read(cx, read, input) {
+                Ok(read_some) => read_some,
                 Err(reason) => return Poll::Ready(reason),
             };
-            match self.poll_write(cx, write) {
-                Ok(Wrote::Nothing) => {}
-                Ok(Wrote::Took) => progress = true,
+            let wrote = match self.poll_write(cx, write) {
                 Ok(Wrote::Yielded) => return Poll::Pending,
+                Ok(wrote) => wrote,
                 Err(reason) => return Poll::Ready(reason),
-            }
-            progress |= self.poll_timer(cx);
-            if progress {
+            };
+            let expired = self.poll_timer(cx);
+            if read_some || wrote == Wrote::Progress || expired {
                 continue;
             }
             let mut exchange = self.connection.exchange();
@@ -117,7 +125,8 @@ impl Driver {
                 return Poll::Ready(reason.to_owned());
             }
             self.earliest = exchange.earliest_deadline();
-            if self.earliest == self.armed && exchange.park_driver(cx.waker()) {
+            let writing = wrote == Wrote::Blocked;
+            if self.earliest == self.armed && exchange.park_driver(cx.waker(), writing) {
                 return Poll::Pending;
             }
         }
@@ -157,7 +166,7 @@ impl Driver {
                 }) => {
                     let message =
                         format!("response of {len} bytes is over this client's {max}-byte limit");
-                    let failure = Failure::Error(CallError::new(Status::TooLarge, message));
+                    let failure = Unanswered::Error(CallError::new(Status::TooLarge, message));
                     self.answers.push((call_id, Err(failure)));
                 }
                 Err(err) => return Err(format!("protocol error from the server: {err}")),
@@ -183,15 +192,14 @@ impl Driver {
         Ok(())
     }
 
-    /// Writes the callers' queue. Before taking it, the driver yields once, so that the callers
-    /// woken with it (or by the answers it just handed out) queue their calls first and a burst
-    /// leaves in one write instead of one write each.
+    /// Writes the callers' queue, as far as the socket takes it. Before taking the queue, the
+    /// driver yields once, so that the callers woken with it (or by the answers it just handed
+    /// out) queue their calls first and a burst leaves in one write instead of one write each.
     fn poll_write<W: AsyncWrite + Unpin>(
         &mut self,
         cx: &mut Context<'_>,
         write: &mut W,
     ) -> Result<Wrote, String> {
-        let mut wrote = Wrote::Nothing;
         if self.writing.is_empty() {
             let mut exchange = self.connection.exchange();
             self.earliest = exchange.earliest_deadline();
@@ -205,11 +213,11 @@ impl Driver {
             }
             exchange.take_out(&mut self.writing);
             self.yielded = false;
-            wrote = Wrote::Took;
         }
         match poll_write_queue(Pin::new(write), cx, &mut self.writing) {
             Poll::Ready(Err(err)) => Err(err.to_string()),
-            Poll::Ready(Ok(())) | Poll::Pending => Ok(wrote),
+            Poll::Ready(Ok(())) => Ok(Wrote::Progress),
+            Poll::Pending => Ok(Wrote::Blocked),
         }
     }
 

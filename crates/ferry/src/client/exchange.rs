@@ -17,8 +17,8 @@ use tokio::time::Instant;
 
 use ferry_wire::{ByteStr, Frame, RequestHead, Status};
 
-use super::{failure::Failure, pending::CallIdHasher};
-use crate::{write_queue::WriteQueue, CallError, Reply};
+use super::{pending::CallIdHasher, unanswered::Unanswered};
+use crate::{io::WriteQueue, CallError, Reply};
 
 /// A call's way out and its way back.
 #[derive(Debug, Clone, Copy)]
@@ -41,13 +41,13 @@ enum Slot {
         /// request has not left, so the server cannot have run it.
         queued_in: u64,
     },
-    Answered(Result<Reply, Failure>),
+    Answered(Result<Reply, Unanswered>),
 }
 
 impl Slot {
     /// Puts `answer` in a waiting slot; the caller's waker to wake, or `None` if the slot was
     /// answered already.
-    fn settle(&mut self, answer: Result<Reply, Failure>) -> Option<Waker> {
+    fn settle(&mut self, answer: Result<Reply, Unanswered>) -> Option<Waker> {
         if let Slot::Answered(_) = self {
             return None;
         }
@@ -73,8 +73,12 @@ pub(crate) struct Exchange {
     earliest_deadline: Option<Instant>,
     /// The driver's waker, left when it had nothing to do; the first caller with work takes it.
     driver: Option<Waker>,
+    /// Whether the driver parked with its socket full: it takes no frames until the socket
+    /// drains and wakes it, so only what the socket cannot tell it wakes it (an earlier
+    /// deadline, the release of the connection).
+    driver_writing: bool,
     /// Why new calls cannot use this connection, once they cannot.
-    closed: Option<Failure>,
+    closed: Option<Unanswered>,
     /// Set once no client holds the connection any more.
     released: bool,
     /// The largest frame body the server accepts.
@@ -99,7 +103,7 @@ impl Exchange {
         &mut self,
         call: Outgoing<'_>,
         waker: &Waker,
-    ) -> Result<(u32, Option<Waker>), Failure> {
+    ) -> Result<(u32, Option<Waker>), Unanswered> {
         if let Some(failure) = &self.closed {
             return Err(failure.clone());
         }
@@ -117,7 +121,7 @@ impl Exchange {
                 "request of {frame_body_len} bytes is over the server's {}-byte frame limit",
                 self.server_max_frame_len
             );
-            return Err(Failure::Error(CallError::new(Status::TooLarge, message)));
+            return Err(Unanswered::Error(CallError::new(Status::TooLarge, message)));
         }
         self.next_call_id = call_id.wrapping_add(1).max(1);
         self.out.push_encoded(|dst| head.encode(dst));
@@ -129,14 +133,16 @@ impl Exchange {
         };
         self.pending.insert(call_id, slot);
         self.waiting += 1;
-        if let Some(deadline) = call.deadline {
+        let earlier = call
+            .deadline
+            .filter(|deadline| self.earliest_deadline.is_none_or(|at| *deadline < at));
+        if earlier.is_some() {
             // A driver that is not parked reads this before it next sleeps; a parked one is
-            // woken below and arms its timer for it.
-            if self.earliest_deadline.is_none_or(|at| deadline < at) {
-                self.earliest_deadline = Some(deadline);
-            }
+            // woken below, even on a full socket, and arms its timer for it.
+            self.earliest_deadline = earlier;
+            return Ok((call_id, self.driver.take()));
         }
-        Ok((call_id, self.driver.take()))
+        Ok((call_id, self.wake_for_work()))
     }
 
     /// The answer of `call_id`, if it came; otherwise `waker` is woken when it does.
@@ -144,7 +150,7 @@ impl Exchange {
         &mut self,
         call_id: u32,
         waker: &Waker,
-    ) -> Option<Result<Reply, Failure>> {
+    ) -> Option<Result<Reply, Unanswered>> {
         match self.pending.get_mut(&call_id) {
             Some(Slot::Waiting { waker: known, .. }) => {
                 if !known.will_wake(waker) {
@@ -156,7 +162,7 @@ impl Exchange {
                 Some(Slot::Answered(answer)) => Some(answer),
                 _ => None,
             },
-            None => Some(Err(Failure::Lost(
+            None => Some(Err(Unanswered::Lost(
                 "the connection forgot the call".to_owned(),
             ))),
         }
@@ -173,14 +179,14 @@ impl Exchange {
             return None;
         }
         self.out.push_frame(&Frame::Cancel { call_id });
-        self.driver.take()
+        self.wake_for_work()
     }
 
     /// Hands `answer` to `call_id`'s caller, if it still waits.
     pub(crate) fn deliver(
         &mut self,
         call_id: u32,
-        answer: Result<Reply, Failure>,
+        answer: Result<Reply, Unanswered>,
         wakeups: &mut Wakeups,
     ) {
         if let Some(waker) = self
@@ -206,17 +212,27 @@ impl Exchange {
         self.out.push_frame(frame);
     }
 
-    /// Leaves the driver's waker for the next caller with work, unless there is work already.
-    /// True if the driver may sleep.
-    pub(crate) fn park_driver(&mut self, waker: &Waker) -> bool {
-        if !self.out.is_empty() {
+    /// Leaves the driver's waker for the next caller with work, unless there is work already;
+    /// true if the driver may sleep. A driver `writing` to a full socket may sleep whatever is
+    /// queued: the socket wakes it once it can take more.
+    pub(crate) fn park_driver(&mut self, waker: &Waker, writing: bool) -> bool {
+        if !writing && !self.out.is_empty() {
             return false;
         }
+        self.driver_writing = writing;
         match &mut self.driver {
             Some(known) if known.will_wake(waker) => {}
             driver => *driver = Some(waker.clone()),
         }
         true
+    }
+
+    /// The driver's waker, for frames just queued, unless it waits for its socket to drain.
+    fn wake_for_work(&mut self) -> Option<Waker> {
+        if self.driver_writing {
+            return None;
+        }
+        self.driver.take()
     }
 
     /// The deadline the driver's timer is to fire at.
@@ -235,7 +251,7 @@ impl Exchange {
             .map(|(call_id, _)| *call_id)
             .collect();
         for call_id in expired {
-            self.deliver(call_id, Err(Failure::Expired), wakeups);
+            self.deliver(call_id, Err(Unanswered::Expired), wakeups);
             self.out.push_frame(&Frame::Cancel { call_id });
         }
         self.earliest_deadline = self
@@ -252,7 +268,7 @@ impl Exchange {
     /// failed as not run.
     pub(crate) fn go_away(&mut self, last_call_id: u32, reason: &str, wakeups: &mut Wakeups) {
         self.closed
-            .get_or_insert_with(|| Failure::NotRun(reason.to_owned()));
+            .get_or_insert_with(|| Unanswered::NotRun(reason.to_owned()));
         let not_run: Vec<u32> = self
             .pending
             .keys()
@@ -260,14 +276,14 @@ impl Exchange {
             .filter(|call_id| *call_id > last_call_id)
             .collect();
         for call_id in not_run {
-            let failure = Failure::NotRun(format!("{reason}; the call was not run"));
+            let failure = Unanswered::NotRun(format!("{reason}; the call was not run"));
             self.deliver(call_id, Err(failure), wakeups);
         }
     }
 
     /// The connection is gone: every waiting call fails, as not run if its request never left.
     pub(crate) fn close(&mut self, reason: &str, wakeups: &mut Wakeups) {
-        self.closed = Some(Failure::NotRun(reason.to_owned()));
+        self.closed = Some(Unanswered::NotRun(reason.to_owned()));
         self.out = WriteQueue::default();
         self.waiting = 0;
         let takes = self.takes;
@@ -276,9 +292,9 @@ impl Exchange {
                 continue;
             };
             let failure = if *queued_in == takes {
-                Failure::NotRun(format!("{reason} before the call was sent"))
+                Unanswered::NotRun(format!("{reason} before the call was sent"))
             } else {
-                Failure::Lost(format!("{reason} while the call was in flight"))
+                Unanswered::Lost(format!("{reason} while the call was in flight"))
             };
             wakeups.extend(slot.settle(Err(failure)));
         }
@@ -355,7 +371,7 @@ mod tests {
     }
 
     /// Queues a call of `echo.echo` with no arguments.
-    fn submit(exchange: &mut Exchange, caller: &Waker) -> Result<(u32, Option<Waker>), Failure> {
+    fn submit(exchange: &mut Exchange, caller: &Waker) -> Result<(u32, Option<Waker>), Unanswered> {
         let (method, body) = (method(), Bytes::new());
         exchange.submit(outgoing(&method, &body), caller)
     }
@@ -369,7 +385,7 @@ mod tests {
         std::iter::from_fn(|| decoder.decode(&mut bytes).unwrap()).collect()
     }
 
-    fn reply(body: &'static [u8]) -> Result<Reply, Failure> {
+    fn reply(body: &'static [u8]) -> Result<Reply, Unanswered> {
         Ok(Reply {
             status: Status::Ok,
             body: Bytes::from_static(body),
@@ -380,7 +396,7 @@ mod tests {
     fn a_submitted_call_is_queued_whole_and_wakes_a_parked_driver_once() {
         let mut exchange = Exchange::new(1024);
         let (driver, driver_waker) = waker();
-        assert!(exchange.park_driver(&driver_waker));
+        assert!(exchange.park_driver(&driver_waker, false));
         let (method, body) = (method(), Bytes::from_static(b"abc"));
         let (_, caller) = waker();
         let (first, wake) = exchange.submit(outgoing(&method, &body), &caller).unwrap();
@@ -389,7 +405,7 @@ mod tests {
         assert!(wake.is_none(), "woken twice for one burst");
         assert_eq!(driver.0.load(Ordering::SeqCst), 1);
         assert!(
-            !exchange.park_driver(&driver_waker),
+            !exchange.park_driver(&driver_waker, false),
             "parked with work queued"
         );
         let expected = Request {
@@ -438,7 +454,7 @@ mod tests {
         let (call_id, _) = submit(&mut exchange, &caller).unwrap();
         written(&mut exchange);
         let (_, driver_waker) = waker();
-        exchange.park_driver(&driver_waker);
+        exchange.park_driver(&driver_waker, false);
         assert!(
             exchange.abandon(call_id).is_some(),
             "the driver must write the cancel"
@@ -461,14 +477,14 @@ mod tests {
         exchange.close("reset", &mut wakeups);
         assert_eq!(wakeups.len(), 2);
         let mut failure = |call_id| exchange.poll_answer(call_id, &caller).unwrap().unwrap_err();
-        assert!(matches!(failure(sent), Failure::Lost(_)));
-        assert!(matches!(failure(unsent), Failure::NotRun(_)));
+        assert!(matches!(failure(sent), Unanswered::Lost(_)));
+        assert!(matches!(failure(unsent), Unanswered::NotRun(_)));
         assert!(
             written(&mut exchange).is_empty(),
             "queued bytes survived the close"
         );
         let refused = submit(&mut exchange, &caller);
-        assert!(matches!(refused, Err(Failure::NotRun(_))));
+        assert!(matches!(refused, Err(Unanswered::NotRun(_))));
         assert!(exchange.abandon(sent).is_none());
     }
 
@@ -486,7 +502,7 @@ mod tests {
             "a taken call still waits"
         );
         let failure = exchange.poll_answer(refused, &caller).unwrap().unwrap_err();
-        assert!(matches!(failure, Failure::NotRun(_)));
+        assert!(matches!(failure, Unanswered::NotRun(_)));
         assert!(submit(&mut exchange, &caller).is_err());
         written(&mut exchange);
         assert!(exchange.finished().is_none(), "closed with a call waiting");
@@ -510,11 +526,11 @@ mod tests {
             ..soon
         };
         let (_, driver_waker) = waker();
-        exchange.park_driver(&driver_waker);
+        exchange.park_driver(&driver_waker, false);
         let (first, wake) = exchange.submit(later, &caller).unwrap();
         assert!(wake.is_some());
         written(&mut exchange);
-        assert!(exchange.park_driver(&driver_waker));
+        assert!(exchange.park_driver(&driver_waker, false));
         let (second, wake) = exchange.submit(soon, &caller).unwrap();
         assert!(
             wake.is_some(),
@@ -526,10 +542,39 @@ mod tests {
         exchange.expire(now + Duration::from_secs(1), &mut wakeups);
         assert_eq!(wakeups.len(), 1);
         let failure = exchange.poll_answer(second, &caller).unwrap().unwrap_err();
-        assert!(matches!(failure, Failure::Expired));
+        assert!(matches!(failure, Unanswered::Expired));
         assert!(exchange.poll_answer(first, &caller).is_none());
         assert_eq!(written(&mut exchange), [Frame::Cancel { call_id: second }]);
         assert_eq!(exchange.earliest_deadline(), later.deadline);
+    }
+
+    #[test]
+    fn a_driver_parked_on_a_full_socket_is_woken_by_an_earlier_deadline_not_by_frames() {
+        let mut exchange = Exchange::new(1024);
+        let (method, body) = (method(), Bytes::new());
+        let (_, caller) = waker();
+        let (_, driver_waker) = waker();
+        let now = Instant::now();
+        let call = |secs| Outgoing {
+            deadline: Some(now + Duration::from_secs(secs)),
+            ..outgoing(&method, &body)
+        };
+        let (first, _) = exchange.submit(call(10), &caller).unwrap();
+        assert!(
+            exchange.park_driver(&driver_waker, true),
+            "a driver on a full socket may sleep with frames queued"
+        );
+        let (_, wake) = exchange.submit(call(20), &caller).unwrap();
+        assert!(wake.is_none(), "woken to take frames it cannot write");
+        assert!(exchange.abandon(first).is_none(), "woken for a cancel");
+        let (_, wake) = exchange.submit(call(1), &caller).unwrap();
+        assert!(wake.is_some(), "an earlier deadline must re-arm the timer");
+        assert!(exchange.park_driver(&driver_waker, true));
+        assert!(exchange.release().is_some(), "not woken to see the release");
+        assert!(
+            !exchange.park_driver(&driver_waker, false),
+            "a driver that can write slept with frames queued"
+        );
     }
 
     #[test]
@@ -540,7 +585,7 @@ mod tests {
         let refused = exchange.submit(outgoing(&method, &body), &caller);
         assert!(matches!(
             refused,
-            Err(Failure::Error(CallError::Status { status: Status::TooLarge, message, .. }))
+            Err(Unanswered::Error(CallError::Status { status: Status::TooLarge, message, .. }))
                 if message.contains("16-byte")
         ));
         assert!(!exchange.has_out());

@@ -9,11 +9,12 @@
 
 mod config;
 mod connection;
+mod dial;
 mod driver;
 mod exchange;
-mod failure;
 mod options;
 mod pending;
+mod unanswered;
 
 use std::{borrow::Cow, sync::Arc, time::Duration};
 
@@ -26,8 +27,8 @@ use ferry_wire::{ByteStr, Metadata, Status};
 pub use config::ClientConfig;
 use connection::{Connection, Handle};
 use exchange::Outgoing;
-use failure::Failure;
 pub use options::CallOptions;
+use unanswered::Unanswered;
 
 use crate::{Address, CallError, Codec, ErrorObject, Reply};
 
@@ -256,8 +257,8 @@ impl Client {
             };
             match connection.call(outgoing).await {
                 Ok(reply) => return Ok(reply),
-                Err(Failure::NotRun(_)) if options.idempotent && !resent => resent = true,
-                Err(Failure::Expired) => return Err(expired()),
+                Err(Unanswered::NotRun(_)) if options.idempotent && !resent => resent = true,
+                Err(Unanswered::Expired) => return Err(expired()),
                 Err(failure) => return Err(failure.into_error()),
             }
         }
@@ -299,7 +300,7 @@ impl Shared {
         if let Some(connection) = self.usable() {
             return Ok(connection);
         }
-        let handle = connection::connect(&self.address, &self.config).await?;
+        let handle = dial::connect(&self.address, &self.config).await?;
         let connection = handle.connection().clone();
         // The handle it replaces, if any, lets its connection close once its calls are done.
         *self

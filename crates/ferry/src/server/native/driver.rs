@@ -21,10 +21,8 @@ use ferry_wire::{FrameDecoder, Kind, Status, WireError};
 
 use super::requests::{queue_response, Requests};
 use crate::{
-    read_room::ReadRoom,
+    io::{poll_write_queue, ReadRoom, WriteQueue, WRITE_BATCH_LIMIT},
     server::{stats::ServerStats, Shared},
-    write_batch::WRITE_BATCH_LIMIT,
-    write_queue::{poll_write_queue, WriteQueue},
 };
 
 /// How many frames of one read are handled before their answers are written.

@@ -18,12 +18,12 @@ use super::{
 };
 use crate::{
     context::Peer,
+    io::WriteQueue,
     router::Route,
     server::{
         dispatcher::{begin, finish, poll_guarded, Begun},
         Shared,
     },
-    write_queue::WriteQueue,
     Call, Codec, Context as CallContext, Dialect, Reply, Router,
 };
 

@@ -6,7 +6,7 @@ use crate::CallError;
 
 /// A call that ended without a server reply.
 #[derive(Debug, Clone)]
-pub(crate) enum Failure {
+pub(crate) enum Unanswered {
     /// The server cannot have run the call (never written, or refused by a goaway): an
     /// idempotent call may be re-sent.
     NotRun(String),
@@ -19,14 +19,14 @@ pub(crate) enum Failure {
     Expired,
 }
 
-impl Failure {
+impl Unanswered {
     pub(crate) fn into_error<E>(self) -> CallError<E> {
         match self {
-            Failure::NotRun(message) | Failure::Lost(message) => {
+            Unanswered::NotRun(message) | Unanswered::Lost(message) => {
                 CallError::new(Status::Unavailable, message)
             }
-            Failure::Error(err) => err.widen(),
-            Failure::Expired => {
+            Unanswered::Error(err) => err.widen(),
+            Unanswered::Expired => {
                 CallError::new(Status::DeadlineExceeded, "the call's deadline passed")
             }
         }
