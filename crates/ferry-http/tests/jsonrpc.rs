@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Conn, TestServer};
+use common::{local::LocalServer, Conn, TestServer};
 use ferry_http::HttpConfig;
 use serde_json::{json, Value};
 
@@ -251,17 +251,23 @@ fn an_application_error_is_32000_with_the_handler_error_as_data() {
     );
 }
 
-#[test]
-fn x_ferry_timeout_cuts_a_call_off_with_32003() {
-    let server = server();
+/// On tokio's paused clock: the 10 s call is cut off without waiting even its 0.2 s.
+#[tokio::test(start_paused = true)]
+async fn x_ferry_timeout_cuts_a_call_off_with_32003() {
+    let server = LocalServer::start(HttpConfig::default()).await;
     let body = br#"{"jsonrpc": "2.0", "method": "test.sleep", "params": [10000], "id": 1}"#;
-    let response = server.request("POST", "/jsonrpc", &[("x-ferry-timeout", "0.2")], body);
+    let response = server
+        .request("POST", "/jsonrpc", &[("x-ferry-timeout", "0.2")], body)
+        .await;
     let answer = response.json();
     assert_eq!(answer["error"]["code"], -32003, "{answer}");
     assert_eq!(answer["error"]["data"]["status"], "deadline_exceeded");
-    let refused = server.request("POST", "/jsonrpc", &[("x-ferry-timeout", "soon")], body);
+    let refused = server
+        .request("POST", "/jsonrpc", &[("x-ferry-timeout", "soon")], body)
+        .await;
     assert_eq!(refused.status, 400);
     assert_eq!(refused.json()["error"]["code"], -32600);
+    server.stop().await;
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Limits: every misbehaving client is answered or closed cleanly while a well-behaved one,
-//! on another connection at the same time, keeps getting answers.
+//! on another connection at the same time, keeps getting answers. Tests that wait out a
+//! timeout or a call run on tokio's paused clock, with the server on the test's own runtime.
 
 mod common;
 
@@ -9,9 +10,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{await_close, connect, finish_sending, read_to_close, Response, TestServer, PATIENCE};
+use common::{
+    await_close, connect, finish_sending,
+    local::{self, LocalServer},
+    parse, read_to_close, TestServer, PATIENCE,
+};
 use ferry_http::HttpConfig;
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 
 /// Short limits so refusals come quickly.
 fn strict() -> HttpConfig {
@@ -19,11 +25,6 @@ fn strict() -> HttpConfig {
         .max_body_len(64 * 1024)
         .header_read_timeout(Duration::from_secs(1))
         .body_read_timeout(Duration::from_secs(1))
-}
-
-fn parse(received: &[u8]) -> Response {
-    Response::parse(received)
-        .unwrap_or_else(|| panic!("not a response: {:?}", String::from_utf8_lossy(received)))
 }
 
 /// Waits (bounded) until the server has counted `n` protocol errors.
@@ -120,49 +121,56 @@ fn headers_over_the_limit_are_431() {
     await_protocol_errors(&server, 1);
 }
 
-#[test]
-fn a_header_that_never_ends_is_closed_while_others_are_served() {
-    let server = TestServer::start(strict());
-    let mut socket = connect(&server.address);
+#[tokio::test(start_paused = true)]
+async fn a_header_that_never_ends_is_closed_while_others_are_served() {
+    let server = LocalServer::start(strict()).await;
+    let mut socket = server.connect().await;
     socket
         .write_all(b"GET /healthz HTTP/1.1\r\nhost: ferry.test\r\nx-never: ends")
+        .await
         .unwrap();
-    server.assert_serving();
-    let received = await_close(&mut socket);
+    server.assert_serving().await;
+    let received = local::await_close(&mut socket).await;
     assert!(
         received.is_empty() || parse(&received).status == 408,
         "{:?}",
         String::from_utf8_lossy(&received)
     );
-    server.assert_serving();
-    await_protocol_errors(&server, 1);
+    server.assert_serving().await;
+    server
+        .wait_for("counted a protocol error", |stats| {
+            stats.protocol_errors() >= 1
+        })
+        .await;
+    server.stop().await;
 }
 
-#[test]
-fn a_header_dripping_a_byte_at_a_time_is_still_cut_off() {
-    let server = TestServer::start(strict());
-    let mut socket = connect(&server.address);
-    socket
+#[tokio::test(start_paused = true)]
+async fn a_header_dripping_a_byte_at_a_time_is_still_cut_off() {
+    let server = LocalServer::start(strict()).await;
+    let (mut socket, mut writer) = server.connect().await.into_split();
+    writer
         .write_all(b"GET /healthz HTTP/1.1\r\nhost: ferry.test\r\n")
+        .await
         .unwrap();
-    let mut writer = socket.try_clone().unwrap();
-    let drip = thread::spawn(move || {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if writer.write_all(b"x").is_err() {
+    let drip = tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while tokio::time::Instant::now() < deadline {
+            if writer.write_all(b"x").await.is_err() {
                 return true;
             }
-            thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         false
     });
-    server.assert_serving();
-    await_close(&mut socket);
+    server.assert_serving().await;
+    local::await_close(&mut socket).await;
     assert!(
-        drip.join().unwrap(),
+        drip.await.unwrap(),
         "the server kept a dripping header open"
     );
-    server.assert_serving();
+    server.assert_serving().await;
+    server.stop().await;
 }
 
 #[test]
@@ -191,18 +199,19 @@ fn a_client_that_closes_its_sending_half_still_gets_the_answer() {
     assert_eq!((response.status, response.text()), (200, "3".to_owned()));
 }
 
-#[test]
-fn a_body_that_stops_arriving_is_408() {
-    let server = TestServer::start(strict());
-    let mut socket = connect(&server.address);
+#[tokio::test(start_paused = true)]
+async fn a_body_that_stops_arriving_is_408() {
+    let server = LocalServer::start(strict()).await;
+    let mut socket = server.connect().await;
     let head =
         "POST /jsonrpc HTTP/1.1\r\nhost: ferry.test\r\ncontent-length: 100\r\n\r\n{\"jsonrpc\"";
-    socket.write_all(head.as_bytes()).unwrap();
-    server.assert_serving();
-    let response = parse(&await_close(&mut socket));
+    socket.write_all(head.as_bytes()).await.unwrap();
+    server.assert_serving().await;
+    let response = parse(&local::await_close(&mut socket).await);
     assert_eq!(response.status, 408);
     assert_eq!(response.json()["error"]["code"], -32600);
-    server.assert_serving();
+    server.assert_serving().await;
+    server.stop().await;
 }
 
 #[test]
@@ -236,18 +245,17 @@ fn garbage_after_a_request_line_is_400_and_closed() {
     server.assert_serving();
 }
 
-#[test]
-fn shutdown_lets_the_request_in_flight_finish() {
-    let server = TestServer::start(strict());
-    let mut socket = connect(&server.address);
+#[tokio::test(start_paused = true)]
+async fn shutdown_lets_the_request_in_flight_finish() {
+    let server = LocalServer::start(strict()).await;
+    let mut socket = server.connect().await;
     let raw = common::request_bytes("POST", "/api/test/sleep", &[], b"[300]", false);
-    socket.write_all(&raw).unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    while server.stats.calls() < 1 {
-        assert!(Instant::now() < deadline, "the call never started");
-        thread::sleep(Duration::from_millis(5));
-    }
+    socket.write_all(&raw).await.unwrap();
+    server
+        .wait_for("started the call", |stats| stats.calls() >= 1)
+        .await;
     server.begin_shutdown();
-    let response = parse(&await_close(&mut socket));
+    let response = parse(&local::await_close(&mut socket).await);
     assert_eq!((response.status, response.json()), (200, json!(300)));
+    server.stop().await;
 }

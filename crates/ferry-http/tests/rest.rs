@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Conn, TestServer};
+use common::{local::LocalServer, Conn, TestServer};
 use ferry_http::HttpConfig;
 use serde_json::{json, Value};
 
@@ -184,32 +184,40 @@ fn a_wrong_method_is_405_with_allow() {
     assert_eq!(openapi.header("allow"), Some("GET, HEAD"));
 }
 
-#[test]
-fn x_ferry_timeout_is_504_when_it_runs_out() {
-    let server = server();
+/// On tokio's paused clock: the 10 s call is cut off without waiting even its 0.2 s.
+#[tokio::test(start_paused = true)]
+async fn x_ferry_timeout_is_504_when_it_runs_out() {
+    let server = LocalServer::start(HttpConfig::default()).await;
     let headers = [
         ("x-ferry-timeout", "0.2"),
         ("content-type", "application/json"),
     ];
-    let response = server.request("POST", "/api/test/sleep", &headers, b"[10000]");
+    let response = server
+        .request("POST", "/api/test/sleep", &headers, b"[10000]")
+        .await;
     assert_eq!(
         (response.status, response.error_status()),
         (504, "deadline_exceeded".to_owned())
     );
-    let in_time = server.request(
-        "POST",
-        "/api/test/sleep",
-        &[("x-ferry-timeout", "20")],
-        b"[1]",
-    );
+    let in_time = server
+        .request(
+            "POST",
+            "/api/test/sleep",
+            &[("x-ferry-timeout", "20")],
+            b"[1]",
+        )
+        .await;
     assert_eq!(in_time.json(), json!(1));
-    let refused = server.request(
-        "POST",
-        "/api/test/sleep",
-        &[("x-ferry-timeout", "-1")],
-        b"[1]",
-    );
+    let refused = server
+        .request(
+            "POST",
+            "/api/test/sleep",
+            &[("x-ferry-timeout", "-1")],
+            b"[1]",
+        )
+        .await;
     assert_eq!(refused.status, 400);
+    server.stop().await;
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use common::TestServer;
+use common::{local::LocalServer, TestServer};
 use ferry::{Router, Status};
 use ferry_http::{
     client::{ClientError, JsonRpcClient, XmlRpcClient},
@@ -414,7 +414,9 @@ async fn rust_clients_call_both_dialects() {
     assert_eq!(unknown.status(), Status::UnknownMethod);
 }
 
-#[tokio::test]
+/// On tokio's paused clock, with the server on this test's runtime: the silent listener's
+/// 300 ms pass without being waited for.
+#[tokio::test(start_paused = true)]
 async fn rust_clients_report_transport_failures() {
     let https = XmlRpcClient::new("https://127.0.0.1/RPC2").expect_err("refused");
     assert!(
@@ -447,7 +449,7 @@ async fn rust_clients_report_transport_failures() {
     assert!(matches!(err, ClientError::Timeout { .. }), "{err}");
     assert_eq!(err.status(), Status::DeadlineExceeded);
 
-    let server = server();
+    let server = LocalServer::start_with(router(), HttpConfig::default()).await;
     let wrong_path = XmlRpcClient::new(&format!("http://{}/nope", server.address)).expect("valid");
     let err = wrong_path
         .call("calc.add", vec![])
@@ -456,7 +458,7 @@ async fn rust_clients_report_transport_failures() {
     assert!(matches!(err, ClientError::Status { .. }), "{err}");
     assert!(err.to_string().contains("404"), "{err}");
 
-    let small = XmlRpcClient::new(&rpc2(&server))
+    let small = XmlRpcClient::new(&format!("http://{}/RPC2", server.address))
         .expect("valid")
         .with_max_response_len(64);
     let err = small
@@ -464,4 +466,5 @@ async fn rust_clients_report_transport_failures() {
         .await
         .expect_err("too big");
     assert_eq!(err.status(), Status::TooLarge, "{err}");
+    server.stop().await;
 }

@@ -1,8 +1,11 @@
 //! Calls over real TCP on 127.0.0.1: results, errors, concurrency, deadlines, cancellation.
+//!
+//! Tests that wait on handlers' sleeps or on deadlines run on tokio's paused clock: server and
+//! client share one current-thread runtime, so the clock moves only when every task waits.
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{router, Drops, TestServer};
 use ferry::{
@@ -177,7 +180,7 @@ async fn a_thousand_concurrent_calls_on_one_connection() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_slow_call_does_not_hold_up_fast_ones() {
     let (server, client, _) = setup().await;
     let slow_client = client.clone();
@@ -190,7 +193,7 @@ async fn a_slow_call_does_not_hold_up_fast_ones() {
             )
             .await
             .unwrap();
-        (ms, Instant::now())
+        (ms, tokio::time::Instant::now())
     });
     server.wait_for_calls(1).await;
     for i in 0..20 {
@@ -200,7 +203,7 @@ async fn a_slow_call_does_not_hold_up_fast_ones() {
             .unwrap();
         assert_eq!(sum, i + 1);
     }
-    let fast_done = Instant::now();
+    let fast_done = tokio::time::Instant::now();
     let (ms, slow_done) = slow.await.unwrap();
     assert_eq!(ms, 3000);
     assert!(
@@ -210,7 +213,7 @@ async fn a_slow_call_does_not_hold_up_fast_ones() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn deadline_exceeded_drops_the_handler() {
     let (server, client, drops) = setup().await;
     let hurried = client.with_timeout(Some(Duration::from_millis(100)));
@@ -260,7 +263,7 @@ async fn dropping_a_call_cancels_it_on_the_server() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_panicking_handler_answers_internal_while_others_continue() {
     let (server, client, _) = setup().await;
     let slow_client = client.clone();

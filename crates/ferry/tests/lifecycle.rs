@@ -1,4 +1,7 @@
 //! Shutdown, restart, reconnect and re-send rules, over real sockets.
+//!
+//! Tests that wait on drains or on a peer's timeouts run on tokio's paused clock: everything
+//! shares one current-thread runtime, so the clock moves only when every task waits.
 
 mod common;
 
@@ -18,7 +21,7 @@ fn method(name: &'static str) -> ByteStr {
     ByteStr::from_static(name)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn graceful_shutdown_answers_every_accepted_call() {
     let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
     let client = Client::connect(server.address.clone()).await.unwrap();
@@ -60,7 +63,7 @@ async fn graceful_shutdown_answers_every_accepted_call() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn calls_still_running_at_the_drain_timeout_are_answered_unavailable() {
     let drops = Drops::default();
     let config = ServerConfig::default().drain_timeout(Duration::from_millis(200));
@@ -156,6 +159,8 @@ async fn scripted_peer(listener: TcpListener, first: First) -> usize {
         let Ok(Ok((mut stream, _))) = accepted else {
             break;
         };
+        // Each write goes out at once, as in `RawConn::wrap`.
+        stream.set_nodelay(true).unwrap();
         let mut input = BytesMut::new();
         while Preface::decode(&mut input).unwrap().is_none() {
             stream.read_buf(&mut input).await.unwrap();
@@ -224,14 +229,14 @@ async fn call_through_peer(first: First, idempotent: bool) -> (Result<i64, CallE
     (result, peer.await.unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn an_idempotent_call_the_server_did_not_run_is_resent() {
     let (result, requests_seen) = call_through_peer(First::Refuse, true).await;
     assert_eq!(result.unwrap(), 7);
     assert_eq!(requests_seen, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_non_idempotent_call_is_never_resent() {
     let (result, requests_seen) = call_through_peer(First::Refuse, false).await;
     let Err(CallError::Status {
@@ -246,7 +251,7 @@ async fn a_non_idempotent_call_is_never_resent() {
     assert_eq!(requests_seen, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_call_in_flight_on_a_lost_connection_is_unavailable_and_never_resent() {
     let (result, requests_seen) = call_through_peer(First::Vanish, true).await;
     let Err(CallError::Status {

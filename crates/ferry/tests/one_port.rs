@@ -149,14 +149,20 @@ async fn an_oversize_message_is_refused_and_closed_while_others_are_served() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn too_few_bytes_to_decide_are_closed_after_the_wait_and_counted() {
     let config = ServerConfig::default().handshake_timeout(Duration::from_millis(200));
     let server = TestServer::start(router(&Drops::default()), config).await;
     let mut undecided = TcpStream::connect(server.tcp()).await.unwrap();
     undecided.write_all(b"FER").await.unwrap();
+    let sent = tokio::time::Instant::now();
     let mut raw = RawConn::wrap(undecided);
     assert!(raw.closed_by_peer().await);
+    assert_eq!(
+        sent.elapsed(),
+        Duration::from_millis(200),
+        "closed after the wait"
+    );
     assert_eq!(server.stats.protocol_errors(), 1);
     server.stop().await;
 }

@@ -1,5 +1,8 @@
 //! Bad input over real sockets: garbage, oversize frames, unknown versions, protocol limits.
 //! Each is answered or closed cleanly while other connections keep being served.
+//!
+//! Tests of timeouts run on tokio's paused clock: server and peer share one current-thread
+//! runtime over loopback sockets, so the clock moves only when every task waits on a timer.
 
 mod common;
 
@@ -196,7 +199,7 @@ async fn an_unknown_codec_is_refused() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn the_server_enforces_the_deadline_a_request_carries() {
     let drops = Drops::default();
     let server = TestServer::start(router(&drops), ServerConfig::default()).await;
@@ -226,7 +229,7 @@ async fn ping_is_answered_with_the_same_payload() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn calls_over_the_in_flight_limit_are_overloaded() {
     let drops = Drops::default();
     let config = ServerConfig::default()
@@ -249,7 +252,7 @@ async fn calls_over_the_in_flight_limit_are_overloaded() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn an_idle_connection_is_closed_with_goaway() {
     let config = ServerConfig::default().idle_timeout(Some(Duration::from_millis(200)));
     let server = TestServer::start(router(&Drops::default()), config).await;
@@ -269,7 +272,7 @@ async fn an_idle_connection_is_closed_with_goaway() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn the_idle_clock_starts_when_the_last_call_finishes() {
     let config = ServerConfig::default().idle_timeout(Some(Duration::from_millis(200)));
     let server = TestServer::start(router(&Drops::default()), config).await;
@@ -280,29 +283,32 @@ async fn the_idle_clock_starts_when_the_last_call_finishes() {
         (1, Status::Ok),
         "a long call is not idle"
     );
-    let answered = std::time::Instant::now();
+    let answered = tokio::time::Instant::now();
     let Some(Frame::GoAway(goaway)) = raw.next_frame().await else {
         panic!("expected goaway")
     };
     assert!(goaway.message.contains("idle"), "{}", goaway.message);
-    assert!(
-        answered.elapsed() >= Duration::from_millis(150),
+    assert_eq!(
+        answered.elapsed(),
+        Duration::from_millis(200),
         "idle counted from the answer"
     );
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_peer_that_sends_nothing_is_closed_after_the_handshake_timeout() {
     let config = ServerConfig::default().handshake_timeout(Duration::from_millis(200));
     let server = TestServer::start(router(&Drops::default()), config).await;
     let silent = tokio::net::TcpStream::connect(server.tcp()).await.unwrap();
+    let connected = tokio::time::Instant::now();
     let mut raw = RawConn::wrap(silent);
     assert!(raw.closed_by_peer().await);
+    assert_eq!(connected.elapsed(), Duration::from_millis(200));
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_duplicate_call_id_is_refused_without_disturbing_the_first() {
     let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
     let mut raw = RawConn::handshake(&server.tcp()).await;
@@ -313,7 +319,7 @@ async fn a_duplicate_call_id_is_refused_without_disturbing_the_first() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_client_that_does_not_read_its_answers_stops_being_read_and_loses_nothing() {
     use tokio::io::AsyncWriteExt;
 

@@ -1,5 +1,6 @@
 //! A real server on 127.0.0.1 running the demo services with the HTTP dialect, and blocking
-//! HTTP/1.1 clients over raw sockets, so a test sends exactly the bytes it means.
+//! HTTP/1.1 clients over raw sockets, so a test sends exactly the bytes it means. Tests on
+//! tokio's paused clock use [`local`] instead.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -16,6 +17,8 @@ use ferry::{server::ServerStats, Router, Server, ShutdownHandle};
 use ferry_http::{Http, HttpConfig};
 use serde_json::Value;
 
+pub mod local;
+
 /// The longest any read waits: generous, so a slow machine never fails a test, yet every test
 /// ends by itself.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -26,6 +29,14 @@ pub fn router() -> Router {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         ms
     })
+}
+
+/// `router` served with the HTTP dialect configured by `config`, on 127.0.0.1.
+pub async fn bind(router: Router, config: HttpConfig) -> Server {
+    Server::bind("127.0.0.1:0", router)
+        .await
+        .expect("bind 127.0.0.1:0")
+        .with_http(Http::new(config))
 }
 
 /// A server running on its own thread and runtime; shut down and joined when dropped.
@@ -51,10 +62,7 @@ impl TestServer {
                 .build()
                 .expect("a runtime");
             runtime.block_on(async move {
-                let server = Server::bind("127.0.0.1:0", router)
-                    .await
-                    .expect("bind 127.0.0.1:0")
-                    .with_http(Http::new(config));
+                let server = bind(router, config).await;
                 let handles = (
                     server.local_address().to_string(),
                     server.shutdown_handle(),
@@ -180,10 +188,15 @@ pub fn exchange(address: &str, raw: &[u8]) -> Response {
     let mut socket = connect(address);
     socket.write_all(raw).expect("send the request");
     let received = read_to_close(&mut socket).expect("the server answers and closes");
-    Response::parse(&received).unwrap_or_else(|| {
+    parse(&received)
+}
+
+/// The response `received` starts with; panics if it is none.
+pub fn parse(received: &[u8]) -> Response {
+    Response::parse(received).unwrap_or_else(|| {
         panic!(
             "not an HTTP response: {:?}",
-            String::from_utf8_lossy(&received)
+            String::from_utf8_lossy(received)
         )
     })
 }
@@ -191,23 +204,30 @@ pub fn exchange(address: &str, raw: &[u8]) -> Response {
 /// Reads until the peer closes; a reset after the answer counts as a close.
 pub fn read_to_close(socket: &mut TcpStream) -> io::Result<Vec<u8>> {
     let mut received = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        match socket.read(&mut chunk) {
-            Ok(0) => return Ok(received),
-            Ok(n) => received.extend_from_slice(&chunk[..n]),
-            Err(err) if err.kind() == io::ErrorKind::ConnectionReset && !received.is_empty() => {
-                return Ok(received)
-            }
-            Err(err) => return Err(err),
+    let read = socket.read_to_end(&mut received);
+    until_close(read, received)
+}
+
+/// What a read to the end came to: the bytes, if it ended in a close, or in a reset after some.
+fn until_close(read: io::Result<usize>, received: Vec<u8>) -> io::Result<Vec<u8>> {
+    match read {
+        Ok(_) => Ok(received),
+        Err(err) if err.kind() == io::ErrorKind::ConnectionReset && !received.is_empty() => {
+            Ok(received)
         }
+        Err(err) => Err(err),
     }
 }
 
 /// Reads until the server closes the connection, asserting it does within [`PATIENCE`];
 /// what it sent before closing (perhaps an answer) is returned.
 pub fn await_close(socket: &mut TcpStream) -> Vec<u8> {
-    match read_to_close(socket) {
+    closed(read_to_close(socket))
+}
+
+/// What [`read_to_close`] returned, once it is sure the server closed: a reset is a close too.
+fn closed(read: io::Result<Vec<u8>>) -> Vec<u8> {
+    match read {
         Ok(received) => received,
         Err(err) if err.kind() == io::ErrorKind::ConnectionReset => Vec::new(),
         Err(err) => panic!("the server did not close the connection: {err}"),

@@ -18,19 +18,19 @@ pub struct RawConn {
 impl RawConn {
     /// Connects and sends `preface` without waiting for the server's.
     pub async fn open(address: &str, preface: Preface) -> RawConn {
-        let mut stream = TcpStream::connect(address).await.expect("connect");
+        let stream = TcpStream::connect(address).await.expect("connect");
+        let mut conn = RawConn::wrap(stream);
         let mut out = BytesMut::new();
         preface.encode(&mut out);
-        stream.write_all(&out).await.unwrap();
-        RawConn {
-            stream,
-            input: BytesMut::new(),
-            decoder: FrameDecoder::new(1 << 24),
-        }
+        conn.send_bytes(&out).await;
+        conn
     }
 
-    /// Wraps a stream on which nothing was sent yet.
+    /// Wraps a stream on which nothing was sent yet. Each write goes out at once, as ferry's own
+    /// sockets do (`TCP_NODELAY`): Nagle would hold a second small frame until the first is
+    /// acknowledged, and on a paused clock tokio takes that wait for idleness and moves time on.
     pub fn wrap(stream: TcpStream) -> RawConn {
+        stream.set_nodelay(true).expect("TCP_NODELAY");
         RawConn {
             stream,
             input: BytesMut::new(),
