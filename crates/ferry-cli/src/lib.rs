@@ -2,4 +2,3 @@
 //! other crates to reuse.
 
 pub mod demo;
-pub mod load;

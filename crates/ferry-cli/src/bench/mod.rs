@@ -7,7 +7,7 @@ mod flags;
 use std::time::Duration;
 
 use ferry::{Address, ClientConfig, Codec};
-use ferry_cli::load::{self, FerryTarget, LoadConfig, LoadError, Report};
+use ferry_load::{FerryTarget, LoadConfig, LoadError, Report};
 use serde_json::{Map, Value};
 
 use crate::{args, failure::Failure, output::print};
@@ -87,7 +87,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
         .rate(args.rate)
         .payload(args.payload)
         .progress(true);
-    let report = load::run(target, config)
+    let report = ferry_load::run(target, config)
         .await
         .map_err(|err| failure(&args, err))?;
     if args.json {

@@ -15,7 +15,7 @@ use std::{
 
 use ferry::Bytes;
 
-use super::{
+use crate::{
     phases::{Phases, Schedule},
     recorder::Recorder,
     slots::Slots,
@@ -134,7 +134,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::load::LoadConfig;
+    use crate::LoadConfig;
 
     /// Answers its first call after the delay it holds, every other one at once.
     struct SlowFirst(Duration);
@@ -166,7 +166,7 @@ mod tests {
         let config = LoadConfig::default()
             .warmup(Duration::from_millis(100))
             .duration(Duration::from_millis(400));
-        let report = crate::load::run(SlowFirst(Duration::from_millis(300)), config)
+        let report = crate::run(SlowFirst(Duration::from_millis(300)), config)
             .await
             .unwrap();
         assert!(report.max_us >= 300_000, "max {} us", report.max_us);

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::LoadConfig;
+use crate::LoadConfig;
 
 /// The instants a run is split at: `start` .. warmup .. `measure_from` .. measured .. `end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

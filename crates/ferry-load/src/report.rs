@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, fmt, time::Duration};
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 
-use super::{recorder::Recorder, LoadConfig};
+use crate::{recorder::Recorder, LoadConfig};
 
 /// The outcome of a load run. Latencies are in microseconds and cover every measured call,
 /// failed ones included.
