@@ -6,7 +6,7 @@ use ferry_load::LoadConfig;
 
 #[tokio::test]
 async fn multiplexed_echo_calls_are_all_answered() {
-    let server = ferry::Server::bind("127.0.0.1:0", ferry_cli::demo::router())
+    let server = ferry::Server::bind("127.0.0.1:0", ferry_demo::router())
         .await
         .unwrap();
     let address = server.local_address();

@@ -69,7 +69,7 @@ fn assert_all_answered(report: &Report) {
 
 #[tokio::test]
 async fn ferry_answers_pings_on_its_one_port() {
-    let server = ferry::Server::bind("127.0.0.1:0", ferry_cli::demo::router())
+    let server = ferry::Server::bind("127.0.0.1:0", ferry_demo::router())
         .await
         .unwrap();
     let address = server.local_address().to_string().parse().unwrap();

@@ -26,7 +26,7 @@ impl InProcess {
     fn start() -> InProcess {
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
         let server = runtime
-            .block_on(Server::bind("127.0.0.1:0", ferry_cli::demo::router()))
+            .block_on(Server::bind("127.0.0.1:0", ferry_demo::router()))
             .expect("the server binds");
         let address = server.local_address().to_string();
         let stats = server.stats();
