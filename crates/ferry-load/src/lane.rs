@@ -100,7 +100,8 @@ impl<T: Target> Lane<T> {
         let mut answered = 0;
         loop {
             let now = Instant::now();
-            while let Some(slot) = slots.free_slot() {
+            // A call still waiting for a slot when the time is up is missed, not sent late.
+            while let Some(slot) = slots.free_slot().filter(|_| now < self.phases.end) {
                 let due = schedule.due(self.index, next);
                 if due > now || due >= self.phases.end {
                     break;
@@ -228,5 +229,9 @@ mod tests {
         assert!(report.latency.p50_us >= lag.p50_us + 19_900, "{report}");
         assert!(report.latency.max_us >= lag.max_us + 19_900, "{report}");
         assert!(report.to_string().contains("\nsend lag p50 "), "{report}");
+        // 60 calls were due in the 300 ms; one slot held for 20 ms a call starts about 15.
+        assert_eq!(report.calls + report.missed, 60, "{report}");
+        assert!(report.missed > 0, "{report}");
+        assert!(report.calls <= 20, "{report}");
     }
 }
