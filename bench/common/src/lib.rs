@@ -1,5 +1,5 @@
 //! What every bench binary shares: the server flags and runtime, and the client flags (the same
-//! as `ferry bench`'s) feeding the one load engine, `ferry_cli::load`.
+//! as `ferry bench`'s) feeding the one load engine, `ferry_load`.
 
 pub mod load;
 pub mod serve;

@@ -6,7 +6,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use ferry_cli::load::{LoadConfig, Report, Target};
+use ferry_load::{LoadConfig, Report, Target};
 
 /// `ADDR --payload --conns --inflight --duration --warmup --rate --json`.
 #[derive(Debug, Clone, clap::Args)]
@@ -67,7 +67,7 @@ pub fn run_client<T: Target>(
 ) -> anyhow::Result<()> {
     let target = make(args.socket_addr()?);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-    let report = runtime.block_on(ferry_cli::load::run(target, args.config()))?;
+    let report = runtime.block_on(ferry_load::run(target, args.config()))?;
     print_report(&report, args.json);
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use ferry::{Address, ClientConfig};
-use ferry_cli::load::FerryTarget;
+use ferry_load::FerryTarget;
 
 /// The target `ferry bench` uses, calling `echo.echo` with `payload` bytes of `x`, as
 /// `ferry bench` does.

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use ferry_cli::load::{self, LoadConfig};
+use ferry_load::LoadConfig;
 
 #[tokio::test]
 async fn multiplexed_echo_calls_are_all_answered() {
-    let server = ferry::Server::bind("127.0.0.1:0", ferry_cli::demo::router())
+    let server = ferry::Server::bind("127.0.0.1:0", ferry_demo::router())
         .await
         .unwrap();
     let address = server.local_address();
@@ -17,7 +17,7 @@ async fn multiplexed_echo_calls_are_all_answered() {
         .payload(1024)
         .duration(Duration::from_millis(300))
         .warmup(Duration::ZERO);
-    let report = load::run(ferry_echo::echo_target(address, 1024), config)
+    let report = ferry_load::run(ferry_echo::echo_target(address, 1024), config)
         .await
         .unwrap();
     assert!(report.calls > 0, "{report}");

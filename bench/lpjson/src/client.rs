@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use bytes::{Bytes, BytesMut};
-use ferry_cli::load::{BoxFuture, Target};
+use ferry_load::{BoxFuture, Target};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use ferry_cli::load::{self, LoadConfig, Report};
+use ferry_load::{LoadConfig, Report};
 use lpjson::LpJsonTarget;
 
 /// A Python server process, killed when dropped so no test leaves one behind.
@@ -57,7 +57,9 @@ async fn ping_load(address: SocketAddr, conns: usize) -> Report {
         .payload(64)
         .duration(Duration::from_millis(300))
         .warmup(Duration::ZERO);
-    load::run(LpJsonTarget::new(address), config).await.unwrap()
+    ferry_load::run(LpJsonTarget::new(address), config)
+        .await
+        .unwrap()
 }
 
 fn assert_all_answered(report: &Report) {
@@ -67,7 +69,7 @@ fn assert_all_answered(report: &Report) {
 
 #[tokio::test]
 async fn ferry_answers_pings_on_its_one_port() {
-    let server = ferry::Server::bind("127.0.0.1:0", ferry_cli::demo::router())
+    let server = ferry::Server::bind("127.0.0.1:0", ferry_demo::router())
         .await
         .unwrap();
     let address = server.local_address().to_string().parse().unwrap();

@@ -11,7 +11,7 @@ use std::{
 };
 
 use bytes::{Bytes, BytesMut};
-use ferry_cli::load::{BoxFuture, Target};
+use ferry_load::{BoxFuture, Target};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
-use ferry_cli::load::{self, LoadConfig};
+use ferry_load::LoadConfig;
 use raw_echo::{frame, RawTarget};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -29,7 +29,7 @@ fn short(conns: usize, inflight: usize, payload: usize) -> LoadConfig {
 #[tokio::test]
 async fn multiplexed_calls_are_all_answered() {
     let address = start_server().await;
-    let report = load::run(RawTarget::new(address), short(2, 16, 1024))
+    let report = ferry_load::run(RawTarget::new(address), short(2, 16, 1024))
         .await
         .unwrap();
     assert!(report.calls > 0, "{report}");
@@ -69,7 +69,7 @@ async fn a_frame_over_the_limit_closes_only_its_connection() {
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), bad.read_to_end(&mut rest)).await;
     assert!(matches!(read, Ok(Ok(0))), "the connection stayed open");
-    let report = load::run(RawTarget::new(address), short(1, 1, 64))
+    let report = ferry_load::run(RawTarget::new(address), short(1, 1, 64))
         .await
         .unwrap();
     assert!(report.calls > 0 && report.errors.is_empty(), "{report}");

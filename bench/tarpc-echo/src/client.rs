@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use ferry_cli::load::{BoxFuture, Target};
+use ferry_load::{BoxFuture, Target};
 use tarpc::{
     client::{self, RpcError},
     context,

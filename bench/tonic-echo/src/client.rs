@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use ferry_cli::load::{BoxFuture, Target};
+use ferry_load::{BoxFuture, Target};
 use tonic::transport::{Channel, Endpoint};
 
 use crate::proto::{echo_client::EchoClient, Payload};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferry_cli::load::{self, LoadConfig};
+use ferry_load::LoadConfig;
 use tokio::net::TcpListener;
 use tonic_echo::TonicTarget;
 
@@ -17,7 +17,9 @@ async fn multiplexed_calls_are_all_answered() {
         .payload(1024)
         .duration(Duration::from_millis(300))
         .warmup(Duration::ZERO);
-    let report = load::run(TonicTarget::new(address), config).await.unwrap();
+    let report = ferry_load::run(TonicTarget::new(address), config)
+        .await
+        .unwrap();
     assert!(report.calls > 0, "{report}");
     assert!(report.errors.is_empty(), "{report}");
 }

@@ -49,7 +49,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     if let Some(www) = &args.www {
         check_www(www)?;
     }
-    let services = service_names(&ferry_cli::demo::router());
+    let services = service_names(&ferry_demo::router());
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen) = (args.model, args.listen.clone());
     let args = Arc::new(args);
@@ -64,7 +64,7 @@ async fn bind(
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
-    let server = Server::bind_with(address, ferry_cli::demo::router(), config)
+    let server = Server::bind_with(address, ferry_demo::router(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     Ok(server.with_http(http(&args)))

@@ -26,7 +26,7 @@ impl InProcess {
     fn start() -> InProcess {
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
         let server = runtime
-            .block_on(Server::bind("127.0.0.1:0", ferry_cli::demo::router()))
+            .block_on(Server::bind("127.0.0.1:0", ferry_demo::router()))
             .expect("the server binds");
         let address = server.local_address().to_string();
         let stats = server.stats();
@@ -68,6 +68,21 @@ fn count(report: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("{key} is a count in {report}"))
 }
 
+/// Checks that `figures` (a report, or its `send_lag`) has its percentiles in order.
+fn assert_percentiles_in_order(figures: &Value) {
+    let keys = ["p50_us", "p90_us", "p99_us", "p999_us", "max_us"];
+    let values: Vec<u64> = keys.iter().map(|key| count(figures, key)).collect();
+    assert!(values.is_sorted(), "{figures}");
+    assert!(figures["mean_us"].is_number(), "{figures}");
+}
+
+/// The first word of every line of a text report.
+fn labels(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|line| line.split_whitespace().next().unwrap_or(""))
+        .collect()
+}
+
 #[test]
 fn json_reports_rate_percentiles_and_no_errors() {
     let served = Served::tcp();
@@ -83,12 +98,13 @@ fn json_reports_rate_percentiles_and_no_errors() {
     }
     assert!(count(&report, "calls") > 0, "{report}");
     assert!(report["rps"].as_f64().expect("rps is a number") > 0.0);
-    let p = |key| count(&report, key);
-    assert!(p("p50_us") <= p("p90_us"), "{report}");
-    assert!(p("p90_us") <= p("p99_us"), "{report}");
-    assert!(p("p99_us") <= p("p999_us"), "{report}");
-    assert!(p("p999_us") <= p("max_us"), "{report}");
+    assert_percentiles_in_order(&report);
     assert_eq!(report["errors"], json!({}));
+    assert_eq!(
+        report["send_lag"],
+        Value::Null,
+        "a closed loop has no due times"
+    );
     assert_eq!(report["method"], "echo.echo");
     assert_eq!(report["codec"], "msgpack");
     assert_eq!(
@@ -182,6 +198,51 @@ fn an_open_loop_makes_the_calls_its_rate_asks_for() {
 }
 
 #[test]
+fn an_open_loop_reports_how_late_its_calls_were_sent_apart_from_their_latency() {
+    let served = Served::tcp();
+    let args = [
+        "--rate",
+        "500",
+        "--inflight",
+        "8",
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+    ];
+    let report = json_report(&bench(&served.address, &[&args[..], &["--json"]].concat()));
+    let lag = &report["send_lag"];
+    assert_percentiles_in_order(lag);
+    // Each call is timed from when it was due, so its latency holds its send lag.
+    for key in ["p50_us", "max_us"] {
+        assert!(count(&report, key) >= count(lag, key), "{report}");
+    }
+
+    let output = bench(&served.address, &args);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(
+        labels(&text),
+        ["ferry", "load", "calls", "rate", "p50", "p90", "p99", "p99.9", "max", "send", "errors"],
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("send lag "))
+        .expect("a send lag line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        [words[2], words[4], words[5], words[7], words[8], words[10]],
+        ["p50", "us,", "p99", "us,", "max", "us"],
+        "{line}"
+    );
+    for number in [words[3], words[6], words[9]] {
+        assert!(number.parse::<u64>().is_ok(), "{line}");
+    }
+    assert!(line.ends_with("(from due to sent)"), "{line}");
+}
+
+#[test]
 fn human_output_ends_with_rate_percentiles_and_errors() {
     let served = Served::tcp();
     let args = ["--method", "echo.ping", "--duration", "1", "--warmup", "0"];
@@ -193,12 +254,8 @@ fn human_output_ends_with_rate_percentiles_and_errors() {
         "",
         "no progress bar when stderr is not a terminal"
     );
-    let labels: Vec<&str> = text
-        .lines()
-        .map(|line| line.split_whitespace().next().unwrap_or(""))
-        .collect();
     assert_eq!(
-        labels,
+        labels(&text),
         ["ferry", "load", "calls", "rate", "p50", "p90", "p99", "p99.9", "max", "errors"],
         "{text}"
     );

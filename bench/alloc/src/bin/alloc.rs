@@ -24,7 +24,7 @@ use std::{
 use anyhow::{bail, Context as _};
 use bytes::Bytes;
 use ferry::{server::ServerStats, Address, Server};
-use ferry_cli::demo::EchoClient;
+use ferry_demo::EchoClient;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -130,7 +130,7 @@ fn measure(options: &Options) -> anyhow::Result<()> {
 }
 
 async fn serve_and_count(options: &Options) -> anyhow::Result<(dhat::HeapStats, dhat::HeapStats)> {
-    let server = Server::bind("127.0.0.1:0", ferry_cli::demo::router()).await?;
+    let server = Server::bind("127.0.0.1:0", ferry_demo::router()).await?;
     let stats = server.stats();
     let shutdown = server.shutdown_handle();
     let mut client = spawn_client(options, &server.local_address())?;

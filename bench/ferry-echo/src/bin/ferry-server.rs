@@ -14,7 +14,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     cli.serve.runtime()?.block_on(async {
         let address = cli.serve.loopback()?;
-        let server = ferry::Server::bind(address, ferry_cli::demo::router()).await?;
+        let server = ferry::Server::bind(address, ferry_demo::router()).await?;
         bench_common::announce(server.local_address());
         server.run().await?;
         Ok(())

@@ -7,7 +7,7 @@ mod flags;
 use std::time::Duration;
 
 use ferry::{Address, ClientConfig, Codec};
-use ferry_cli::load::{self, FerryTarget, LoadConfig, LoadError, Report};
+use ferry_load::{FerryTarget, LoadConfig, LoadError, Report};
 use serde_json::{Map, Value};
 
 use crate::{args, failure::Failure, output::print};
@@ -16,8 +16,10 @@ use crate::{args, failure::Failure, output::print};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Closed loop by default: CONNS connections, each keeping INFLIGHT calls outstanding. With
---rate, an open loop: calls are due on a fixed schedule and a call that starts late because
-every slot was busy is timed from when it was due. Warmup calls are not recorded.
+--rate, an open loop: calls are due on a fixed schedule, are sent on time, and each is timed
+from when it was due, so a call that starts late because every slot was busy shows the wait.
+The report's send lag is how long after it was due each call was sent. Warmup calls are not
+recorded.
 
 The arguments are encoded once: echo.echo gets PAYLOAD bytes, echo.ping a string of PAYLOAD
 characters, any other method the --args object (or no arguments).
@@ -87,7 +89,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
         .rate(args.rate)
         .payload(args.payload)
         .progress(true);
-    let report = load::run(target, config)
+    let report = ferry_load::run(target, config)
         .await
         .map_err(|err| failure(&args, err))?;
     if args.json {

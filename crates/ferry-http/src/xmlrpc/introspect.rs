@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     fn router() -> Router {
-        ferry_cli::demo::router()
+        ferry_demo::router()
     }
 
     fn strings(value: Value) -> Vec<Vec<String>> {

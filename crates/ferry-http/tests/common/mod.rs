@@ -25,7 +25,7 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The demo services, plus `test.sleep(ms)` for deadlines and draining.
 pub fn router() -> Router {
-    ferry_cli::demo::router().function("test.sleep", ["ms"], |ms: u64| async move {
+    ferry_demo::router().function("test.sleep", ["ms"], |ms: u64| async move {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         ms
     })

@@ -2,10 +2,9 @@
 
 use std::{collections::BTreeMap, fmt, time::Duration};
 
-use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 
-use super::{recorder::Recorder, LoadConfig};
+use crate::{recorder::Recorder, LoadConfig, Percentiles};
 
 /// The outcome of a load run. Latencies are in microseconds and cover every measured call,
 /// failed ones included.
@@ -18,59 +17,19 @@ pub struct Report {
     pub elapsed: Duration,
     /// `calls` per second of `elapsed`.
     pub rps: f64,
-    /// Median latency.
-    pub p50_us: u64,
-    /// 90th percentile latency.
-    pub p90_us: u64,
-    /// 99th percentile latency.
-    pub p99_us: u64,
-    /// 99.9th percentile latency.
-    pub p999_us: u64,
-    /// Largest latency.
-    pub max_us: u64,
-    /// Mean latency.
-    pub mean_us: f64,
+    /// Latency percentiles, maximum and mean.
+    pub latency: Percentiles,
     /// Failed calls by status name.
     pub errors: BTreeMap<String, u64>,
     /// Open loop: calls due in the measured window that never started, because every slot
     /// was still busy when the time was up. Always 0 in a closed loop.
     pub missed: u64,
+    /// Open loop: how long after it was due each measured call was sent, the part of its
+    /// latency the engine's own timing (or a wait for a free slot) added. `None` in a closed
+    /// loop, where a call is sent as soon as a slot is free and has no due time.
+    pub send_lag: Option<Percentiles>,
     /// The settings of the run.
     pub config: LoadConfig,
-}
-
-/// Percentiles of a latency histogram, all 0 when it is empty.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Percentiles {
-    p50: u64,
-    p90: u64,
-    p99: u64,
-    p999: u64,
-    max: u64,
-    mean: f64,
-}
-
-impl Percentiles {
-    fn of(latencies: &Histogram<u64>) -> Percentiles {
-        if latencies.is_empty() {
-            return Percentiles {
-                p50: 0,
-                p90: 0,
-                p99: 0,
-                p999: 0,
-                max: 0,
-                mean: 0.0,
-            };
-        }
-        Percentiles {
-            p50: latencies.value_at_quantile(0.5),
-            p90: latencies.value_at_quantile(0.9),
-            p99: latencies.value_at_quantile(0.99),
-            p999: latencies.value_at_quantile(0.999),
-            max: latencies.max(),
-            mean: latencies.mean(),
-        }
-    }
 }
 
 impl Report {
@@ -87,19 +46,16 @@ impl Report {
         } else {
             0.0
         };
-        let percentiles = Percentiles::of(&record.latencies);
+        let latency = Percentiles::of(&record.latencies);
+        let send_lag = config.rate.map(|_| Percentiles::of(&record.send_lags));
         Report {
             calls,
             elapsed,
             rps,
-            p50_us: percentiles.p50,
-            p90_us: percentiles.p90,
-            p99_us: percentiles.p99,
-            p999_us: percentiles.p999,
-            max_us: percentiles.max,
-            mean_us: percentiles.mean,
+            latency,
             errors: record.errors,
             missed,
+            send_lag,
             config,
         }
     }
@@ -110,23 +66,24 @@ impl Report {
     }
 
     /// The report as one JSON object: `calls`, `elapsed_s`, `rps`, `p50_us`, `p90_us`,
-    /// `p99_us`, `p999_us`, `max_us`, `mean_us`, `errors` (`{status: count}`), `missed` and
-    /// `config` (see [`LoadConfig::to_json`]).
+    /// `p99_us`, `p999_us`, `max_us`, `mean_us`, `errors` (`{status: count}`), `missed`,
+    /// `send_lag` (the same percentile keys, or null in a closed loop) and `config` (see
+    /// [`LoadConfig::to_json`]).
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut json = json!({
             "calls": self.calls,
             "elapsed_s": self.elapsed.as_secs_f64(),
             "rps": self.rps,
-            "p50_us": self.p50_us,
-            "p90_us": self.p90_us,
-            "p99_us": self.p99_us,
-            "p999_us": self.p999_us,
-            "max_us": self.max_us,
-            "mean_us": self.mean_us,
             "errors": self.errors,
             "missed": self.missed,
+            "send_lag": self.send_lag.as_ref().map(Percentiles::to_json),
             "config": self.config.to_json(),
-        })
+        });
+        if let (Value::Object(fields), Value::Object(latency)) = (&mut json, self.latency.to_json())
+        {
+            fields.extend(latency);
+        }
+        json
     }
 
     fn fmt_shape(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,15 +123,22 @@ impl Report {
 
 impl fmt::Display for Report {
     /// Lines of `label value`: the shape of the run, calls, rate, the latency percentiles in
-    /// microseconds, then errors by status.
+    /// microseconds, in an open loop the send lag, then errors by status.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fmt_shape(f)?;
         writeln!(f, "rate     {:.1} calls/s", self.rps)?;
-        writeln!(f, "p50      {} us", self.p50_us)?;
-        writeln!(f, "p90      {} us", self.p90_us)?;
-        writeln!(f, "p99      {} us", self.p99_us)?;
-        writeln!(f, "p99.9    {} us", self.p999_us)?;
-        writeln!(f, "max      {} us", self.max_us)?;
+        writeln!(f, "p50      {} us", self.latency.p50_us)?;
+        writeln!(f, "p90      {} us", self.latency.p90_us)?;
+        writeln!(f, "p99      {} us", self.latency.p99_us)?;
+        writeln!(f, "p99.9    {} us", self.latency.p999_us)?;
+        writeln!(f, "max      {} us", self.latency.max_us)?;
+        if let Some(lag) = &self.send_lag {
+            writeln!(
+                f,
+                "send lag p50 {} us, p99 {} us, max {} us (from due to sent)",
+                lag.p50_us, lag.p99_us, lag.max_us
+            )?;
+        }
         self.fmt_errors(f)
     }
 }
@@ -202,11 +166,16 @@ mod tests {
         assert_eq!(report.calls, 1000);
         assert_eq!(report.rps, 500.0);
         assert_eq!(
-            (report.p50_us, report.p90_us, report.p99_us, report.p999_us),
+            (
+                report.latency.p50_us,
+                report.latency.p90_us,
+                report.latency.p99_us,
+                report.latency.p999_us
+            ),
             (500, 900, 990, 999)
         );
-        assert_eq!(report.max_us, 1000);
-        assert_eq!(report.mean_us, 500.5);
+        assert_eq!(report.latency.max_us, 1000);
+        assert_eq!(report.latency.mean_us, 500.5);
     }
 
     #[test]
@@ -215,19 +184,22 @@ mod tests {
         record.record(Duration::from_millis(250), Ok(()));
         record.record(Duration::from_secs(4), Ok(()));
         let report = report(record);
-        assert!(report.p50_us <= report.p90_us);
-        assert!(report.p90_us <= report.p99_us);
-        assert!(report.p99_us <= report.p999_us);
-        assert!(report.p999_us <= report.max_us);
-        let max = report.max_us as f64;
+        assert!(report.latency.p50_us <= report.latency.p90_us);
+        assert!(report.latency.p90_us <= report.latency.p99_us);
+        assert!(report.latency.p99_us <= report.latency.p999_us);
+        assert!(report.latency.p999_us <= report.latency.max_us);
+        let max = report.latency.max_us as f64;
         assert!((max - 4e6).abs() / 4e6 < 0.001, "max {max}");
     }
 
     #[test]
     fn an_empty_run_reports_zeros() {
         let report = report(Recorder::new());
-        assert_eq!((report.calls, report.rps, report.max_us), (0, 0.0, 0));
-        assert_eq!(report.p50_us, 0);
+        assert_eq!(
+            (report.calls, report.rps, report.latency.max_us),
+            (0, 0.0, 0)
+        );
+        assert_eq!(report.latency.p50_us, 0);
     }
 
     #[test]
@@ -247,6 +219,7 @@ mod tests {
             "mean_us",
             "errors",
             "missed",
+            "send_lag",
             "config",
         ] {
             assert!(json.get(key).is_some(), "{key} missing from {json}");
@@ -256,6 +229,37 @@ mod tests {
         assert_eq!(json["errors"], json!({"unavailable": 1}));
         assert_eq!(json["config"], LoadConfig::default().to_json());
         assert_eq!(json["max_us"], 10);
+        assert_eq!(json["send_lag"], Value::Null, "a closed loop");
+    }
+
+    /// An open loop's report of 1000 calls, each sent `lag` µs after it was due.
+    fn open_loop(lag: u64) -> Report {
+        let mut record = uniform(1000);
+        for _ in 0..1000 {
+            record.record_send_lag(Duration::from_micros(lag));
+        }
+        let config = LoadConfig::default().rate(Some(2000.0));
+        Report::new(record, Duration::from_secs(2), 0, config)
+    }
+
+    #[test]
+    fn an_open_loop_reports_its_send_lag_apart_from_the_latency() {
+        let report = open_loop(7);
+        let lag = report.send_lag.expect("an open loop has due times");
+        assert_eq!((lag.p50_us, lag.p99_us, lag.max_us), (7, 7, 7));
+        assert_eq!(report.latency.p50_us, 500, "the latencies are their own");
+        let json = report.to_json();
+        assert_eq!(
+            json["send_lag"],
+            json!({"p50_us": 7, "p90_us": 7, "p99_us": 7, "p999_us": 7, "max_us": 7,
+                   "mean_us": 7.0})
+        );
+        assert_eq!(json["p50_us"], 500);
+        let text = report.to_string();
+        assert!(
+            text.contains("\nmax      1000 us\nsend lag p50 7 us, p99 7 us, max 7 us"),
+            "{text}"
+        );
     }
 
     #[test]

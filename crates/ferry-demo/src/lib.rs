@@ -1,4 +1,7 @@
 //! The demo services `ferry serve` runs: `calc` and `echo`.
+//!
+//! A crate of their own, below the `ferry` binary, so that tests of other crates (ferry-http's,
+//! the benchmarks') serve the same methods without depending on the command line's crate.
 
 mod calc;
 mod echo;

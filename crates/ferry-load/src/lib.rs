@@ -13,9 +13,13 @@
 //!   over the connections, and each connection's `inflight` slots take the next due call as
 //!   they come free. A call that starts late because every slot of its connection was busy is
 //!   timed from when it was due, so a server stall shows in the latencies instead of being
-//!   hidden by the engine sending less (coordinated omission). A slot that was idle and slept
-//!   until a call was due times it from when it woke, so timer granularity (about 1 ms) is not
-//!   charged to the target. Calls still not started when the time is up are counted as
+//!   hidden by the engine sending less (coordinated omission). Every call is timed from when it
+//!   was due, so the engine sends on time: an idle connection sleeps on an exact timer (a
+//!   timerfd on Linux; tokio's 1 ms wheel elsewhere) until shortly before the call is due and
+//!   spends the rest of the wait giving the runtime turns, bounded to an eighth of the time
+//!   between its calls. How long after it was due each call was sent is reported apart, as
+//!   [`Report::send_lag`]: the part of the latency the engine's timing, or a wait for a free
+//!   slot, added. Calls still not started when the time is up are counted as
 //!   [`Report::missed`].
 //!
 //! Calls answered during the warmup are not recorded (in an open loop: calls due during it).
@@ -37,12 +41,15 @@ mod config;
 mod error;
 mod ferry_target;
 mod lane;
+mod pace;
+mod percentiles;
 mod phases;
 mod progress;
 mod recorder;
 mod report;
 mod run;
 mod slots;
+mod timer;
 
 use std::{future::Future, pin::Pin};
 
@@ -51,6 +58,7 @@ use ferry::Bytes;
 pub use config::LoadConfig;
 pub use error::LoadError;
 pub use ferry_target::{FerryConn, FerryTarget};
+pub use percentiles::Percentiles;
 pub use report::Report;
 pub use run::run;
 

@@ -15,7 +15,7 @@ use std::{
 
 use futures_util::task::AtomicWaker;
 
-use super::BoxFuture;
+use crate::BoxFuture;
 
 /// Which slots' futures were woken: bit `i % 64` of word `i / 64` for slot `i`, so a wake is
 /// one atomic operation and a slot woken twice is polled once.

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Instant};
 use ferry::Bytes;
 use tokio::task::{JoinError, JoinSet};
 
-use super::{
+use crate::{
     lane::{Lane, LaneCount},
     phases::{Phases, Schedule},
     progress::Progress,

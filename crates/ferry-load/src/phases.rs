@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::LoadConfig;
+use crate::LoadConfig;
 
 /// The instants a run is split at: `start` .. warmup .. `measure_from` .. measured .. `end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,11 @@ impl Schedule {
         self.start + Duration::from_secs_f64(n as f64 / self.rate)
     }
 
+    /// The time between two calls of one connection.
+    pub(crate) fn interval(&self) -> Duration {
+        Duration::from_secs_f64(self.conns as f64 / self.rate)
+    }
+
     /// How many calls, over all connections, are due in `[from, to)`.
     pub(crate) fn due_between(&self, from: Instant, to: Instant) -> u64 {
         let calls_before = |at: Instant| {
@@ -92,6 +97,7 @@ mod tests {
         assert_eq!(schedule.due(3, 0), start + ms(30));
         assert_eq!(schedule.due(0, 1), start + ms(40));
         assert_eq!(schedule.due(2, 5), start + ms(220));
+        assert_eq!(schedule.interval(), ms(40));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinHandle;
 
-use super::{lane::LaneCount, phases::Phases, LoadConfig};
+use crate::{lane::LaneCount, phases::Phases, LoadConfig};
 
 const REFRESH: Duration = Duration::from_millis(250);
 

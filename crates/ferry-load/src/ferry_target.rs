@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use ferry::{Address, ByteStr, Bytes, CallOptions, Client, ClientConfig, Status};
 
-use super::{BoxFuture, Target};
+use crate::{BoxFuture, Target};
 
 /// Calls one method of a ferry server with the same pre-encoded arguments every time.
 ///

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::LoadError;
+use crate::LoadError;
 
 /// The shape of a load run. Start from [`LoadConfig::default`] and adjust with the builder
 /// methods.
