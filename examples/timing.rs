@@ -36,7 +36,7 @@ impl Layer for Timing {
         Ok(())
     }
 
-    fn after(&self, outcome: &Outcome) {
+    fn after(&self, outcome: &Outcome<'_>) {
         let known = if outcome.descriptor().is_some() {
             ""
         } else {

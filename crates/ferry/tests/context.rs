@@ -188,7 +188,7 @@ impl Layer for Bearer {
         }
     }
 
-    fn after(&self, outcome: &Outcome) {
+    fn after(&self, outcome: &Outcome<'_>) {
         let seen = (
             outcome.method().to_owned(),
             outcome.status(),
@@ -257,7 +257,7 @@ async fn a_refusing_layer_keeps_the_handler_from_running() {
 struct Recorder(Mutex<Vec<(String, Status)>>);
 
 impl Layer for Recorder {
-    fn after(&self, outcome: &Outcome) {
+    fn after(&self, outcome: &Outcome<'_>) {
         let seen = (outcome.method().to_owned(), outcome.status());
         self.0.lock().unwrap().push(seen);
     }
@@ -438,4 +438,61 @@ async fn functions_and_service_defs_get_the_context_too() {
         .unwrap();
     assert_eq!(done, "reset");
     server.stop().await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn layers_hear_how_long_a_call_ran_and_that_a_cancelled_one_was_cancelled() {
+    let recorder = Arc::new(Recorder::default());
+    let timings = Arc::new(Timings::default());
+    let router = Router::new()
+        .function("util.nap", ["ms"], |ms: u64| async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            ms
+        })
+        .function("util.hang", [], || std::future::pending::<()>())
+        .layer(recorder.clone())
+        .layer(timings.clone());
+    let server = TestServer::start(router, ServerConfig::default()).await;
+    let client = Client::connect(server.address.clone()).await.unwrap();
+    let napped: u64 = client
+        .call("util.nap", &json!([50]), &CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(napped, 50);
+    let hung = tokio::spawn({
+        let client = client.with_timeout(None);
+        async move {
+            let _: Result<Value, _> = client
+                .call("util.hang", &json!([]), &CallOptions::new())
+                .await;
+        }
+    });
+    server.wait_for_calls(2).await;
+    hung.abort();
+    for _ in 0..100 {
+        if recorder.0.lock().unwrap().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.stop().await;
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        [
+            ("util.nap".to_owned(), Status::Ok),
+            ("util.hang".to_owned(), Status::Cancelled),
+        ]
+    );
+    let nap = timings.0.lock().unwrap()[0];
+    assert!(nap >= Duration::from_millis(50), "{nap:?}");
+}
+
+/// The durations layers are told.
+#[derive(Default)]
+struct Timings(Mutex<Vec<Duration>>);
+
+impl Layer for Timings {
+    fn after(&self, outcome: &Outcome<'_>) {
+        self.0.lock().unwrap().push(outcome.elapsed());
+    }
 }

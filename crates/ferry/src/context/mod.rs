@@ -27,7 +27,7 @@ mod dialect;
 mod extensions;
 mod peer;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -48,7 +48,7 @@ pub struct Context {
     deadline: Option<Instant>,
     peer: Peer,
     dialect: Dialect,
-    descriptor: Option<Arc<MethodDescriptor>>,
+    descriptor: Option<&'static MethodDescriptor>,
     extensions: Extensions,
 }
 
@@ -133,14 +133,14 @@ impl Context {
     /// The method being called, or `None` when no handler serves this name: a layer keeping
     /// figures per method needs no lookup by name.
     pub fn descriptor(&self) -> Option<&MethodDescriptor> {
-        self.descriptor.as_deref()
+        self.descriptor
     }
 
-    pub(crate) fn descriptor_arc(&self) -> Option<Arc<MethodDescriptor>> {
-        self.descriptor.clone()
+    pub(crate) fn descriptor_static(&self) -> Option<&'static MethodDescriptor> {
+        self.descriptor
     }
 
-    pub(crate) fn set_descriptor(&mut self, descriptor: Option<Arc<MethodDescriptor>>) {
+    pub(crate) fn set_descriptor(&mut self, descriptor: Option<&'static MethodDescriptor>) {
         self.descriptor = descriptor;
     }
 

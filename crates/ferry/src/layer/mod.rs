@@ -47,8 +47,9 @@ use crate::{CallError, Context};
 
 pub use client::ClientLayer;
 pub use outcome::Outcome;
+pub(crate) use outcome::Subject;
 pub(crate) use stack::Layers;
-pub(crate) use watch::Watch;
+pub(crate) use watch::{Guard, Watch};
 
 /// Wraps every call of a server. Both hooks have do-nothing defaults: implement the ones you
 /// need.
@@ -63,7 +64,7 @@ pub trait Layer: Send + Sync + 'static {
 
     /// Runs once the call is answered (or cancelled, or cut off by its deadline), in reverse
     /// order, for every layer whose `before` let the call through.
-    fn after(&self, outcome: &Outcome) {
+    fn after(&self, outcome: &Outcome<'_>) {
         let _ = outcome;
     }
 }
@@ -74,7 +75,7 @@ impl<L: Layer + ?Sized> Layer for Arc<L> {
         (**self).before(ctx)
     }
 
-    fn after(&self, outcome: &Outcome) {
+    fn after(&self, outcome: &Outcome<'_>) {
         (**self).after(outcome);
     }
 }

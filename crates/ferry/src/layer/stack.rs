@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc};
 
 use tokio::time::Instant;
 
-use super::{Layer, Outcome, Watch};
+use super::{outcome::Subject, Layer, Outcome, Watch};
 use crate::{CallError, Context};
 
 /// The layers of one router. Cloning is cheap; empty costs a length check per call.
@@ -21,25 +21,22 @@ impl Layers {
         self.0.is_empty()
     }
 
-    /// Runs every `before` on `ctx`; the watch that reports the outcome to the layers that let
-    /// the call through, and the refusal, if one refused it.
-    pub(crate) fn before(&self, ctx: &mut Context) -> (Watch, Result<(), CallError>) {
-        let started = Instant::now();
-        let mut passed = 0;
-        let mut verdict = Ok(());
-        for layer in self.0.iter() {
-            verdict = layer.before(ctx);
-            if verdict.is_err() {
-                break;
+    /// Runs every `before` on `ctx`, a call that arrived at `arrived`: the watch that reports
+    /// its outcome, or the refusal of the layer that refused it, already reported to the
+    /// layers before that one.
+    pub(crate) fn before(&self, ctx: &mut Context, arrived: Instant) -> Result<Watch, CallError> {
+        for (passed, layer) in self.0.iter().enumerate() {
+            if let Err(refusal) = layer.before(ctx) {
+                let status = refusal.status();
+                Watch::new(passed, arrived, ctx).finish(self, Subject::of(ctx), status);
+                return Err(refusal);
             }
-            passed += 1;
         }
-        let watch = Watch::new(self.clone(), passed, started, ctx);
-        (watch, verdict)
+        Ok(Watch::new(self.0.len(), arrived, ctx))
     }
 
     /// Runs `after` of the first `passed` layers, innermost first.
-    pub(crate) fn after(&self, passed: usize, outcome: &Outcome) {
+    pub(crate) fn after(&self, passed: usize, outcome: &Outcome<'_>) {
         for layer in self.0[..passed].iter().rev() {
             layer.after(outcome);
         }

@@ -93,7 +93,11 @@ impl Router {
         for (method, handler) in handlers {
             let full_name = format!("{}.{}", descriptor.name, method);
             let described = descriptor.methods.iter().find(|known| known.name == method);
-            let route = Route::new(self.wrapped(handler), described.cloned());
+            // Leaked: every call's context points at its method's descriptor, and a reference
+            // count per call cost more than the descriptor's bytes, which a router, made once
+            // for the life of its server, keeps anyway.
+            let described = described.map(|found| &*Box::leak(Box::new(found.clone())));
+            let route = Route::new(self.wrapped(handler), described);
             let previous = self.routes.insert(full_name.clone(), route);
             assert!(
                 previous.is_none(),

@@ -1,6 +1,6 @@
 //! `ferry.reflect`: the server describes itself.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::{
     descriptor::{schema_of, Reflection},
@@ -16,20 +16,21 @@ pub(crate) fn descriptor() -> ServiceDescriptor {
     ServiceDescriptor {
         name: SERVICE.to_owned(),
         doc: "Describes what this server offers.".to_owned(),
-        methods: vec![method()],
+        methods: vec![method().clone()],
     }
 }
 
 /// The one method, `describe`.
-pub(crate) fn method() -> MethodDescriptor {
-    MethodDescriptor {
+pub(crate) fn method() -> &'static MethodDescriptor {
+    static DESCRIBE_METHOD: OnceLock<MethodDescriptor> = OnceLock::new();
+    DESCRIBE_METHOD.get_or_init(|| MethodDescriptor {
         name: DESCRIBE.to_owned(),
         doc: "Every service and method with parameters, schemas, defaults and docs.".to_owned(),
         params: Vec::new(),
         result: schema_of::<Reflection>(),
         error: None,
         idempotent: true,
-    }
+    })
 }
 
 /// The `describe` handler, answering with `services` as they are when it is built.

@@ -1,7 +1,5 @@
 //! One registered method: its handler and its descriptor, found together by one lookup.
 
-use std::sync::Arc;
-
 use super::Handler;
 use crate::{layer::tower::Wrapper, MethodDescriptor};
 
@@ -9,14 +7,14 @@ use crate::{layer::tower::Wrapper, MethodDescriptor};
 #[derive(Clone)]
 pub(crate) struct Route {
     handler: Handler,
-    descriptor: Option<Arc<MethodDescriptor>>,
+    descriptor: Option<&'static MethodDescriptor>,
 }
 
 impl Route {
-    pub(crate) fn new(handler: Handler, descriptor: Option<MethodDescriptor>) -> Route {
+    pub(crate) fn new(handler: Handler, descriptor: Option<&'static MethodDescriptor>) -> Route {
         Route {
             handler,
-            descriptor: descriptor.map(Arc::new),
+            descriptor,
         }
     }
 
@@ -29,7 +27,7 @@ impl Route {
         &self.handler
     }
 
-    pub(crate) fn descriptor(&self) -> &Option<Arc<MethodDescriptor>> {
-        &self.descriptor
+    pub(crate) fn descriptor(&self) -> Option<&'static MethodDescriptor> {
+        self.descriptor
     }
 }

@@ -24,7 +24,11 @@ use tokio::time::Instant;
 use ferry_wire::Status;
 
 use super::{stats::ServerStats, Shared};
-use crate::{layer::Watch, router::Route, Call, Codec, Reply, ReplyFuture, Router, ServerConfig};
+use crate::{
+    layer::{Layers, Subject, Watch},
+    router::Route,
+    Call, Codec, Reply, ReplyFuture, Router, ServerConfig,
+};
 
 /// A server's dispatch, as a dialect sees it. Cloning is cheap.
 #[derive(Clone)]
@@ -57,15 +61,30 @@ impl Dispatcher {
     /// a layer's refusal, `unknown_method` when no handler has its name, `deadline_exceeded`
     /// when its deadline passes first, `internal` when the handler panics.
     pub async fn dispatch(&self, call: Call) -> Reply {
-        let method = call.context().method_name().clone();
+        let ctx = call.context();
+        let (method, peer, dialect) =
+            (ctx.method_name().clone(), ctx.peer().clone(), ctx.dialect());
         let codec = call.codec();
         let route = self.shared.router.route(&method);
+        let descriptor = route.and_then(Route::descriptor);
         match begin(&self.shared, call, route, Instant::now()) {
             Begun::Answered(reply) => reply,
             Begun::Started(started) => {
                 ServerStats::count(&self.shared.stats.calls);
+                let subject = Subject {
+                    method: &method,
+                    descriptor,
+                    dialect,
+                    peer: &peer,
+                };
+                let layers = self.shared.router.layers();
+                // Held across the handler: a caller that goes away drops it, which reports
+                // `cancelled`.
+                let guard = started.watch.map(|watch| watch.guard(layers, subject));
                 let reply = run_guarded(started.handler, &method, started.deadline, codec).await;
-                finish(started.watch, reply.status);
+                if let Some(guard) = guard {
+                    guard.finish(reply.status);
+                }
                 reply
             }
         }
@@ -111,22 +130,20 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now:
         return Begun::Answered(Reply::error(codec, Status::TooLarge, &message));
     }
     if let Some(route) = route {
-        call.context_mut()
-            .set_descriptor(route.descriptor().clone());
+        call.context_mut().set_descriptor(route.descriptor());
     }
     let layers = shared.router.layers();
     let watch = if layers.is_empty() {
         None
     } else {
-        let (watch, verdict) = layers.before(call.context_mut());
-        if let Err(refusal) = verdict {
-            return answered(Some(watch), call.reply_call_error(&refusal));
+        match layers.before(call.context_mut(), now) {
+            Ok(watch) => Some(watch),
+            Err(refusal) => return Begun::Answered(call.reply_call_error(&refusal)),
         }
-        Some(watch)
     };
     let Some(route) = route else {
         let reply = Reply::error(codec, Status::UnknownMethod, &unknown_method(call.method()));
-        return answered(watch, reply);
+        return answered(watch, layers, &call, reply);
     };
     let deadline = match call.context().deadline() {
         None => None,
@@ -134,10 +151,8 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now:
             Some(deadline) => Some(deadline),
             None => {
                 let message = format!("{} arrived with no time left", call.method());
-                return answered(
-                    watch,
-                    Reply::error(codec, Status::DeadlineExceeded, &message),
-                );
+                let reply = Reply::error(codec, Status::DeadlineExceeded, &message);
+                return answered(watch, layers, &call, reply);
             }
         },
     };
@@ -148,16 +163,12 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now:
     })
 }
 
-fn answered(watch: Option<Watch>, reply: Reply) -> Begun {
-    finish(watch, reply.status);
-    Begun::Answered(reply)
-}
-
-/// Reports a call's final status to the layers, if the router has any.
-pub(crate) fn finish(watch: Option<Watch>, status: Status) {
+/// `reply`, reported to the layers that let `call` through.
+fn answered(watch: Option<Watch>, layers: &Layers, call: &Call, reply: Reply) -> Begun {
     if let Some(watch) = watch {
-        watch.finish(status);
+        watch.finish(layers, Subject::of(call.context()), reply.status);
     }
+    Begun::Answered(reply)
 }
 
 /// The one-line reason a call's metadata is over the server's bounds.

@@ -19,9 +19,10 @@ use super::{
 use crate::{
     context::Peer,
     io::WriteQueue,
+    layer::Subject,
     router::Route,
     server::{
-        dispatcher::{begin, finish, poll_guarded, Begun},
+        dispatcher::{begin, poll_guarded, Begun},
         Shared,
     },
     Call, Codec, Context as CallContext, Dialect, Reply, Router,
@@ -110,6 +111,7 @@ impl Requests {
             return self.refuse(out, call_id, status, &message);
         }
         let route = remember(&mut self.recent, &self.shared.router, &request.method);
+        let descriptor = route.and_then(|(_, route)| route.descriptor());
         // The name remembered serves the context without pinning the read buffer.
         let method = route.map_or(request.method, |(name, _)| name.clone());
         let ctx = CallContext::new(method.clone(), Dialect::Native, self.peer.clone())
@@ -129,19 +131,29 @@ impl Requests {
         // Polled once, here: most handlers finish in their first poll and are answered without
         // a task (a spawn per call cost more than half the throughput of small calls). One that
         // is not done moves to a task of its own, so it holds up no other call.
+        let layers = self.shared.router.layers();
+        let subject = Subject {
+            method: &method,
+            descriptor,
+            dialect: Dialect::Native,
+            peer: &self.peer,
+        };
         match poll_guarded(&mut handler, &method, self.codec, cx) {
             Poll::Ready(reply) => {
-                let response = self.queue_reply(out, call_id, reply, &method);
-                finish(started.watch, response);
+                let status = self.queue_reply(out, call_id, reply, &method);
+                if let Some(watch) = started.watch {
+                    watch.finish(layers, subject, status);
+                }
             }
             Poll::Pending => {
+                let guard = started.watch.map(|watch| watch.guard(layers, subject));
                 let task = Task {
                     call_id,
                     method,
                     deadline: started.deadline,
                     codec: self.codec,
                     peer_max_frame_len: self.peer_max_frame_len,
-                    watch: started.watch,
+                    guard,
                 };
                 self.running.spawn(task, handler);
             }

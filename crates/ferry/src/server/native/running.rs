@@ -13,8 +13,8 @@ use tokio::{sync::mpsc, task::AbortHandle};
 use ferry_wire::{ByteStr, Response, Status};
 
 use crate::{
-    layer::Watch,
-    server::dispatcher::{finish, run_guarded, Deadline},
+    layer::Guard,
+    server::dispatcher::{run_guarded, Deadline},
     Codec, Reply, ReplyFuture,
 };
 
@@ -26,7 +26,7 @@ pub(super) struct Task {
     pub(super) codec: Codec,
     pub(super) peer_max_frame_len: u32,
     /// The layers waiting for the outcome; dropped with the task, it reports `cancelled`.
-    pub(super) watch: Option<Watch>,
+    pub(super) guard: Option<Guard>,
 }
 
 impl Task {
@@ -101,7 +101,9 @@ impl Running {
         let running = tokio::spawn(async move {
             let reply = run_guarded(handler, &task.method, task.deadline, task.codec).await;
             let response = task.answer(reply);
-            finish(task.watch.take(), response.status);
+            if let Some(guard) = task.guard.take() {
+                guard.finish(response.status);
+            }
             let _ = answers.send(response);
         });
         self.calls.insert(call_id, running.abort_handle());
