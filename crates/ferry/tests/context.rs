@@ -449,7 +449,7 @@ async fn layers_hear_how_long_a_call_ran_and_that_a_cancelled_one_was_cancelled(
             tokio::time::sleep(Duration::from_millis(ms)).await;
             ms
         })
-        .function("util.hang", [], || std::future::pending::<()>())
+        .function("util.hang", [], std::future::pending::<()>)
         .layer(recorder.clone())
         .layer(timings.clone());
     let server = TestServer::start(router, ServerConfig::default()).await;
