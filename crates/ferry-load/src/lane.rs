@@ -90,7 +90,7 @@ impl<T: Target> Lane<T> {
         let mut record = Recorder::new();
         let mut slots = Slots::new(self.inflight);
         let mut due_at = vec![Instant::now(); self.inflight];
-        let timer = Timer::new();
+        let mut timer = Timer::new();
         let mut pace = Pace::new(
             timer.expected_slack(),
             timer.max_slack(),
@@ -128,7 +128,7 @@ impl<T: Target> Lane<T> {
                         record.record(Instant::now() - due_at[slot], outcome);
                     }
                 }
-                () = pause(&timer, &mut pace, wait), if waiting => {}
+                () = pause(&mut timer, &mut pace, wait), if waiting => {}
             }
         }
     }
@@ -140,7 +140,7 @@ impl<T: Target> Lane<T> {
 
 /// Waits as `wait` says: sleeps on the timer, learning how late it woke, or gives the runtime
 /// one turn. Nothing is armed unless it is polled.
-async fn pause(timer: &Timer, pace: &mut Pace, wait: Wait) {
+async fn pause(timer: &mut Timer, pace: &mut Pace, wait: Wait) {
     match wait {
         Wait::Sleep(until) => {
             timer.sleep_until(until).await;

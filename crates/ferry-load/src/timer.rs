@@ -53,9 +53,9 @@ impl Timer {
     }
 
     /// Returns at `at` or later. Arms nothing until first polled.
-    pub(crate) async fn sleep_until(&self, at: Instant) {
+    pub(crate) async fn sleep_until(&mut self, at: Instant) {
         #[cfg(target_os = "linux")]
-        if let Some(exact) = &self.exact {
+        if let Some(exact) = &mut self.exact {
             if exact.sleep_until(at).await.is_ok() {
                 return;
             }
@@ -66,7 +66,11 @@ impl Timer {
 
 #[cfg(target_os = "linux")]
 mod exact {
-    use std::{io, os::fd::OwnedFd, time::Instant};
+    use std::{
+        io,
+        os::fd::OwnedFd,
+        time::{Duration, Instant},
+    };
 
     use rustix::time::{
         timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,
@@ -77,6 +81,10 @@ mod exact {
     /// A timerfd on the monotonic clock (the one `Instant` reads), in the runtime's reactor.
     pub(super) struct ExactTimer {
         fd: AsyncFd<OwnedFd>,
+        /// The instant the timer is set for and has not yet been seen to fire at. A wait given
+        /// up for an answer is usually taken up again for the same instant: the timer is left
+        /// as it is instead of being set again (a system call per answer).
+        armed: Option<Instant>,
     }
 
     impl ExactTimer {
@@ -88,17 +96,37 @@ mod exact {
             // replacement is an `unsafe fn`, which this workspace forbids.
             #[allow(deprecated)]
             let fd = AsyncFd::with_interest(fd, Interest::READABLE).ok()?;
-            Some(ExactTimer { fd })
+            Some(ExactTimer { fd, armed: None })
         }
 
-        /// Sets the timer for `at` and waits for it to fire. Setting it again discards an
-        /// expiry left by a wait that was given up, so a readiness the reactor still holds
-        /// from it reads as nothing and is waited past.
-        pub(super) async fn sleep_until(&self, at: Instant) -> io::Result<()> {
-            let left = at.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(());
+        /// Sets the timer for `at`, unless it is set for it already, and waits for it to fire.
+        /// Setting it for another instant discards an expiry left by a wait that was given up,
+        /// so a readiness the reactor still holds from it reads as nothing and is waited past.
+        pub(super) async fn sleep_until(&mut self, at: Instant) -> io::Result<()> {
+            if self.armed != Some(at) {
+                let left = at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(());
+                }
+                self.set(left)?;
+                self.armed = Some(at);
             }
+            loop {
+                let mut ready = self.fd.readable().await?;
+                let mut expirations = [0; 8];
+                match rustix::io::read(self.fd.get_ref(), &mut expirations) {
+                    Ok(_) => {
+                        self.armed = None;
+                        return Ok(());
+                    }
+                    Err(rustix::io::Errno::AGAIN) => ready.clear_ready(),
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        }
+
+        /// Sets the timer to fire once, `left` from now.
+        fn set(&self, left: Duration) -> io::Result<()> {
             let spec = Itimerspec {
                 it_interval: Timespec {
                     tv_sec: 0,
@@ -107,15 +135,7 @@ mod exact {
                 it_value: Timespec::try_from(left).map_err(io::Error::other)?,
             };
             timerfd_settime(self.fd.get_ref(), TimerfdTimerFlags::empty(), &spec)?;
-            loop {
-                let mut ready = self.fd.readable().await?;
-                let mut expirations = [0; 8];
-                match rustix::io::read(self.fd.get_ref(), &mut expirations) {
-                    Ok(_) => return Ok(()),
-                    Err(rustix::io::Errno::AGAIN) => ready.clear_ready(),
-                    Err(err) => return Err(err.into()),
-                }
-            }
+            Ok(())
         }
     }
 }
