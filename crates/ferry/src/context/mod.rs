@@ -56,10 +56,21 @@ impl Context {
     /// The context of a call of `method` (`service.method`) that came in on `dialect`, from
     /// `peer`, with no metadata and no deadline yet.
     pub fn new(method: ByteStr, dialect: Dialect, peer: Peer) -> Context {
+        Context::arrived(method, dialect, peer, Metadata::new(), None)
+    }
+
+    /// The context of a call that arrived with `metadata` and `deadline`, built in one step.
+    pub(crate) fn arrived(
+        method: ByteStr,
+        dialect: Dialect,
+        peer: Peer,
+        metadata: Metadata,
+        deadline: Option<Instant>,
+    ) -> Context {
         Context {
             method,
-            metadata: Metadata::new(),
-            deadline: None,
+            metadata,
+            deadline,
             peer,
             dialect,
             descriptor: None,

@@ -124,6 +124,7 @@ pub(crate) struct Started {
 
 /// Starts `call` of `route` (`None`: no handler has its name) at `now`: everything up to the
 /// handler's first poll. Counting the call is left to the caller, who may count many at once.
+#[inline]
 pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now: Instant) -> Begun {
     let codec = call.codec();
     if let Err(message) = check_metadata(&call, &shared.config) {

@@ -110,17 +110,34 @@ impl Requests {
         if let Err((status, message)) = self.admit(&request) {
             return self.refuse(out, call_id, status, &message);
         }
-        let route = remember(&mut self.recent, &self.shared.router, &request.method);
-        let descriptor = route.and_then(|(_, route)| route.descriptor());
-        // The name remembered serves the context without pinning the read buffer.
-        let method = route.map_or(request.method, |(name, _)| name.clone());
-        let ctx = CallContext::new(method.clone(), Dialect::Native, self.peer.clone())
-            .with_metadata(request.metadata)
-            .with_deadline(request.deadline.map(|left| now + left));
+        let known = remember(&mut self.recent, &self.shared.router, &request.method);
+        let remembered = if known { self.recent.as_ref() } else { None };
+        // Messages name the method by the remembered copy, so a call costs no reference count
+        // for it; only a name no method has (rare) is copied for them.
+        let unknown;
+        let method = match remembered {
+            Some((name, _)) => name,
+            None => {
+                unknown = request.method.clone();
+                &unknown
+            }
+        };
+        let route = remembered.map(|(_, route)| route);
+        let descriptor = route.and_then(Route::descriptor);
+        // The context takes the request's own name: like the body, it lives as long as the call.
+        let deadline = request.deadline.map(|left| now + left);
+        let peer = self.peer.clone();
+        let ctx = CallContext::arrived(
+            request.method,
+            Dialect::Native,
+            peer,
+            request.metadata,
+            deadline,
+        );
         let call = Call::new(self.codec, ctx, request.body);
-        let started = match begin(&self.shared, call, route.map(|(_, route)| route), now) {
+        let started = match begin(&self.shared, call, route, now) {
             Begun::Answered(reply) => {
-                self.queue_reply(out, call_id, reply, &method);
+                self.queue_reply(out, call_id, reply, method);
                 return;
             }
             Begun::Started(started) => started,
@@ -132,24 +149,24 @@ impl Requests {
         // a task (a spawn per call cost more than half the throughput of small calls). One that
         // is not done moves to a task of its own, so it holds up no other call.
         let layers = self.shared.router.layers();
-        let subject = Subject {
-            method: &method,
+        let subject = || Subject {
+            method,
             descriptor,
             dialect: Dialect::Native,
             peer: &self.peer,
         };
-        match poll_guarded(&mut handler, &method, self.codec, cx) {
+        match poll_guarded(&mut handler, method, self.codec, cx) {
             Poll::Ready(reply) => {
-                let status = self.queue_reply(out, call_id, reply, &method);
+                let status = self.queue_reply(out, call_id, reply, method);
                 if let Some(watch) = started.watch {
-                    watch.finish(layers, subject, status);
+                    watch.finish(layers, subject(), status);
                 }
             }
             Poll::Pending => {
-                let guard = started.watch.map(|watch| watch.guard(layers, subject));
+                let guard = started.watch.map(|watch| watch.guard(layers, subject()));
                 let task = Task {
                     call_id,
-                    method,
+                    method: method.clone(),
                     deadline: started.deadline,
                     codec: self.codec,
                     peer_max_frame_len: self.peer_max_frame_len,
@@ -217,19 +234,19 @@ impl Requests {
     }
 }
 
-/// The route of `method` and its name, remembered in `recent`: a connection mostly calls one
-/// method over and over, and comparing its name is cheaper than hashing it.
-fn remember<'a>(
-    recent: &'a mut Option<(ByteStr, Route)>,
-    router: &Router,
-    method: &ByteStr,
-) -> Option<&'a (ByteStr, Route)> {
-    if !matches!(recent, Some((name, _)) if name == method) {
-        let route = router.route(method)?.clone();
-        // A copy: a slice would keep the whole read buffer it came in alive.
-        *recent = Some((ByteStr::from(method.as_str()), route));
+/// Remembers the route of `method` and its name in `recent`, if it has one: a connection
+/// mostly calls one method over and over, and comparing its name is cheaper than hashing it.
+/// False for a name no method has.
+fn remember(recent: &mut Option<(ByteStr, Route)>, router: &Router, method: &ByteStr) -> bool {
+    if matches!(recent, Some((name, _)) if name == method) {
+        return true;
     }
-    recent.as_ref()
+    let Some(route) = router.route(method) else {
+        return false;
+    };
+    // A copy: a slice would keep the whole read buffer it came in alive.
+    *recent = Some((ByteStr::from(method.as_str()), route.clone()));
+    true
 }
 
 /// Queues a response: its head, then its body, shared rather than copied when large.
