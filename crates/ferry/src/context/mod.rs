@@ -60,6 +60,7 @@ impl Context {
     }
 
     /// The context of a call that arrived with `metadata` and `deadline`, built in one step.
+    #[inline]
     pub(crate) fn arrived(
         method: ByteStr,
         dialect: Dialect,
@@ -151,6 +152,7 @@ impl Context {
         self.descriptor
     }
 
+    #[inline]
     pub(crate) fn set_descriptor(&mut self, descriptor: Option<&'static MethodDescriptor>) {
         self.descriptor = descriptor;
     }

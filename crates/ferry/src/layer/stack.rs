@@ -17,6 +17,7 @@ impl Layers {
         Layers(self.0.iter().cloned().chain([layer]).collect())
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -32,6 +32,7 @@ pub struct Reply {
 
 impl Call {
     /// A call in `context` whose arguments `body` are encoded with `codec`.
+    #[inline]
     pub fn new(codec: Codec, context: Context, body: Bytes) -> Call {
         Call {
             codec,

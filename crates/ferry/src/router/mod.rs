@@ -166,6 +166,7 @@ impl Router {
         self
     }
 
+    #[inline]
     pub(crate) fn layers(&self) -> &Layers {
         &self.layers
     }

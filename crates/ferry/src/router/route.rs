@@ -23,10 +23,12 @@ impl Route {
         self.handler = wrap(self.handler.clone());
     }
 
+    #[inline]
     pub(crate) fn handler(&self) -> &Handler {
         &self.handler
     }
 
+    #[inline]
     pub(crate) fn descriptor(&self) -> Option<&'static MethodDescriptor> {
         self.descriptor
     }
