@@ -25,6 +25,7 @@ pub struct FerryConn {
     client: Client,
     method: ByteStr,
     body: Bytes,
+    options: CallOptions,
 }
 
 impl FerryTarget {
@@ -56,6 +57,7 @@ impl Target for FerryTarget {
                 client,
                 method,
                 body,
+                options: CallOptions::new(),
             }))
         })
     }
@@ -63,8 +65,9 @@ impl Target for FerryTarget {
     fn call(conn: &Arc<FerryConn>, _payload: &Bytes) -> BoxFuture<'static, Result<(), String>> {
         let conn = conn.clone();
         Box::pin(async move {
-            let options = CallOptions::new();
-            let called = conn.client.call_raw(&conn.method, &conn.body, &options);
+            let called = conn
+                .client
+                .call_raw(&conn.method, &conn.body, &conn.options);
             let status = match called.await {
                 Ok(reply) => reply.status,
                 Err(err) => err.status(),
