@@ -33,7 +33,7 @@ where
     E: Serialize + Display + JsonSchema + Send + 'static,
 {
     fn schemas() -> (Value, Option<Value>) {
-        (schema_of::<T>(), Some(schema_of::<E>()))
+        result_and_error::<T, E>()
     }
 
     fn reply(&self, call: &Call) -> Reply {
@@ -47,10 +47,15 @@ where
     E: Serialize + Display + JsonSchema + Send + 'static,
 {
     fn schemas() -> (Value, Option<Value>) {
-        (schema_of::<T>(), Some(schema_of::<E>()))
+        result_and_error::<T, E>()
     }
 
     fn reply(&self, call: &Call) -> Reply {
         call.reply_outcome(self)
     }
+}
+
+/// The schemas of a result `T` and of a typed error `E`, the same for both kinds of answer.
+fn result_and_error<T: JsonSchema, E: JsonSchema>() -> (Value, Option<Value>) {
+    (schema_of::<T>(), Some(schema_of::<E>()))
 }
