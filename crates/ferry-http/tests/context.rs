@@ -28,7 +28,8 @@ fn router(runs: Arc<AtomicUsize>) -> Router {
             with_context(|ctx: Context| async move {
                 let metadata: Vec<Value> =
                     ctx.metadata_pairs().map(|(k, v)| json!([k, v])).collect();
-                json!({"metadata": metadata, "dialect": ctx.dialect().name()})
+                let deadline = ctx.time_left().is_some();
+                json!({"metadata": metadata, "dialect": ctx.dialect().name(), "deadline": deadline})
             }),
         )
         .try_function("util.refuse", ["status"], |status: String| async move {
@@ -134,21 +135,17 @@ with socket.create_connection((host, int(port)), timeout=20) as s:
 fn metadata_arrives_from_every_dialect_by_the_one_rule() {
     let (server, _) = start();
     let base = format!("http://{}", server.address);
+    let seen = |dialect: &str| json!({"metadata": expected_metadata(), "dialect": dialect, "deadline": true});
     let rest = curl_with_headers(&format!("{base}/api/util/seen"), &[]);
-    assert_eq!(
-        rest,
-        json!({"metadata": expected_metadata(), "dialect": "rest"})
-    );
+    assert_eq!(rest, seen("rest"));
     let body = r#"{"jsonrpc": "2.0", "method": "util.seen", "id": 1}"#;
     let jsonrpc = curl_with_headers(&format!("{base}/jsonrpc"), &["-d", body]);
-    assert_eq!(
-        jsonrpc["result"],
-        json!({"metadata": expected_metadata(), "dialect": "jsonrpc"})
-    );
+    assert_eq!(jsonrpc["result"], seen("jsonrpc"));
     let xmlrpc: Value = serde_json::from_str(&python(XMLRPC_SEEN, &server.address)).unwrap();
     assert_eq!(
         xmlrpc,
-        json!({"metadata": expected_metadata(), "dialect": "xmlrpc"})
+        seen("xmlrpc"),
+        "x-ferry-timeout is XML-RPC's deadline too"
     );
     let lpjson: Value = serde_json::from_str(&python(LPJSON_SEEN, &server.address)).unwrap();
     assert_eq!(
@@ -156,6 +153,7 @@ fn metadata_arrives_from_every_dialect_by_the_one_rule() {
         json!({
             "metadata": [["authorization", "Bearer t0k3n"], ["user", "alice"]],
             "dialect": "lpjson",
+            "deadline": false,
         })
     );
 }
