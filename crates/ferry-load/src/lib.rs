@@ -51,8 +51,6 @@ mod run;
 mod slots;
 mod timer;
 
-use std::{future::Future, pin::Pin};
-
 use ferry::Bytes;
 
 pub use config::LoadConfig;
@@ -62,8 +60,8 @@ pub use percentiles::Percentiles;
 pub use report::Report;
 pub use run::run;
 
-/// A boxed, sendable future.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed, sendable future: `futures_util`'s own, so the name means what it means there.
+pub use futures_util::future::BoxFuture;
 
 /// What the engine loads: a way to open connections and to make one call on a connection.
 pub trait Target: Send + Sync + 'static {
