@@ -240,10 +240,13 @@ fn call_error_arg(err: &Type) -> Option<Option<Type>> {
     }
     match &last.arguments {
         PathArguments::None => Some(None),
-        PathArguments::AngleBracketed(args) => match args.args.iter().collect::<Vec<_>>()[..] {
-            [GenericArgument::Type(ty)] => Some(Some(ty.clone())),
-            _ => None,
-        },
+        PathArguments::AngleBracketed(args) => {
+            let mut args = args.args.iter();
+            match (args.next(), args.next()) {
+                (Some(GenericArgument::Type(ty)), None) => Some(Some(ty.clone())),
+                _ => None,
+            }
+        }
         PathArguments::Parenthesized(_) => None,
     }
 }

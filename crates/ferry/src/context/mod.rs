@@ -105,10 +105,20 @@ impl Context {
 
     /// The value of a metadata key, if the caller sent it (the first, if it sent several).
     pub fn metadata(&self, key: &str) -> Option<&str> {
+        // Keys compare as bytes: turning each into `&str` would check its UTF-8 again.
         self.metadata
             .iter()
-            .find(|(k, _)| &**k == key)
+            .find(|(k, _)| k.as_bytes() == key.as_bytes())
             .map(|(_, v)| &**v)
+    }
+
+    /// How many metadata pairs, and how many bytes of keys and values in all.
+    pub(crate) fn metadata_size(&self) -> (usize, usize) {
+        let bytes = self
+            .metadata
+            .iter()
+            .map(|(k, v)| k.as_bytes().len() + v.as_bytes().len());
+        (self.metadata.len(), bytes.sum())
     }
 
     /// Every metadata pair, in the order the caller sent them.

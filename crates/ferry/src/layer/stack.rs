@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc};
 
 use tokio::time::Instant;
 
-use super::{outcome::Subject, Layer, Outcome, Watch};
+use super::{Layer, Outcome, Watch};
 use crate::{CallError, Context};
 
 /// The layers of one router. Cloning is cheap; empty costs a length check per call.
@@ -23,17 +23,19 @@ impl Layers {
     }
 
     /// Runs every `before` on `ctx`, a call that arrived at `arrived`: the watch that reports
-    /// its outcome, or the refusal of the layer that refused it, already reported to the
-    /// layers before that one.
-    pub(crate) fn before(&self, ctx: &mut Context, arrived: Instant) -> Result<Watch, CallError> {
+    /// its outcome to the layers that let it through, and the refusal of the layer that did
+    /// not, if one did (its watch then reports to the layers before that one).
+    pub(crate) fn before(
+        &self,
+        ctx: &mut Context,
+        arrived: Instant,
+    ) -> (Watch, Result<(), CallError>) {
         for (passed, layer) in self.0.iter().enumerate() {
             if let Err(refusal) = layer.before(ctx) {
-                let status = refusal.status();
-                Watch::new(passed, arrived, ctx).finish(self, Subject::of(ctx), status);
-                return Err(refusal);
+                return (Watch::new(passed, arrived, ctx), Err(refusal));
             }
         }
-        Ok(Watch::new(self.0.len(), arrived, ctx))
+        (Watch::new(self.0.len(), arrived, ctx), Ok(()))
     }
 
     /// Runs `after` of the first `passed` layers, innermost first.

@@ -137,10 +137,12 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now:
     let watch = if layers.is_empty() {
         None
     } else {
-        match layers.before(call.context_mut(), now) {
-            Ok(watch) => Some(watch),
-            Err(refusal) => return Begun::Answered(call.reply_call_error(&refusal)),
+        let (watch, verdict) = layers.before(call.context_mut(), now);
+        if let Err(refusal) = verdict {
+            let reply = call.reply_call_error(&refusal);
+            return answered(Some(watch), layers, &call, reply);
         }
+        Some(watch)
     };
     let Some(route) = route else {
         let reply = Reply::error(codec, Status::UnknownMethod, &unknown_method(call.method()));
@@ -174,12 +176,7 @@ fn answered(watch: Option<Watch>, layers: &Layers, call: &Call, reply: Reply) ->
 
 /// The one-line reason a call's metadata is over the server's bounds.
 fn check_metadata(call: &Call, config: &ServerConfig) -> Result<(), String> {
-    let metadata = call.context().metadata_pairs();
-    let (mut entries, mut len) = (0, 0);
-    for (key, value) in metadata {
-        entries += 1;
-        len += key.len() + value.len();
-    }
+    let (entries, len) = call.context().metadata_size();
     if entries > config.max_metadata_entries || len > config.max_metadata_len {
         return Err(format!(
             "the metadata of {} is {entries} pairs of {len} bytes, over this server's bounds \
