@@ -124,18 +124,7 @@ impl Requests {
         };
         let route = remembered.map(|(_, route)| route);
         let descriptor = route.and_then(Route::descriptor);
-        // The context takes the request's own name: like the body, it lives as long as the call.
-        let deadline = request.deadline.map(|left| now + left);
-        let peer = self.peer.clone();
-        let ctx = CallContext::arrived(
-            request.method,
-            Dialect::Native,
-            peer,
-            request.metadata,
-            deadline,
-        );
-        let call = Call::new(self.codec, ctx, request.body);
-        let started = match begin(&self.shared, call, route, now) {
+        let started = match begin(&self.shared, self.call_of(request, now), route, now) {
             Begun::Answered(reply) => {
                 self.queue_reply(out, call_id, reply, method);
                 return;
@@ -175,6 +164,21 @@ impl Requests {
                 self.running.spawn(task, handler);
             }
         }
+    }
+
+    /// The call `request` makes, its bytes read at `now`. The context takes the request's own
+    /// name: like the body, it lives as long as the call.
+    fn call_of(&self, request: Request, now: Instant) -> Call {
+        let deadline = request.deadline.map(|left| now + left);
+        let peer = self.peer.clone();
+        let ctx = CallContext::arrived(
+            request.method,
+            Dialect::Native,
+            peer,
+            request.metadata,
+            deadline,
+        );
+        Call::new(self.codec, ctx, request.body)
     }
 
     /// Queues the answer carrying `reply`; the status it went out with.
