@@ -9,7 +9,7 @@ pub fn http_status(status: Status) -> StatusCode {
     match status {
         Status::Ok => StatusCode::OK,
         Status::Application => StatusCode::UNPROCESSABLE_ENTITY,
-        Status::UnknownMethod => StatusCode::NOT_FOUND,
+        Status::UnknownMethod | Status::NotFound => StatusCode::NOT_FOUND,
         Status::InvalidArgs | Status::Protocol => StatusCode::BAD_REQUEST,
         Status::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
         Status::Cancelled => StatusCode::from_u16(499).expect("499 is a valid status"),
@@ -36,6 +36,7 @@ pub fn jsonrpc_code(status: Status) -> i64 {
         Status::Unauthenticated => -32008,
         Status::PermissionDenied => -32009,
         Status::Protocol => -32600,
+        Status::NotFound => -32010,
         _ => -32603,
     }
 }
@@ -70,7 +71,7 @@ mod tests {
 
     #[test]
     fn every_error_status_round_trips_through_its_code() {
-        for code in 1..=12u8 {
+        for code in 1..=13u8 {
             let status = Status::from_u8(code).expect("a known status");
             assert_eq!(status_of_code(jsonrpc_code(status)), status, "{status:?}");
             assert_eq!(status_of_code(fault_code(status)), status, "{status:?}");

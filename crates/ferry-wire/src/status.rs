@@ -36,11 +36,13 @@ pub enum Status {
     Internal = 11,
     /// The peer sent malformed bytes.
     Protocol = 12,
+    /// The thing the call names (a file, a record) does not exist.
+    NotFound = 13,
 }
 
 impl Status {
     /// Every status, in wire order.
-    pub const ALL: [Status; 13] = [
+    pub const ALL: [Status; 14] = [
         Status::Ok,
         Status::Application,
         Status::UnknownMethod,
@@ -54,6 +56,7 @@ impl Status {
         Status::PermissionDenied,
         Status::Internal,
         Status::Protocol,
+        Status::NotFound,
     ];
 
     /// The status for a wire byte, or `None` for a byte no status uses.
@@ -82,6 +85,7 @@ impl Status {
             Status::PermissionDenied => "permission_denied",
             Status::Internal => "internal",
             Status::Protocol => "protocol",
+            Status::NotFound => "not_found",
         }
     }
 

@@ -385,7 +385,7 @@ fn metadata_flag_with_zero_pairs_decodes_to_empty_metadata() {
 
 #[test]
 fn unknown_status_byte() {
-    for byte in [13, 14, 0x7f, 0x80, 0xff] {
+    for byte in [14, 15, 0x7f, 0x80, 0xff] {
         assert_malformed(
             raw_frame(0x02, 0, 1, &[byte]),
             malformed(Kind::Response, UNKNOWN_STATUS),

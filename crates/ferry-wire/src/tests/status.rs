@@ -3,7 +3,7 @@
 use crate::Status;
 
 /// The table in `docs/PROTOCOL.md`.
-const TABLE: [(u8, &str, Status); 13] = [
+const TABLE: [(u8, &str, Status); 14] = [
     (0, "ok", Status::Ok),
     (1, "application", Status::Application),
     (2, "unknown_method", Status::UnknownMethod),
@@ -17,6 +17,7 @@ const TABLE: [(u8, &str, Status); 13] = [
     (10, "permission_denied", Status::PermissionDenied),
     (11, "internal", Status::Internal),
     (12, "protocol", Status::Protocol),
+    (13, "not_found", Status::NotFound),
 ];
 
 #[test]
@@ -43,7 +44,7 @@ fn round_trips() {
 
 #[test]
 fn unknown_bytes_and_names() {
-    for byte in 13..=u8::MAX {
+    for byte in 14..=u8::MAX {
         assert_eq!(Status::from_u8(byte), None, "byte {byte}");
     }
     for name in [
