@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::{ByteStr, Kind, Status, WireError, FLAG_DEADLINE, FLAG_METADATA};
+use crate::{ByteStr, Kind, Status, WireError, FLAG_DEADLINE, FLAG_METADATA, FLAG_MORE};
 
 /// The size of a frame header.
 pub const HEADER_LEN: usize = 10;
@@ -44,21 +44,23 @@ pub enum Frame {
     },
     /// Graceful shutdown.
     GoAway(GoAway),
-    /// One item of a streaming call.
+    /// One item of a streaming call, or one fragment of an item larger than a frame.
     StreamItem {
         /// The streaming call.
         call_id: u32,
-        /// The item, encoded with the connection's codec.
+        /// The item (or this fragment of it), encoded with the connection's codec.
         body: Bytes,
+        /// True when the item goes on in the next item frame of this call.
+        more: bool,
     },
     /// The end of a stream: same layout as a response.
     StreamEnd(Response),
-    /// Flow control: `credits` more items may be sent on `call_id`.
+    /// Flow control: the sender on `call_id` may send `bytes` more (see [`crate::stream`]).
     StreamCredit {
         /// The streaming call.
         call_id: u32,
-        /// How many more items the receiver accepts.
-        credits: u32,
+        /// The credit granted, counted as [`crate::stream::cost`] counts it.
+        bytes: u32,
     },
 }
 
@@ -289,16 +291,27 @@ impl Frame {
                 dst.put_u8(goaway.status.as_u8());
                 dst.put_slice(goaway.message.as_bytes());
             }
-            Frame::StreamItem { call_id, body } => {
-                put_header(dst, body.len(), Kind::StreamItem, 0, *call_id);
+            Frame::StreamItem {
+                call_id,
+                body,
+                more,
+            } => {
+                encode_item_head(dst, *call_id, body.len(), *more);
                 dst.put_slice(body);
             }
-            Frame::StreamCredit { call_id, credits } => {
+            Frame::StreamCredit { call_id, bytes } => {
                 put_header(dst, 4, Kind::StreamCredit, 0, *call_id);
-                dst.put_u32(*credits);
+                dst.put_u32(*bytes);
             }
         }
     }
+}
+
+/// Appends a stream item frame's header, for a body of `body_len` bytes the caller sends right
+/// after (a large item then goes to the socket from where it is).
+pub fn encode_item_head(dst: &mut BytesMut, call_id: u32, body_len: usize, more: bool) {
+    let flags = if more { FLAG_MORE } else { 0 };
+    put_header(dst, body_len, Kind::StreamItem, flags, call_id);
 }
 
 fn encode_u64(dst: &mut BytesMut, kind: Kind, payload: u64) {
@@ -347,13 +360,19 @@ impl Header {
                 status: body.status()?,
                 message: body.text(body.rest.len())?,
             }),
-            Kind::StreamItem => Frame::StreamItem {
-                call_id,
-                body: body.rest(),
-            },
+            Kind::StreamItem => {
+                if self.flags & !FLAG_MORE != 0 {
+                    return Err(body.malformed("unknown stream item flags"));
+                }
+                Frame::StreamItem {
+                    call_id,
+                    body: body.rest(),
+                    more: self.flags & FLAG_MORE != 0,
+                }
+            }
             Kind::StreamCredit => Frame::StreamCredit {
                 call_id,
-                credits: body.u32()?,
+                bytes: body.u32()?,
             },
         };
         body.finish(frame)

@@ -21,7 +21,7 @@ pub enum Kind {
     StreamItem = 0x07,
     /// The end of a stream, with its status.
     StreamEnd = 0x08,
-    /// Flow control: the receiver grants the sender more items.
+    /// Flow control: the receiver grants the sender more bytes of items.
     StreamCredit = 0x09,
 }
 
@@ -47,3 +47,5 @@ impl Kind {
 pub const FLAG_DEADLINE: u8 = 0x01;
 /// Request flag: a metadata block follows the deadline.
 pub const FLAG_METADATA: u8 = 0x02;
+/// Stream item flag: the item goes on in the next item frame of the same call.
+pub const FLAG_MORE: u8 = 0x01;

@@ -33,6 +33,7 @@ mod frame;
 mod kind;
 mod preface;
 mod status;
+pub mod stream;
 
 #[cfg(test)]
 mod tests;
@@ -40,7 +41,9 @@ mod tests;
 pub use byte_str::ByteStr;
 pub use decoder::{FrameDecoder, DEFAULT_MAX_FRAME_LEN};
 pub use error::WireError;
-pub use frame::{Frame, GoAway, Metadata, Request, RequestHead, Response, HEADER_LEN};
-pub use kind::{Kind, FLAG_DEADLINE, FLAG_METADATA};
+pub use frame::{
+    encode_item_head, Frame, GoAway, Metadata, Request, RequestHead, Response, HEADER_LEN,
+};
+pub use kind::{Kind, FLAG_DEADLINE, FLAG_METADATA, FLAG_MORE};
 pub use preface::{Preface, CODEC_JSON, CODEC_MSGPACK, MAGIC, PREFACE_LEN, VERSION};
 pub use status::Status;

@@ -62,10 +62,11 @@ fn frame() -> impl Strategy<Value = Frame> {
         1 => (any::<u32>(), status(), text(200)).prop_map(|(last_call_id, status, message)| {
             Frame::GoAway(GoAway { last_call_id, status, message })
         }),
-        1 => (any::<u32>(), bytes(4096)).prop_map(|(call_id, body)| Frame::StreamItem { call_id, body }),
+        1 => (any::<u32>(), bytes(4096), any::<bool>())
+            .prop_map(|(call_id, body, more)| Frame::StreamItem { call_id, body, more }),
         1 => response().prop_map(Frame::StreamEnd),
         1 => (any::<u32>(), any::<u32>())
-            .prop_map(|(call_id, credits)| Frame::StreamCredit { call_id, credits }),
+            .prop_map(|(call_id, bytes)| Frame::StreamCredit { call_id, bytes }),
     ]
 }
 

@@ -38,10 +38,12 @@ fn body_at_the_limit_is_accepted_one_over_is_not() {
     let at_limit = Frame::StreamItem {
         call_id: 3,
         body: Bytes::from(vec![7; 32]),
+        more: false,
     };
     let over = Frame::StreamItem {
         call_id: 4,
         body: Bytes::from(vec![7; 33]),
+        more: false,
     };
     let mut bytes = encode(&at_limit);
     bytes.extend(encode(&over));
@@ -184,14 +186,17 @@ fn oversize_frames_back_to_back_fed_byte_by_byte() {
         Frame::StreamItem {
             call_id: 1,
             body: Bytes::from(vec![9; 20]),
+            more: false,
         },
         Frame::StreamItem {
             call_id: 2,
             body: Bytes::from(vec![9; 21]),
+            more: false,
         },
         Frame::StreamItem {
             call_id: 3,
             body: Bytes::from(vec![9; 16]),
+            more: false,
         },
         Frame::GoAway(GoAway {
             last_call_id: 4,
@@ -360,6 +365,27 @@ fn unknown_request_flags() {
 }
 
 #[test]
+fn stream_item_flags() {
+    let fragment = raw_frame(0x07, 0x01, 3, b"ab");
+    let expected = Frame::StreamItem {
+        call_id: 3,
+        body: Bytes::from_static(b"ab"),
+        more: true,
+    };
+    assert_eq!(
+        decode_one_piece(DEFAULT_MAX_FRAME_LEN, &fragment),
+        vec![Ok(expected)]
+    );
+    for flags in [0x02, 0x80, 0xff] {
+        let frame = raw_frame(0x07, flags, 3, b"ab");
+        assert_malformed(
+            frame,
+            malformed(Kind::StreamItem, "unknown stream item flags"),
+        );
+    }
+}
+
+#[test]
 fn flags_are_ignored_on_other_kinds() {
     let bytes = raw_frame(0x03, 0xff, 8, b"");
     assert_eq!(
@@ -476,7 +502,7 @@ fn truncated_bodies_never_panic() {
         ping(4),
         Frame::StreamCredit {
             call_id: 5,
-            credits: 6,
+            bytes: 6,
         },
     ];
     for frame in frames {

@@ -233,13 +233,21 @@ fn stream_item() {
     let frame = Frame::StreamItem {
         call_id: 5,
         body: Bytes::from_static(b"abc"),
+        more: false,
     };
     assert_wire(frame, &[0, 0, 0, 3, 0x07, 0, 0, 0, 0, 5, b'a', b'b', b'c']);
     let empty = Frame::StreamItem {
         call_id: 6,
         body: Bytes::new(),
+        more: false,
     };
     assert_wire(empty, &[0, 0, 0, 0, 0x07, 0, 0, 0, 0, 6]);
+    let fragment = Frame::StreamItem {
+        call_id: 7,
+        body: Bytes::from_static(b"x"),
+        more: true,
+    };
+    assert_wire(fragment, &[0, 0, 0, 1, 0x07, 0x01, 0, 0, 0, 7, b'x']);
 }
 
 #[test]
@@ -262,7 +270,7 @@ fn stream_end() {
 fn stream_credit() {
     let frame = Frame::StreamCredit {
         call_id: 5,
-        credits: 0x0001_0010,
+        bytes: 0x0001_0010,
     };
     assert_wire(
         frame,
@@ -317,7 +325,8 @@ fn frame_call_id() {
     assert_eq!(
         Frame::StreamItem {
             call_id: 15,
-            body: Bytes::new()
+            body: Bytes::new(),
+            more: false,
         }
         .call_id(),
         15
@@ -331,7 +340,7 @@ fn frame_call_id() {
     assert_eq!(
         Frame::StreamCredit {
             call_id: 17,
-            credits: 1
+            bytes: 1
         }
         .call_id(),
         17

@@ -54,14 +54,16 @@ fn every_kind() -> Vec<Frame> {
         Frame::StreamItem {
             call_id: 4,
             body: Bytes::from_static(b"item"),
+            more: false,
         },
         Frame::StreamItem {
             call_id: 4,
             body: Bytes::new(),
+            more: false,
         },
         Frame::StreamCredit {
             call_id: 4,
-            credits: 16,
+            bytes: 16,
         },
         Frame::StreamEnd(Response {
             call_id: 4,
