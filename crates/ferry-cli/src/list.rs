@@ -226,6 +226,8 @@ mod tests {
             result: schema_of::<f64>(),
             error: Some(json!({"title": "InvalidOperation", "type": "object"})),
             idempotent: true,
+            client_stream: None,
+            server_stream: None,
         };
         let reflection = Reflection {
             services: vec![ServiceDescriptor {

@@ -45,6 +45,10 @@ pub(crate) struct Method {
     pub(crate) context: Option<syn::PatType>,
     /// The parameters the caller passes: after `&self` and the context.
     pub(crate) params: Vec<Param>,
+    /// `name: Source<T>`, after the parameters: the method takes a stream from its caller.
+    pub(crate) source: Option<StreamParam>,
+    /// `name: Sink<T>`, last: the method streams items back.
+    pub(crate) sink: Option<StreamParam>,
     /// The declared return type, `()` when there is none.
     pub(crate) output: Type,
     /// How the return type carries failure.
@@ -59,6 +63,16 @@ pub(crate) enum Fallibility {
     Own { ok: Type, err: Type },
     /// `Result<T, CallError<E>>` (or `CallError` alone): any status, or `E` as `application`.
     Status { ok: Type, err: Option<Type> },
+}
+
+/// A stream parameter: `Source<T>` or `Sink<T>`.
+pub(crate) struct StreamParam {
+    /// The parameter as written, attributes included.
+    pub(crate) typed: syn::PatType,
+    /// The parameter's identifier.
+    pub(crate) ident: Ident,
+    /// `T`.
+    pub(crate) item: Type,
 }
 
 /// One parameter.

@@ -37,6 +37,20 @@ pub struct MethodDescriptor {
     /// Whether a call may be re-sent after a failure before the server ran it.
     #[serde(default)]
     pub idempotent: bool,
+    /// JSON Schema of the items the caller streams, for a method that takes a stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_stream: Option<Value>,
+    /// JSON Schema of the items the server streams back, for a method that sends a stream.
+    /// Such a method's `result` is what its stream ends with (usually nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_stream: Option<Value>,
+}
+
+impl MethodDescriptor {
+    /// Whether calls of this method carry a stream either way.
+    pub fn is_streaming(&self) -> bool {
+        self.client_stream.is_some() || self.server_stream.is_some()
+    }
 }
 
 /// One parameter.

@@ -49,6 +49,7 @@ mod io;
 pub mod layer;
 mod router;
 pub mod server;
+pub mod stream;
 
 pub use address::Address;
 pub use bytes::Bytes;
@@ -64,10 +65,12 @@ pub use router::{
     Router, ServiceDef, TypedError, WithContext, WithStatus,
 };
 pub use server::{Server, ServerConfig, ShutdownHandle};
+pub use stream::{ItemStream, Sink, Source};
 
 /// What `#[ferry::service]` expands to refers to these; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use futures_util::Stream;
     pub use schemars;
     pub use serde;
     pub use serde_json;

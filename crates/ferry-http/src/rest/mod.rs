@@ -229,6 +229,8 @@ mod tests {
             result: json!({}),
             error: None,
             idempotent: false,
+            client_stream: None,
+            server_stream: None,
         };
         let args = args_from_query(Some("text=42&n=42&x=a+b%21"), Some(&method)).unwrap();
         let args: Value = serde_json::from_slice(&args).unwrap();

@@ -105,11 +105,26 @@ fn stub(service: &Service, method: &Method) -> TokenStream {
         let (ident, ty) = (&param.ident, &param.ty);
         quote!(#ident: #ty)
     });
-    let ok = method.ok_type();
+    let items = method.source.as_ref().map(|source| {
+        let (ident, item) = (&source.ident, &source.item);
+        quote!(#ident: impl ::ferry::__private::Stream<Item = #item> + ::core::marker::Send + 'static)
+    });
+    let params = params.chain(items);
     let (error, err_type) = match method.err_type() {
         Some(err) => (quote!(::ferry::CallError<#err>), quote!(#err)),
         None => (quote!(::ferry::CallError), quote!(::ferry::NoError)),
     };
+    let ok = match &method.sink {
+        Some(sink) => {
+            let item = &sink.item;
+            quote!(::ferry::ItemStream<#item, #err_type>)
+        }
+        None => {
+            let ok = method.ok_type();
+            quote!(#ok)
+        }
+    };
+    let call = remote_call(method, &err_type, &full_name);
     let args = args_struct(method);
     let idempotent = method.idempotent;
     // The stub mirrors the trait method, so it has as many parameters as the user chose.
@@ -123,13 +138,38 @@ fn stub(service: &Service, method: &Method) -> TokenStream {
         #vis async fn #ident(&self, #(#params),*) -> ::core::result::Result<#ok, #error> {
             #args
             let options = ::ferry::CallOptions::new().with_idempotent(#idempotent);
-            self.client
-                .call_typed::<_, #ok, #err_type>(
-                    ::ferry::ByteStr::from_static(#full_name),
-                    &args,
-                    &options,
-                )
-                .await
+            #call
+        }
+    }
+}
+
+/// The client call for the method's shape: unary, or streaming one way or both.
+fn remote_call(method: &Method, err_type: &TokenStream, full_name: &str) -> TokenStream {
+    let name = quote!(::ferry::ByteStr::from_static(#full_name));
+    match (&method.source, &method.sink) {
+        (None, None) => {
+            let ok = method.ok_type();
+            quote!(self.client.call_typed::<_, #ok, #err_type>(#name, &args, &options).await)
+        }
+        (None, Some(sink)) => {
+            let item = &sink.item;
+            quote!(self.client.server_stream::<_, #item, #err_type>(#name, &args, &options).await)
+        }
+        (Some(source), None) => {
+            let (ident, ok) = (&source.ident, method.ok_type());
+            quote! {
+                self.client
+                    .client_stream::<_, _, _, #ok, #err_type>(#name, &args, #ident, &options)
+                    .await
+            }
+        }
+        (Some(source), Some(sink)) => {
+            let (ident, item) = (&source.ident, &sink.item);
+            quote! {
+                self.client
+                    .bidi_stream::<_, _, _, #item, #err_type>(#name, &args, #ident, &options)
+                    .await
+            }
         }
     }
 }

@@ -34,6 +34,15 @@ fn method(method: &Method) -> TokenStream {
         Some(err) => quote!(::core::option::Option::Some(::ferry::schema_of::<#err>())),
         None => quote!(::core::option::Option::None),
     };
+    let stream_schema = |stream: &Option<crate::model::StreamParam>| match stream {
+        Some(stream) => {
+            let item = &stream.item;
+            quote!(::core::option::Option::Some(::ferry::schema_of::<#item>()))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let client_stream = stream_schema(&method.source);
+    let server_stream = stream_schema(&method.sink);
     let descriptor = quote! {
         ::ferry::MethodDescriptor {
             name: ::std::string::String::from(#name),
@@ -42,6 +51,8 @@ fn method(method: &Method) -> TokenStream {
             result: ::ferry::schema_of::<#result>(),
             error: #error,
             idempotent: #idempotent,
+            client_stream: #client_stream,
+            server_stream: #server_stream,
         }
     };
     if default_fns.is_empty() {

@@ -97,12 +97,37 @@ fn answer(service: &Service, method: &Method) -> TokenStream {
         let ident = &param.ident;
         quote!(args.#ident)
     });
+    let take_source = method.source.as_ref().map(|source| {
+        let item = &source.item;
+        quote! {
+            let source = match call.source::<#item>() {
+                ::core::result::Result::Ok(source) => source,
+                ::core::result::Result::Err(reply) => return reply,
+            };
+        }
+    });
+    let take_sink = method.sink.as_ref().map(|sink| {
+        let item = &sink.item;
+        quote! {
+            let sink = match call.sink::<#item>() {
+                ::core::result::Result::Ok(sink) => sink,
+                ::core::result::Result::Err(reply) => return reply,
+            };
+        }
+    });
+    let streams = [
+        method.source.as_ref().map(|_| quote!(source)),
+        method.sink.as_ref().map(|_| quote!(sink)),
+    ];
+    let args = args.chain(streams.into_iter().flatten());
     let reply = match method.result {
         Fallibility::Infallible => quote!(reply_ok),
         Fallibility::Own { .. } => quote!(reply_result),
         Fallibility::Status { .. } => quote!(reply_outcome),
     };
     quote! {
+        #take_source
+        #take_sink
         let result = <S as #trait_ident>::#ident(&svc, #context #(#args),*).await;
         call.#reply(&result)
     }

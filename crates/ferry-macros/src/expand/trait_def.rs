@@ -42,6 +42,11 @@ fn method(method: &Method) -> TokenStream {
         let (attrs, ident, ty) = (&param.attrs, &param.ident, &param.ty);
         quote!(#(#attrs)* #ident: #ty)
     });
+    let streams = [&method.source, &method.sink]
+        .into_iter()
+        .flatten()
+        .map(|stream| &stream.typed);
+    let params = params.chain(streams.map(|typed| quote!(#typed)));
     quote! {
         #(#attrs)*
         fn #ident(#receiver, #context #(#params),*)

@@ -11,7 +11,7 @@ use crate::{
     attrs::{take_method_attrs, take_param_attrs},
     docs::doc_text,
     errors::Errors,
-    model::{Fallibility, Method, Param},
+    model::{Fallibility, Method, Param, StreamParam},
 };
 
 /// Checks a trait method and builds its model.
@@ -33,8 +33,16 @@ pub(super) fn method(mut function: TraitItemFn) -> syn::Result<Method> {
     let params = errors.check(params(&mut function.sig));
     errors.check(check_return_type(&function.sig.output));
     errors.finish()?;
-    let (Some(method_attrs), Some(receiver), Some((context, params))) =
-        (method_attrs, receiver, params)
+    let (
+        Some(method_attrs),
+        Some(receiver),
+        Some(Inputs {
+            context,
+            params,
+            source,
+            sink,
+        }),
+    ) = (method_attrs, receiver, params)
     else {
         unreachable!("a missing part always comes with an error");
     };
@@ -52,6 +60,8 @@ pub(super) fn method(mut function: TraitItemFn) -> syn::Result<Method> {
         blocking: method_attrs.blocking,
         context,
         params,
+        source,
+        sink,
         result: fallibility(&output),
         output,
     })
@@ -134,29 +144,95 @@ fn receiver(sig: &Signature) -> syn::Result<Receiver> {
 
 /// The context parameter, if the first after the receiver is one, and the parameters after it,
 /// their `#[ferry(...)]` attributes removed.
-fn params(sig: &mut Signature) -> syn::Result<(Option<PatType>, Vec<Param>)> {
+fn params(sig: &mut Signature) -> syn::Result<Inputs> {
     let mut errors = Errors::default();
     let mut typed = sig.inputs.iter_mut().filter_map(|input| match input {
         FnArg::Typed(typed) => Some(typed),
         FnArg::Receiver(_) => None,
     });
     let mut first = typed.next();
-    let context = first
-        .take_if(|first| is_context(&first.ty))
-        .map(|context| context.clone());
-    let params = first
-        .into_iter()
-        .chain(typed)
-        .filter_map(|typed| {
-            if is_context(&typed.ty) {
-                errors.push(misplaced_context(typed));
-                return None;
-            }
-            errors.check(param(typed))
-        })
-        .collect();
+    let mut inputs = Inputs {
+        context: first
+            .take_if(|first| is_context(&first.ty))
+            .map(|context| context.clone()),
+        params: Vec::new(),
+        source: None,
+        sink: None,
+    };
+    for typed in first.into_iter().chain(typed) {
+        if is_context(&typed.ty) {
+            errors.push(misplaced_context(typed));
+        } else if let Some(item) = stream_item(&typed.ty, "Source") {
+            errors.check(inputs.take_source(typed, item));
+        } else if let Some(item) = stream_item(&typed.ty, "Sink") {
+            errors.check(inputs.take_sink(typed, item));
+        } else if inputs.source.is_some() || inputs.sink.is_some() {
+            errors.push(syn::Error::new_spanned(&typed.ty, STREAMS_LAST));
+        } else if let Some(param) = errors.check(param(typed)) {
+            inputs.params.push(param);
+        }
+    }
     errors.finish()?;
-    Ok((context, params))
+    Ok(inputs)
+}
+
+const STREAMS_LAST: &str = "stream parameters come after the others: write \
+    `async fn name(&self, [ctx: &Context,] args.., items: Source<T>, out: Sink<U>)`";
+
+/// What a method takes after `&self`.
+struct Inputs {
+    context: Option<PatType>,
+    params: Vec<Param>,
+    source: Option<StreamParam>,
+    sink: Option<StreamParam>,
+}
+
+impl Inputs {
+    fn take_source(&mut self, typed: &PatType, item: Type) -> syn::Result<()> {
+        if self.source.is_some() || self.sink.is_some() {
+            return Err(syn::Error::new_spanned(
+                &typed.ty,
+                "a ferry method takes at most one `Source`, before its `Sink`",
+            ));
+        }
+        self.source = Some(stream_param(typed, item)?);
+        Ok(())
+    }
+
+    fn take_sink(&mut self, typed: &PatType, item: Type) -> syn::Result<()> {
+        if self.sink.is_some() {
+            return Err(syn::Error::new_spanned(
+                &typed.ty,
+                "a ferry method takes at most one `Sink`, its last parameter",
+            ));
+        }
+        self.sink = Some(stream_param(typed, item)?);
+        Ok(())
+    }
+}
+
+fn stream_param(typed: &PatType, item: Type) -> syn::Result<StreamParam> {
+    check_param_type(&item)?;
+    Ok(StreamParam {
+        typed: typed.clone(),
+        ident: param_ident(&typed.pat)?,
+        item,
+    })
+}
+
+/// `T` when `ty` is `NAME<T>` (a path whose last segment is `NAME` with one type argument).
+fn stream_item(ty: &Type, name: &str) -> Option<Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match (last.ident == name, args.args.first(), args.args.len()) {
+        (true, Some(GenericArgument::Type(item)), 1) => Some(item.clone()),
+        _ => None,
+    }
 }
 
 /// Whether `ty` is `&Context` (or `&ferry::Context`): a shared reference to a type whose

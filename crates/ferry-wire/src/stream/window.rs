@@ -30,6 +30,8 @@ pub enum StreamFault {
 pub struct Received {
     /// A whole item, for the consumer's queue.
     pub item: Option<Bytes>,
+    /// What that item cost, all its frames together: the consumer reports it taken.
+    pub item_cost: u64,
     /// Credit to send back now.
     pub grant: Option<u32>,
 }
@@ -94,25 +96,27 @@ impl ReceiveWindow {
             return Err(StreamFault::ItemTooLarge { max: self.max_item });
         }
         self.credit -= frame_cost;
-        let item = self.assemble(body, more, frame_cost);
-        Ok(Received {
-            grant: self.grant(),
-            item,
-        })
-    }
-
-    fn assemble(&mut self, body: Bytes, more: bool, frame_cost: u64) -> Option<Bytes> {
         self.partial_cost += frame_cost;
         if more {
             self.partial.extend_from_slice(&body);
-            return None;
+            return Ok(Received {
+                grant: self.grant(),
+                ..Received::default()
+            });
         }
-        self.queued += std::mem::take(&mut self.partial_cost);
-        if self.partial.is_empty() {
-            return Some(body);
-        }
-        self.partial.extend_from_slice(&body);
-        Some(std::mem::take(&mut self.partial).freeze())
+        let item_cost = std::mem::take(&mut self.partial_cost);
+        self.queued += item_cost;
+        let item = if self.partial.is_empty() {
+            body
+        } else {
+            self.partial.extend_from_slice(&body);
+            std::mem::take(&mut self.partial).freeze()
+        };
+        Ok(Received {
+            item: Some(item),
+            item_cost,
+            grant: self.grant(),
+        })
     }
 
     /// The consumer took items costing `taken`; the credit to grant back, if it is time.
@@ -185,14 +189,14 @@ mod tests {
             .expect("half the window taken");
         assert!(u64::from(grant) >= WINDOW / 4);
         for _ in 0..u64::from(grant) / each {
-            window.on_frame(item(1000), false).unwrap();
+            assert!(window.on_frame(item(1000), false).unwrap().item.is_some());
         }
     }
 
     #[test]
     fn fragments_are_put_back_together_in_order() {
         let mut window = open();
-        let whole: Bytes = (0..200_000u32).map(|i| i as u8).collect();
+        let whole: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let mut items = Vec::new();
         for (part, more) in Fragments::new(whole.clone(), MAX_FRAGMENT_LEN) {
             items.extend(window.on_frame(part, more).unwrap().item);
@@ -259,7 +263,7 @@ mod tests {
         let (mut window, _) = ReceiveWindow::open(INITIAL_CREDIT, 1024);
         let fits = INITIAL_CREDIT / cost(0);
         for _ in 0..fits {
-            window.on_frame(Bytes::new(), false).unwrap();
+            assert!(window.on_frame(Bytes::new(), false).unwrap().item.is_some());
         }
         assert!(window.on_frame(Bytes::new(), false).is_err());
     }

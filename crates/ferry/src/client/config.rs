@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use ferry_wire::DEFAULT_MAX_FRAME_LEN;
 
-use crate::{layer::ClientLayer, Codec};
+use crate::{layer::ClientLayer, stream::StreamLimits, Codec};
 
 /// How a [`Client`](crate::Client) connects and what it assumes by default.
 #[derive(Clone)]
@@ -21,6 +21,8 @@ pub struct ClientConfig {
     pub max_frame_len: u32,
     /// The layers every call passes through, in order.
     pub layers: Vec<Arc<dyn ClientLayer>>,
+    /// The window and largest item of the streams servers send this client.
+    pub streams: StreamLimits,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -31,6 +33,7 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_frame_len", &self.max_frame_len)
             .field("layers", &self.layers.len())
+            .field("streams", &self.streams)
             .finish()
     }
 }
@@ -43,6 +46,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(5),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             layers: Vec::new(),
+            streams: StreamLimits::default(),
         }
     }
 }
@@ -69,6 +73,12 @@ impl ClientConfig {
     /// Sets the largest response body accepted.
     pub fn max_frame_len(mut self, max: u32) -> ClientConfig {
         self.max_frame_len = max;
+        self
+    }
+
+    /// Sets the window and largest item of incoming streams.
+    pub fn streams(mut self, limits: StreamLimits) -> ClientConfig {
+        self.streams = limits;
         self
     }
 

@@ -15,7 +15,7 @@ use super::{
     exchange::{Exchange, Outgoing},
     unanswered::Unanswered,
 };
-use crate::Reply;
+use crate::{Codec, Reply};
 
 /// The callers' side of a connection; the driver task owns the socket.
 pub(crate) struct Connection {
@@ -25,9 +25,9 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    fn new(server_max_frame_len: u32) -> Connection {
+    fn new(server_max_frame_len: u32, codec: Codec) -> Connection {
         Connection {
-            exchange: Mutex::new(Exchange::new(server_max_frame_len)),
+            exchange: Mutex::new(Exchange::new(server_max_frame_len, codec)),
             open: AtomicBool::new(true),
         }
     }
@@ -64,8 +64,8 @@ pub(crate) struct Handle(Arc<Connection>);
 
 impl Handle {
     /// A new connection to a server whose frames may carry up to `server_max_frame_len` bytes.
-    pub(super) fn open(server_max_frame_len: u32) -> Handle {
-        Handle(Arc::new(Connection::new(server_max_frame_len)))
+    pub(super) fn open(server_max_frame_len: u32, codec: Codec) -> Handle {
+        Handle(Arc::new(Connection::new(server_max_frame_len, codec)))
     }
 
     pub(crate) fn connection(&self) -> &Arc<Connection> {

@@ -77,7 +77,7 @@ where
     if server.version != VERSION || server.codec != config.codec.wire_id() {
         return Err(refusal(&mut read, &mut buf, address, config.max_frame_len).await);
     }
-    let handle = Handle::open(server.max_frame_len);
+    let handle = Handle::open(server.max_frame_len, config.codec);
     let decoder = FrameDecoder::new(config.max_frame_len);
     let driver = Driver::new(handle.connection().clone(), decoder, address.clone());
     tokio::spawn(driver.run(read, write, buf));

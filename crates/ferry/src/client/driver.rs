@@ -17,7 +17,11 @@ use tokio::{
 
 use ferry_wire::{Frame, FrameDecoder, Status, WireError};
 
-use super::{connection::Connection, exchange::Wakeups, unanswered::Unanswered};
+use super::{
+    connection::Connection,
+    exchange::{Exchange, Wakeups},
+    unanswered::Unanswered,
+};
 use crate::{
     io::{poll_write_queue, ReadRoom, WriteQueue},
     Address, CallError, Reply,
@@ -30,8 +34,8 @@ pub(crate) struct Driver {
     room: ReadRoom,
     /// What is being written: the callers' queue, taken whole.
     writing: WriteQueue,
-    /// Answers decoded from one read, delivered together under one lock.
-    answers: Vec<(u32, Result<Reply, Unanswered>)>,
+    /// Frames decoded from one read, handled together, in order, under one lock.
+    arrived: Vec<Arrived>,
     wakeups: Wakeups,
     /// True once this task yielded since it last took the callers' queue.
     yielded: bool,
@@ -56,6 +60,43 @@ enum Wrote {
     Yielded,
 }
 
+/// A frame from the server, in the order frames came: a streaming call's answer must reach its
+/// consumer after its items.
+enum Arrived {
+    Answer(u32, Result<Reply, Unanswered>),
+    Other(Frame),
+}
+
+/// Handles a frame other than a response; `Err` is a protocol error that ends the connection.
+fn on_frame(
+    exchange: &mut Exchange,
+    frame: Frame,
+    connection: &Connection,
+    address: &Address,
+    wakeups: &mut Wakeups,
+) -> Result<(), String> {
+    match frame {
+        Frame::StreamItem {
+            call_id,
+            body,
+            more,
+        } => return exchange.on_item(call_id, body, more, wakeups),
+        Frame::StreamCredit { call_id, bytes } => exchange.on_credit(call_id, bytes),
+        Frame::StreamEnd(end) => {
+            let why = crate::client::error_message(exchange.codec(), &end.body);
+            exchange.on_stream_end(end.call_id, why);
+        }
+        Frame::Ping { payload } => exchange.queue_frame(&Frame::Pong { payload }),
+        Frame::GoAway(goaway) => {
+            connection.stop_taking_calls();
+            let reason = format!("{address} is going away ({})", goaway.message);
+            exchange.go_away(goaway.last_call_id, &reason, wakeups);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 impl Driver {
     pub(crate) fn new(
         connection: Arc<Connection>,
@@ -68,7 +109,7 @@ impl Driver {
             address,
             room: ReadRoom::default(),
             writing: WriteQueue::default(),
-            answers: Vec::new(),
+            arrived: Vec::new(),
             wakeups: Vec::new(),
             yielded: false,
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
@@ -149,7 +190,6 @@ impl Driver {
     }
 
     fn on_input(&mut self, input: &mut BytesMut) -> Result<(), String> {
-        let mut frames = Vec::new();
         loop {
             match self.decoder.decode(input) {
                 Ok(Some(Frame::Response(response))) => {
@@ -157,9 +197,10 @@ impl Driver {
                         status: response.status,
                         body: response.body,
                     };
-                    self.answers.push((response.call_id, Ok(reply)));
+                    self.arrived
+                        .push(Arrived::Answer(response.call_id, Ok(reply)));
                 }
-                Ok(Some(frame)) => frames.push(frame),
+                Ok(Some(frame)) => self.arrived.push(Arrived::Other(frame)),
                 Ok(None) => break,
                 Err(WireError::FrameTooLarge {
                     call_id, len, max, ..
@@ -167,29 +208,32 @@ impl Driver {
                     let message =
                         format!("response of {len} bytes is over this client's {max}-byte limit");
                     let failure = Unanswered::Error(CallError::new(Status::TooLarge, message));
-                    self.answers.push((call_id, Err(failure)));
+                    self.arrived.push(Arrived::Answer(call_id, Err(failure)));
                 }
                 Err(err) => return Err(format!("protocol error from the server: {err}")),
             }
         }
         let mut exchange = self.connection.exchange();
-        for (call_id, answer) in self.answers.drain(..) {
-            exchange.deliver(call_id, answer, &mut self.wakeups);
-        }
-        for frame in frames {
-            match frame {
-                Frame::Ping { payload } => exchange.queue_frame(&Frame::Pong { payload }),
-                Frame::GoAway(goaway) => {
-                    self.connection.stop_taking_calls();
-                    let reason = format!("{} is going away ({})", self.address, goaway.message);
-                    exchange.go_away(goaway.last_call_id, &reason, &mut self.wakeups);
+        let mut outcome = Ok(());
+        for arrived in self.arrived.drain(..) {
+            let handled = match arrived {
+                Arrived::Answer(call_id, answer) => {
+                    exchange.deliver(call_id, answer, &mut self.wakeups);
+                    Ok(())
                 }
-                _ => {}
-            }
+                Arrived::Other(frame) => on_frame(
+                    &mut exchange,
+                    frame,
+                    &self.connection,
+                    &self.address,
+                    &mut self.wakeups,
+                ),
+            };
+            outcome = outcome.and(handled);
         }
         drop(exchange);
         self.wake_callers();
-        Ok(())
+        outcome
     }
 
     /// Writes the callers' queue, as far as the socket takes it. Before taking the queue, the

@@ -15,10 +15,18 @@ use std::{collections::HashMap, hash::BuildHasherDefault, mem, task::Waker, time
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use ferry_wire::{ByteStr, Frame, RequestHead, Status};
+use ferry_wire::{
+    encode_item_head,
+    stream::{StreamFault, MAX_FRAGMENT_LEN},
+    ByteStr, Frame, RequestHead, Response, Status,
+};
 
 use super::{pending::CallIdHasher, unanswered::Unanswered};
-use crate::{io::WriteQueue, CallError, Reply};
+use crate::{
+    io::WriteQueue,
+    stream::{Incoming, Opened, StreamLimits, StreamTable, Ways},
+    CallError, Codec, Reply,
+};
 
 /// A call's way out and its way back.
 #[derive(Debug, Clone, Copy)]
@@ -83,16 +91,21 @@ pub(crate) struct Exchange {
     released: bool,
     /// The largest frame body the server accepts.
     server_max_frame_len: u32,
+    /// The streams of the streaming calls waiting.
+    streams: StreamTable,
+    /// The connection's codec, for the bodies of stream ends.
+    codec: Codec,
 }
 
 /// Wakers to call once the lock is released.
 pub(crate) type Wakeups = Vec<Waker>;
 
 impl Exchange {
-    pub(crate) fn new(server_max_frame_len: u32) -> Exchange {
+    pub(crate) fn new(server_max_frame_len: u32, codec: Codec) -> Exchange {
         Exchange {
             next_call_id: 1,
             server_max_frame_len,
+            codec,
             ..Exchange::default()
         }
     }
@@ -104,6 +117,31 @@ impl Exchange {
         call: Outgoing<'_>,
         waker: &Waker,
     ) -> Result<(u32, Option<Waker>), Unanswered> {
+        let call_id = self.queue_request(call, waker)?;
+        Ok((call_id, self.wake_for(call.deadline)))
+    }
+
+    /// Queues a streaming call and opens its streams; its call id, the streams' ends, and the
+    /// driver's waker when the driver must be woken to write it. Its answer comes through the
+    /// incoming channel, after the server's items.
+    pub(crate) fn submit_stream(
+        &mut self,
+        call: Outgoing<'_>,
+        ways: Ways,
+        limits: &StreamLimits,
+    ) -> Result<(u32, Opened, Option<Waker>), Unanswered> {
+        let call_id = self.queue_request(call, Waker::noop())?;
+        let opened = self.streams.open(call_id, ways, limits, &mut self.out);
+        Ok((call_id, opened, self.wake_for(call.deadline)))
+    }
+
+    /// The largest item fragment the server takes in one frame.
+    pub(crate) fn max_fragment(&self) -> usize {
+        MAX_FRAGMENT_LEN.min(self.server_max_frame_len as usize)
+    }
+
+    /// Queues a call's request and its slot; its call id.
+    fn queue_request(&mut self, call: Outgoing<'_>, waker: &Waker) -> Result<u32, Unanswered> {
         if let Some(failure) = &self.closed {
             return Err(failure.clone());
         }
@@ -133,16 +171,96 @@ impl Exchange {
         };
         self.pending.insert(call_id, slot);
         self.waiting += 1;
-        let earlier = call
-            .deadline
-            .filter(|deadline| self.earliest_deadline.is_none_or(|at| *deadline < at));
+        Ok(call_id)
+    }
+
+    /// The driver's waker for a call just queued with `deadline`.
+    fn wake_for(&mut self, deadline: Option<Instant>) -> Option<Waker> {
+        let earlier =
+            deadline.filter(|deadline| self.earliest_deadline.is_none_or(|at| *deadline < at));
         if earlier.is_some() {
             // A driver that is not parked reads this before it next sleeps; a parked one is
             // woken below, even on a full socket, and arms its timer for it.
             self.earliest_deadline = earlier;
-            return Ok((call_id, self.driver.take()));
+            return self.driver.take();
         }
-        Ok((call_id, self.wake_for_work()))
+        self.wake_for_work()
+    }
+
+    /// The connection's codec.
+    pub(crate) fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Queues an item frame of `call_id`'s stream, unless the call is over.
+    pub(crate) fn queue_item(&mut self, call_id: u32, body: &Bytes, more: bool) -> Option<Waker> {
+        if !self.streams.contains(call_id) {
+            return None;
+        }
+        self.out
+            .push_encoded(|dst| encode_item_head(dst, call_id, body.len(), more));
+        self.out.push_body(body);
+        self.wake_for_work()
+    }
+
+    /// Queues the end of the caller's stream of `call_id`.
+    pub(crate) fn queue_end(&mut self, call_id: u32, status: Status, body: Bytes) -> Option<Waker> {
+        if !self.streams.contains(call_id) {
+            return None;
+        }
+        let end = Response {
+            call_id,
+            status,
+            body,
+        };
+        self.out.push_frame(&Frame::StreamEnd(end));
+        self.wake_for_work()
+    }
+
+    /// The consumer of `call_id`'s stream took items costing `cost`; the driver's waker when
+    /// that made credit to send.
+    pub(crate) fn taken(&mut self, call_id: u32, cost: u64) -> Option<Waker> {
+        let queued = self.out.len();
+        self.streams.on_taken(call_id, cost, &mut self.out);
+        if self.out.len() == queued {
+            return None;
+        }
+        self.wake_for_work()
+    }
+
+    /// Takes an item frame from the server. `Err` is a protocol error that ends the
+    /// connection; an item over this client's limit fails its call `too_large`.
+    pub(crate) fn on_item(
+        &mut self,
+        call_id: u32,
+        body: Bytes,
+        more: bool,
+        wakeups: &mut Wakeups,
+    ) -> Result<(), String> {
+        match self.streams.on_item(call_id, body, more, &mut self.out) {
+            Ok(()) => Ok(()),
+            Err(fault @ StreamFault::ItemTooLarge { .. }) => {
+                let failure = CallError::new(Status::TooLarge, fault.to_string());
+                self.deliver(call_id, Err(Unanswered::Error(failure)), wakeups);
+                self.out.push_frame(&Frame::Cancel { call_id });
+                Ok(())
+            }
+            Err(fault) => Err(format!("protocol error from the server: {fault}")),
+        }
+    }
+
+    /// The server granted credit to `call_id`'s stream.
+    pub(crate) fn on_credit(&mut self, call_id: u32, bytes: u32) {
+        self.streams.on_credit(call_id, bytes);
+    }
+
+    /// The server stopped reading `call_id`'s stream: its sender stops; the call goes on.
+    pub(crate) fn on_stream_end(&mut self, call_id: u32, why: String) {
+        let reason = CallError::new(
+            Status::Cancelled,
+            format!("the server stopped reading the stream: {why}"),
+        );
+        self.streams.stop_sending(call_id, reason);
     }
 
     /// The answer of `call_id`, if it came; otherwise `waker` is woken when it does.
@@ -175,6 +293,10 @@ impl Exchange {
             return None;
         };
         self.waiting -= 1;
+        if !self.streams.is_empty() {
+            let reason = CallError::new(Status::Cancelled, "the caller gave up on the call");
+            self.streams.finish(call_id, None, &reason);
+        }
         if self.closed.is_some() {
             return None;
         }
@@ -189,6 +311,9 @@ impl Exchange {
         answer: Result<Reply, Unanswered>,
         wakeups: &mut Wakeups,
     ) {
+        if !self.streams.is_empty() && self.streams.contains(call_id) {
+            return self.deliver_to_stream(call_id, answer);
+        }
         if let Some(waker) = self
             .pending
             .get_mut(&call_id)
@@ -197,6 +322,19 @@ impl Exchange {
             self.waiting -= 1;
             wakeups.push(waker);
         }
+    }
+
+    /// Ends a streaming call: its consumer gets the answer after the items.
+    fn deliver_to_stream(&mut self, call_id: u32, answer: Result<Reply, Unanswered>) {
+        if let Some(Slot::Waiting { .. }) = self.pending.remove(&call_id) {
+            self.waiting -= 1;
+        }
+        let last = match answer {
+            Ok(reply) => Incoming::End(reply),
+            Err(failure) => Incoming::Failed(failure.into_error()),
+        };
+        let over = CallError::new(Status::Cancelled, "the call is over");
+        self.streams.finish(call_id, Some(last), &over);
     }
 
     /// The driver's turn to write: everything queued since its last turn.
@@ -283,6 +421,9 @@ impl Exchange {
 
     /// The connection is gone: every waiting call fails, as not run if its request never left.
     pub(crate) fn close(&mut self, reason: &str, wakeups: &mut Wakeups) {
+        let lost = format!("{reason} in the middle of the stream");
+        self.streams
+            .fail_all(&CallError::new(Status::Unavailable, lost));
         self.closed = Some(Unanswered::NotRun(reason.to_owned()));
         self.out = WriteQueue::default();
         self.waiting = 0;
@@ -394,7 +535,7 @@ mod tests {
 
     #[test]
     fn a_submitted_call_is_queued_whole_and_wakes_a_parked_driver_once() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (driver, driver_waker) = waker();
         assert!(exchange.park_driver(&driver_waker, false));
         let (method, body) = (method(), Bytes::from_static(b"abc"));
@@ -423,7 +564,7 @@ mod tests {
 
     #[test]
     fn an_answer_wakes_its_caller_once_and_is_taken_once() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (woken, caller) = waker();
         let (call_id, _) = submit(&mut exchange, &caller).unwrap();
         assert!(exchange.poll_answer(call_id, &caller).is_none());
@@ -449,7 +590,7 @@ mod tests {
 
     #[test]
     fn a_call_given_up_is_cancelled_and_its_late_answer_ignored() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (woken, caller) = waker();
         let (call_id, _) = submit(&mut exchange, &caller).unwrap();
         written(&mut exchange);
@@ -468,7 +609,7 @@ mod tests {
 
     #[test]
     fn a_lost_connection_fails_unsent_calls_as_not_run_and_sent_ones_as_lost() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (_, caller) = waker();
         let (sent, _) = submit(&mut exchange, &caller).unwrap();
         written(&mut exchange);
@@ -490,7 +631,7 @@ mod tests {
 
     #[test]
     fn goaway_fails_only_the_calls_the_server_never_took() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (_, caller) = waker();
         let (taken, _) = submit(&mut exchange, &caller).unwrap();
         let (refused, _) = submit(&mut exchange, &caller).unwrap();
@@ -513,7 +654,7 @@ mod tests {
 
     #[test]
     fn expired_calls_fail_and_are_cancelled_and_the_timer_moves_on() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (method, body) = (method(), Bytes::new());
         let (_, caller) = waker();
         let now = Instant::now();
@@ -550,7 +691,7 @@ mod tests {
 
     #[test]
     fn a_driver_parked_on_a_full_socket_is_woken_by_an_earlier_deadline_not_by_frames() {
-        let mut exchange = Exchange::new(1024);
+        let mut exchange = Exchange::new(1024, Codec::MsgPack);
         let (method, body) = (method(), Bytes::new());
         let (_, caller) = waker();
         let (_, driver_waker) = waker();
@@ -579,7 +720,7 @@ mod tests {
 
     #[test]
     fn a_request_over_the_servers_limit_is_refused_before_it_is_queued() {
-        let mut exchange = Exchange::new(16);
+        let mut exchange = Exchange::new(16, Codec::MsgPack);
         let (method, body) = (method(), Bytes::from(vec![0; 64]));
         let (_, caller) = waker();
         let refused = exchange.submit(outgoing(&method, &body), &caller);

@@ -14,6 +14,7 @@ mod driver;
 mod exchange;
 mod options;
 mod pending;
+mod streaming;
 mod unanswered;
 
 use std::{borrow::Cow, sync::Arc, time::Duration};
@@ -193,10 +194,7 @@ impl Client {
             }
             Instant::now()
         });
-        let timeout = options
-            .timeout
-            .or(self.timeout)
-            .unwrap_or(self.shared.config.default_timeout);
+        let timeout = self.timeout_of(options);
         let deadline = timeout.map(|limit| Instant::now() + limit);
         let expired = || {
             let limit = timeout.unwrap_or_default();
@@ -242,6 +240,14 @@ impl Client {
             report(layers, method, &outcome, started.elapsed());
         }
         outcome
+    }
+
+    /// The time a call with `options` has: its own, the handle's, or the client's default.
+    fn timeout_of(&self, options: &CallOptions) -> Option<Duration> {
+        options
+            .timeout
+            .or(self.timeout)
+            .unwrap_or(self.shared.config.default_timeout)
     }
 
     /// The handle's metadata followed by the call's own, borrowed when only one has any.

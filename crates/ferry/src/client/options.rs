@@ -23,6 +23,7 @@ pub struct CallOptions {
     pub(crate) idempotent: bool,
     pub(crate) timeout: Option<Option<Duration>>,
     pub(crate) metadata: Metadata,
+    pub(crate) idle_timeout: Option<Duration>,
 }
 
 impl CallOptions {
@@ -46,6 +47,14 @@ impl CallOptions {
     /// The call's deadline, instead of the client's (`None`: no deadline).
     pub fn timeout(mut self, timeout: Option<Duration>) -> CallOptions {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// For a call whose server streams back: the longest wait for the next item, after which
+    /// the stream fails `deadline_exceeded` and the call is cancelled. The call's deadline
+    /// still covers the whole stream.
+    pub fn idle_timeout(mut self, idle: Duration) -> CallOptions {
+        self.idle_timeout = Some(idle);
         self
     }
 

@@ -1,6 +1,9 @@
 //! What a handler receives and what it answers.
 
-use std::fmt::Display;
+use std::{
+    fmt::Display,
+    sync::{Arc, Mutex},
+};
 
 use bytes::Bytes;
 use serde::{
@@ -10,15 +13,21 @@ use serde::{
 
 use ferry_wire::Status;
 
-use crate::{error::ErrorObjectRef, CallError, Codec, Context};
+use crate::{
+    error::ErrorObjectRef,
+    stream::{Sink, Source, StreamEnds},
+    CallError, Codec, Context,
+};
 
-/// One incoming call, independent of the dialect it arrived in: its context and its encoded
-/// arguments.
+/// One incoming call, independent of the dialect it arrived in: its context, its encoded
+/// arguments and, for a streaming method, its streams.
 #[derive(Debug, Clone)]
 pub struct Call {
     codec: Codec,
     context: Context,
     body: Bytes,
+    /// Taken by the handler; shared so that a call stays cheap to clone.
+    streams: Option<Arc<Mutex<StreamEnds>>>,
 }
 
 /// A handler's answer: a status and the codec-encoded result or error object.
@@ -38,7 +47,40 @@ impl Call {
             codec,
             context,
             body,
+            streams: None,
         }
+    }
+
+    /// This call with the streams its dialect opened for it.
+    pub(crate) fn with_streams(mut self, ends: StreamEnds) -> Call {
+        self.streams = Some(Arc::new(Mutex::new(ends)));
+        self
+    }
+
+    fn take_streams<R>(&self, take: impl FnOnce(&mut StreamEnds) -> Option<R>) -> Result<R, Reply> {
+        let taken = self.streams.as_ref().and_then(|streams| {
+            take(&mut streams.lock().unwrap_or_else(|poison| poison.into_inner()))
+        });
+        taken.ok_or_else(|| {
+            let message = format!(
+                "{} has no such stream open: the method is not described as streaming, or the \
+                 stream was taken already",
+                self.method()
+            );
+            self.reply_error(Status::Internal, &message)
+        })
+    }
+
+    /// The caller's stream of `T`, for a method that takes one; only once.
+    pub fn source<T: DeserializeOwned>(&self) -> Result<Source<T>, Reply> {
+        let raw = self.take_streams(|ends| ends.source.take())?;
+        Ok(Source::new(raw, self.codec))
+    }
+
+    /// The stream of `T` back to the caller, for a method that sends one; only once.
+    pub fn sink<T: Serialize>(&self) -> Result<Sink<T>, Reply> {
+        let raw = self.take_streams(|ends| ends.sink.take())?;
+        Ok(Sink::new(raw, self.codec))
     }
 
     /// The codec of the arguments and of the reply.

@@ -294,6 +294,8 @@ where
             result: schemas.0,
             error: schemas.1,
             idempotent: false,
+            client_stream: None,
+            server_stream: None,
         }],
     };
     let respond = Arc::new(respond);

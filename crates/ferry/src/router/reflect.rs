@@ -30,6 +30,8 @@ pub(crate) fn method() -> &'static MethodDescriptor {
         result: schema_of::<Reflection>(),
         error: None,
         idempotent: true,
+        client_stream: None,
+        server_stream: None,
     })
 }
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use ferry_wire::DEFAULT_MAX_FRAME_LEN;
 
+use crate::stream::StreamLimits;
+
 /// The limits a [`Server`](crate::Server) enforces on every connection.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -27,6 +29,8 @@ pub struct ServerConfig {
     pub max_metadata_entries: usize,
     /// The most bytes of metadata keys and values one call may carry, all pairs together.
     pub max_metadata_len: usize,
+    /// The window and largest item of the streams callers send.
+    pub streams: StreamLimits,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +44,7 @@ impl Default for ServerConfig {
             reuse_port: false,
             max_metadata_entries: 64,
             max_metadata_len: 8 * 1024,
+            streams: StreamLimits::default(),
         }
     }
 }
@@ -85,6 +90,12 @@ impl ServerConfig {
     /// Sets whether a TCP address is bound with `SO_REUSEPORT`.
     pub fn reuse_port(mut self, reuse_port: bool) -> ServerConfig {
         self.reuse_port = reuse_port;
+        self
+    }
+
+    /// Sets the window and largest item of incoming streams.
+    pub fn streams(mut self, limits: StreamLimits) -> ServerConfig {
+        self.streams = limits;
         self
     }
 }

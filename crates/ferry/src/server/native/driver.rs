@@ -19,10 +19,11 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use ferry_wire::{FrameDecoder, Kind, Status, WireError};
 
-use super::requests::{queue_response, Requests};
+use super::requests::Requests;
 use crate::{
     io::{poll_write_queue, ReadRoom, WriteQueue, WRITE_BATCH_LIMIT},
     server::{stats::ServerStats, Shared},
+    CallError,
 };
 
 /// How many frames of one read are handled before their answers are written.
@@ -130,6 +131,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
     /// Drops every running call's handler and answers the call `unavailable`.
     fn cut_off_running(&mut self) {
+        self.fail_streams("the server shut down before the stream finished");
         for call_id in self.requests.running.cancel_all() {
             let message = "the server shut down before the call finished";
             self.requests
@@ -219,7 +221,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn stop_reading(&mut self) {
         self.reading = false;
         self.input = BytesMut::new();
+        // Nothing more of a caller's stream can come, nor any credit for a handler's.
+        self.fail_streams("the connection to the caller closed in the middle of the stream");
         self.start_draining();
+    }
+
+    fn fail_streams(&mut self, reason: &str) {
+        let reason = CallError::new(Status::Unavailable, reason);
+        self.requests.streams.fail_all(&reason);
     }
 
     fn start_draining(&mut self) {
@@ -234,8 +243,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Queues the answers of calls that ran as tasks; true if there were any.
     fn poll_answers(&mut self, cx: &mut Context<'_>) -> bool {
         let mut any = false;
-        while let Poll::Ready(response) = self.requests.running.poll_answer(cx) {
-            queue_response(&mut self.out, &response);
+        while let Poll::Ready(outbound) = self.requests.running.poll_outbound(cx) {
+            self.requests.on_outbound(outbound, &mut self.out);
             any = true;
         }
         if any && self.requests.running.is_empty() {

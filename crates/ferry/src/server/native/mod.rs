@@ -12,6 +12,7 @@
 //! in one write.
 
 mod driver;
+mod port;
 mod requests;
 mod running;
 

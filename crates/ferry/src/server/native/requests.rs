@@ -10,10 +10,16 @@ use std::{
 
 use tokio::time::Instant;
 
-use ferry_wire::{ByteStr, Frame, Request, Response, Status};
+use bytes::Bytes;
+use ferry_wire::{
+    encode_item_head,
+    stream::{StreamFault, MAX_FRAGMENT_LEN},
+    ByteStr, Frame, Request, Response, Status,
+};
 
 use super::{
     goaway, kind_name,
+    port::Outbound,
     running::{answer, Running, Task},
 };
 use crate::{
@@ -25,7 +31,8 @@ use crate::{
         dispatcher::{begin, poll_guarded, Begun},
         Shared,
     },
-    Call, Codec, Context as CallContext, Dialect, Reply, Router,
+    stream::{Incoming, RawSink, RawSource, StreamEnds, StreamTable, Ways},
+    Call, CallError, Codec, Context as CallContext, Dialect, MethodDescriptor, Reply, Router,
 };
 
 /// One connection's dispatch state.
@@ -44,6 +51,8 @@ pub(super) struct Requests {
     recent: Option<(ByteStr, Route)>,
     /// Calls dispatched since the server's counter was last brought up to date.
     uncounted: u64,
+    /// The streams of the streaming calls in flight.
+    pub(super) streams: StreamTable,
 }
 
 impl Requests {
@@ -63,6 +72,7 @@ impl Requests {
             draining: false,
             recent: None,
             uncounted: 0,
+            streams: StreamTable::default(),
         }
     }
 
@@ -76,10 +86,27 @@ impl Requests {
     ) -> Result<(), String> {
         match frame {
             Frame::Request(request) => self.on_request(request, now, out, cx),
-            Frame::Cancel { call_id } => self.running.cancel(call_id),
+            Frame::Cancel { call_id } => {
+                self.running.cancel(call_id);
+                let reason = CallError::new(Status::Cancelled, "the caller cancelled the call");
+                self.streams.finish(call_id, None, &reason);
+            }
+            Frame::StreamItem {
+                call_id,
+                body,
+                more,
+            } => return self.on_item(call_id, body, more, out),
+            Frame::StreamEnd(end) => {
+                let reply = Reply {
+                    status: end.status,
+                    body: end.body,
+                };
+                self.streams.end_incoming(end.call_id, Incoming::End(reply));
+            }
+            Frame::StreamCredit { call_id, bytes } => self.streams.on_credit(call_id, bytes),
             Frame::Ping { payload } => out.push_frame(&Frame::Pong { payload }),
             Frame::GoAway(_) => self.draining = true,
-            Frame::Pong { .. } | Frame::StreamCredit { .. } => {}
+            Frame::Pong { .. } => {}
             other => {
                 return Err(format!(
                     "a client may not send {} frames",
@@ -88,6 +115,97 @@ impl Requests {
             }
         }
         Ok(())
+    }
+
+    /// An item of a caller's stream. Beyond its credit the caller broke the protocol; an item
+    /// over the limit ends the stream `too_large` on both sides, and the call goes on.
+    fn on_item(
+        &mut self,
+        call_id: u32,
+        body: Bytes,
+        more: bool,
+        out: &mut WriteQueue,
+    ) -> Result<(), String> {
+        match self.streams.on_item(call_id, body, more, out) {
+            Ok(()) => Ok(()),
+            Err(fault @ StreamFault::ItemTooLarge { .. }) => {
+                let message = fault.to_string();
+                let failure = CallError::new(Status::TooLarge, message.clone());
+                self.streams
+                    .end_incoming(call_id, Incoming::Failed(failure));
+                self.end_stream(out, call_id, Status::TooLarge, &message);
+                Ok(())
+            }
+            Err(fault) => Err(fault.to_string()),
+        }
+    }
+
+    /// Queues a stream end of this side's: the handler no longer takes the caller's items.
+    fn end_stream(&self, out: &mut WriteQueue, call_id: u32, status: Status, message: &str) {
+        let body = Reply::error(self.codec, status, message).body;
+        out.push_frame(&Frame::StreamEnd(Response {
+            call_id,
+            status,
+            body,
+        }));
+    }
+
+    /// Handles what a handler handed the connection.
+    pub(super) fn on_outbound(&mut self, outbound: Outbound, out: &mut WriteQueue) {
+        match outbound {
+            Outbound::Answer(response) => {
+                let over = CallError::new(Status::Cancelled, "the call is over");
+                self.streams.finish(response.call_id, None, &over);
+                queue_response(out, &response);
+            }
+            // A cancelled call's last items are not worth the bytes.
+            Outbound::Item {
+                call_id,
+                body,
+                more,
+            } if self.streams.contains(call_id) => {
+                out.push_encoded(|dst| encode_item_head(dst, call_id, body.len(), more));
+                out.push_body(&body);
+            }
+            Outbound::Item { .. } => {}
+            Outbound::Taken { call_id, cost } => self.streams.on_taken(call_id, cost, out),
+            Outbound::StopReading { call_id } => {
+                if self.streams.stop_reading(call_id) {
+                    let message = "the handler stopped reading the stream";
+                    self.end_stream(out, call_id, Status::Cancelled, message);
+                }
+            }
+            Outbound::End(end) => out.push_frame(&Frame::StreamEnd(end)),
+        }
+    }
+
+    /// Opens the streams of a call of the streaming method `described`.
+    fn open_streams(
+        &mut self,
+        call: Call,
+        call_id: u32,
+        described: &MethodDescriptor,
+        out: &mut WriteQueue,
+    ) -> Call {
+        let ways = Ways {
+            receives: described.client_stream.is_some(),
+            sends: described.server_stream.is_some(),
+            ends_incoming: false,
+        };
+        let opened = self
+            .streams
+            .open(call_id, ways, &self.shared.config.streams, out);
+        let port = self.running.port(self.codec);
+        let max_fragment = MAX_FRAGMENT_LEN.min(self.peer_max_frame_len as usize);
+        let ends = StreamEnds {
+            source: opened
+                .incoming
+                .map(|items| RawSource::new(call_id, items, port.clone())),
+            sink: opened
+                .sending
+                .map(|window| RawSink::new(call_id, window, port, max_fragment, false)),
+        };
+        call.with_streams(ends)
     }
 
     /// Brings the server's call counter up to date: once per read, not once per call, so
@@ -111,21 +229,32 @@ impl Requests {
             return self.refuse(out, call_id, status, &message);
         }
         let known = remember(&mut self.recent, &self.shared.router, &request.method);
-        let remembered = if known { self.recent.as_ref() } else { None };
+        let streaming = match &self.recent {
+            Some((_, route)) if known => route.descriptor().filter(|d| d.is_streaming()),
+            _ => None,
+        };
         // Messages name the method by the remembered copy, so a call costs no reference count
         // for it; only a name no method has (rare) is copied for them.
-        let unknown;
+        let unknown = if known {
+            ByteStr::default()
+        } else {
+            request.method.clone()
+        };
+        let mut call = self.call_of(request, now);
+        if let Some(described) = streaming {
+            call = self.open_streams(call, call_id, described, out);
+        }
+        let remembered = if known { self.recent.as_ref() } else { None };
         let method = match remembered {
             Some((name, _)) => name,
-            None => {
-                unknown = request.method.clone();
-                &unknown
-            }
+            None => &unknown,
         };
         let route = remembered.map(|(_, route)| route);
         let descriptor = route.and_then(Route::descriptor);
-        let started = match begin(&self.shared, self.call_of(request, now), route, now) {
+        let started = match begin(&self.shared, call, route, now) {
             Begun::Answered(reply) => {
+                let refused = CallError::new(Status::Cancelled, "the call was refused");
+                self.streams.finish(call_id, None, &refused);
                 self.queue_reply(out, call_id, reply, method);
                 return;
             }
@@ -146,7 +275,15 @@ impl Requests {
         };
         match poll_guarded(&mut handler, method, self.codec, cx) {
             Poll::Ready(reply) => {
-                let status = self.queue_reply(out, call_id, reply, method);
+                let status = if streaming.is_some() {
+                    let response =
+                        answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
+                    let status = response.status;
+                    self.running.answer_in_turn(response);
+                    status
+                } else {
+                    self.queue_reply(out, call_id, reply, method)
+                };
                 if let Some(watch) = started.watch {
                     watch.finish(layers, subject(), status);
                 }

@@ -5,6 +5,7 @@
 
 use std::{
     collections::HashMap,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -12,9 +13,11 @@ use tokio::{sync::mpsc, task::AbortHandle};
 
 use ferry_wire::{ByteStr, Response, Status};
 
+use super::port::{Outbound, ServerPort};
 use crate::{
     layer::Guard,
     server::dispatcher::{run_guarded, Deadline},
+    stream::Port,
     Codec, Reply, ReplyFuture,
 };
 
@@ -68,15 +71,19 @@ pub(super) fn answer(
     }
 }
 
-/// The running calls by call id, and the channel their answers come back on.
+/// The running calls by call id, and the channel their answers and stream frames come back
+/// on.
 #[derive(Default)]
 pub(super) struct Running {
     calls: HashMap<u32, AbortHandle>,
-    /// Made by the first call that needs a task, so an idle connection holds no channel.
+    /// Made by the first call that needs a task or a stream, so an idle connection holds no
+    /// channel.
     answers: Option<(
-        mpsc::UnboundedSender<Response>,
-        mpsc::UnboundedReceiver<Response>,
+        mpsc::UnboundedSender<Outbound>,
+        mpsc::UnboundedReceiver<Outbound>,
     )>,
+    /// The port of this connection's streams, made with their first.
+    port: Option<Arc<ServerPort>>,
 }
 
 impl Running {
@@ -95,8 +102,7 @@ impl Running {
     /// Runs the rest of a call in a task of its own; its answer comes out of
     /// [`Running::poll_answer`].
     pub(super) fn spawn(&mut self, mut task: Task, handler: ReplyFuture) {
-        let (answers, _) = self.answers.get_or_insert_with(mpsc::unbounded_channel);
-        let answers = answers.clone();
+        let answers = self.sender().clone();
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
             let reply = run_guarded(handler, &task.method, task.deadline, task.codec).await;
@@ -104,20 +110,43 @@ impl Running {
             if let Some(guard) = task.guard.take() {
                 guard.finish(response.status);
             }
-            let _ = answers.send(response);
+            let _ = answers.send(Outbound::Answer(response));
         });
         self.calls.insert(call_id, running.abort_handle());
     }
 
-    /// The answer of a call that finished, taking it out of the table.
-    pub(super) fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
+    fn sender(&mut self) -> &mpsc::UnboundedSender<Outbound> {
+        &self.answers.get_or_insert_with(mpsc::unbounded_channel).0
+    }
+
+    /// Queues an answer behind the stream frames its handler made: a streaming call's answer
+    /// must not overtake its items.
+    pub(super) fn answer_in_turn(&mut self, response: Response) {
+        let _ = self.sender().send(Outbound::Answer(response));
+    }
+
+    /// The port this connection's streams share.
+    pub(super) fn port(&mut self, codec: Codec) -> Arc<dyn Port> {
+        if let Some(port) = &self.port {
+            return port.clone();
+        }
+        let outbound = self.sender().clone();
+        let port = Arc::new(ServerPort { outbound, codec });
+        self.port = Some(port.clone());
+        port
+    }
+
+    /// What a handler handed the connection next; an answer takes its call out of the table.
+    pub(super) fn poll_outbound(&mut self, cx: &mut Context<'_>) -> Poll<Outbound> {
         let Some((_, finished)) = &mut self.answers else {
             return Poll::Pending;
         };
         match finished.poll_recv(cx) {
-            Poll::Ready(Some(response)) => {
-                self.calls.remove(&response.call_id);
-                Poll::Ready(response)
+            Poll::Ready(Some(outbound)) => {
+                if let Outbound::Answer(response) = &outbound {
+                    self.calls.remove(&response.call_id);
+                }
+                Poll::Ready(outbound)
             }
             // The table holds a sender, so the channel never closes.
             Poll::Ready(None) | Poll::Pending => Poll::Pending,

@@ -1,0 +1,67 @@
+//! The server's side of a stream's port: a handler's sink and source reach the connection's
+//! task through the channel its answers take, so items and answers leave in the order they
+//! were made.
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use ferry_wire::{Response, Status};
+
+use crate::{stream::Port, Codec, Reply};
+
+/// What handlers hand the connection's task.
+#[derive(Debug)]
+pub(super) enum Outbound {
+    /// A call's answer: the call is over.
+    Answer(Response),
+    /// An item frame of a handler's stream.
+    Item {
+        call_id: u32,
+        body: Bytes,
+        more: bool,
+    },
+    /// A handler took items of its caller's stream costing `cost`.
+    Taken { call_id: u32, cost: u64 },
+    /// A handler stopped reading its caller's stream.
+    StopReading { call_id: u32 },
+    /// A stream end this side sends.
+    End(Response),
+}
+
+/// The port every stream of one connection shares.
+#[derive(Debug)]
+pub(super) struct ServerPort {
+    pub(super) outbound: mpsc::UnboundedSender<Outbound>,
+    pub(super) codec: Codec,
+}
+
+impl Port for ServerPort {
+    fn item(&self, call_id: u32, body: Bytes, more: bool) {
+        let _ = self.outbound.send(Outbound::Item {
+            call_id,
+            body,
+            more,
+        });
+    }
+
+    fn taken(&self, call_id: u32, cost: u64) {
+        let _ = self.outbound.send(Outbound::Taken { call_id, cost });
+    }
+
+    fn stop_reading(&self, call_id: u32) {
+        let _ = self.outbound.send(Outbound::StopReading { call_id });
+    }
+
+    fn end(&self, call_id: u32, status: Status, message: &str) {
+        let body = match status {
+            Status::Ok => Bytes::new(),
+            status => Reply::error(self.codec, status, message).body,
+        };
+        let end = Response {
+            call_id,
+            status,
+            body,
+        };
+        let _ = self.outbound.send(Outbound::End(end));
+    }
+}

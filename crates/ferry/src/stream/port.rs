@@ -1,0 +1,22 @@
+//! What a stream's two ends need from the connection that carries it.
+
+use bytes::Bytes;
+
+use ferry_wire::Status;
+
+/// The connection side of a stream: where a [`Sink`](super::Sink) puts its frames and a
+/// source reports what its consumer took. Each dialect's connection implements it.
+pub(crate) trait Port: Send + Sync + 'static {
+    /// Queues one item frame of `call_id`; the sender has spent the credit for it.
+    fn item(&self, call_id: u32, body: Bytes, more: bool);
+
+    /// The consumer took items costing `cost`: the receive window may grant credit.
+    fn taken(&self, call_id: u32, cost: u64);
+
+    /// The consumer of `call_id`'s incoming stream is gone: the peer is to stop sending.
+    fn stop_reading(&self, call_id: u32);
+
+    /// The sender's stream ends with `status` (a caller ending its stream), and for any
+    /// status but ok, a one-line `message`.
+    fn end(&self, call_id: u32, status: Status, message: &str);
+}

@@ -1,0 +1,154 @@
+//! The sending end of a stream.
+
+use std::{
+    borrow::Borrow,
+    fmt,
+    future::{poll_fn, Future},
+    marker::PhantomData,
+    sync::Arc,
+};
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use ferry_wire::{
+    stream::{cost, Fragments},
+    Status,
+};
+
+use super::{Port, SendWindow};
+use crate::{CallError, Codec};
+
+/// A stream's sending end without its item type: it cuts items into fragments, spends credit
+/// for each and hands them to the connection.
+pub(crate) struct RawSink {
+    call_id: u32,
+    window: Arc<SendWindow>,
+    port: Arc<dyn Port>,
+    max_fragment: usize,
+    /// A caller's stream says when it ends; a handler's ends with the handler's answer.
+    ends_itself: bool,
+    ended: bool,
+}
+
+impl fmt::Debug for RawSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawSink")
+            .field("call_id", &self.call_id)
+            .field("max_fragment", &self.max_fragment)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RawSink {
+    /// The sending end of `call_id`'s stream on `port`, sending fragments of at most
+    /// `max_fragment` bytes. A sink that `ends_itself` (a caller's) sends the end of its stream
+    /// when finished, and a cancel-like end when dropped unfinished.
+    pub(crate) fn new(
+        call_id: u32,
+        window: Arc<SendWindow>,
+        port: Arc<dyn Port>,
+        max_fragment: usize,
+        ends_itself: bool,
+    ) -> RawSink {
+        RawSink {
+            call_id,
+            window,
+            port,
+            max_fragment,
+            ends_itself,
+            ended: false,
+        }
+    }
+
+    /// Sends one encoded item, waiting for credit before each fragment.
+    pub(crate) async fn send(&mut self, item: Bytes) -> Result<(), CallError> {
+        for (part, more) in Fragments::new(item, self.max_fragment) {
+            let price = cost(part.len());
+            poll_fn(|cx| self.window.poll_spend(cx, price)).await?;
+            self.port.item(self.call_id, part, more);
+        }
+        Ok(())
+    }
+
+    /// Ends the stream with `status`, once.
+    fn end(&mut self, status: Status, message: &str) {
+        if self.ends_itself && !self.ended {
+            self.ended = true;
+            self.port.end(self.call_id, status, message);
+        }
+    }
+}
+
+impl Drop for RawSink {
+    fn drop(&mut self) {
+        let message = "the caller dropped its stream before finishing it";
+        self.end(Status::Cancelled, message);
+    }
+}
+
+/// The sending end of a stream of `T`: a handler's stream back to its caller, or a caller's
+/// stream to the handler.
+///
+/// Each [`send`](Sink::send) waits until the receiver has room: a sender is never more than
+/// the receiver's window (1 MiB by default) ahead of the consumer, however fast it produces.
+/// Items larger than 64 KiB go as several frames and arrive whole.
+pub struct Sink<T> {
+    raw: RawSink,
+    codec: Codec,
+    item: PhantomData<fn(T)>,
+}
+
+impl<T> fmt::Debug for Sink<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sink").field("raw", &self.raw).finish()
+    }
+}
+
+impl<T: Serialize> Sink<T> {
+    pub(crate) fn new(raw: RawSink, codec: Codec) -> Sink<T> {
+        Sink {
+            raw,
+            codec,
+            item: PhantomData,
+        }
+    }
+
+    /// Sends one item, once the receiver has room for it. An error means the stream is over:
+    /// the call ended, the caller gave up, or the connection broke; sending more is pointless.
+    ///
+    /// Dropping this future after it started may leave part of a large item sent: drop the
+    /// sink with it.
+    pub fn send(
+        &mut self,
+        item: impl Borrow<T>,
+    ) -> impl Future<Output = Result<(), CallError>> + Send + '_ {
+        // Encoded before the future: it then holds no borrow of the item across its waits.
+        let body = self.codec.encode(item.borrow()).map_err(|err| {
+            CallError::new(
+                Status::Internal,
+                format!("a stream item does not encode: {err}"),
+            )
+        });
+        async move { self.raw.send(body?).await }
+    }
+
+    /// Sends every item of `items`, stopping at the first that cannot be sent.
+    pub async fn send_all<I>(&mut self, items: I) -> Result<(), CallError>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<T>,
+    {
+        for item in items {
+            self.send(item).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends a caller's stream cleanly: the handler's source yields `None`. A handler's
+    /// stream ends with its answer instead, and this does nothing there. Dropping a caller's
+    /// sink without finishing ends its stream `cancelled`.
+    pub fn finish(mut self) {
+        self.raw.end(Status::Ok, "");
+    }
+}
