@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use ferry::{
     client::decode_reply, Address, CallError, CallOptions, Client, Codec, ErrorObject, NoError,
-    Status,
+    Reply, Status,
 };
 use serde_json::{Map, Value};
 
 use crate::{
     args,
     call_http::{self, Dialect, Target},
+    call_stream,
     failure::{ApplicationError, Failure},
     list,
     output::print,
@@ -36,6 +37,14 @@ Examples:
   ferry call http://127.0.0.1:7070/RPC2 calc.add 2 3
   ferry call http://127.0.0.1:7070/jsonrpc calc.divide --args '{\"num1\": 200}'
   ferry call http://127.0.0.1:8000/ --dialect xmlrpc sum 2 3
+
+A method that streams back prints one JSON value per line as its items arrive. For a method
+that takes a stream, --stdin sends the lines of standard input, each JSON or else a plain
+string, as that stream:
+  ferry call 127.0.0.1:7070 echo.count 5
+  seq 1 100 | ferry call 127.0.0.1:7070 echo.sum --stdin
+When a stream fails after some items were printed, they stay on stdout and the error goes to
+stderr.
 
 Exit codes: 0 ok, 1 the method returned its own error, 2 any other failure.")]
 pub(crate) struct CallArgs {
@@ -70,12 +79,22 @@ pub(crate) struct CallArgs {
     /// http:// URL, told by its path]
     #[arg(long, value_enum, value_name = "DIALECT")]
     dialect: Option<Dialect>,
+    /// Send the lines of standard input as the stream a method takes (native only).
+    #[arg(long)]
+    stdin: bool,
 }
 
 /// Makes the call and prints its result as compact JSON.
 pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
     let result = match Target::of(&args.address, args.dialect)? {
-        Target::Native(address) => native(address, args).await?,
+        Target::Native(address) => match native(address, args).await? {
+            Some(result) => result,
+            None => return Ok(()),
+        },
+        Target::Http(_) if args.stdin => {
+            let message = "--stdin streams over the native protocol only; call HOST:PORT";
+            return Err(Failure::Call(CallError::new(Status::InvalidArgs, message)));
+        }
         Target::Http(client) => {
             let client = client.with_metadata(&args.meta);
             let (method, timeout) = (args.method.as_str(), args.timeout);
@@ -85,8 +104,9 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
     print(format_args!("{result}\n"))
 }
 
-/// The call over the native protocol.
-async fn native(address: Address, args: CallArgs) -> Result<Value, Failure> {
+/// The call over the native protocol: the result to print, or `None` when a stream printed
+/// everything already.
+async fn native(address: Address, args: CallArgs) -> Result<Option<Value>, Failure> {
     let client = Client::connect_with(address, args::client_config(args.timeout)).await?;
     let client = args.meta.iter().fold(client, |client, (key, value)| {
         client.with_metadata(key, value)
@@ -95,14 +115,23 @@ async fn native(address: Address, args: CallArgs) -> Result<Value, Failure> {
         Some(named) => Value::Object(named),
         None => Value::Array(args.positional),
     };
+    let shape = call_stream::shape(&client, &args.method).await;
+    if shape.is_streaming() || args.stdin {
+        return call_stream::call(&client, &args.method, &arguments, shape, args.stdin).await;
+    }
     let body = Codec::Json
         .encode(&arguments)
         .map_err(|err| CallError::new(Status::InvalidArgs, err.to_string()))?;
     let reply = client
         .call_raw(&args.method.as_str().into(), &body, &CallOptions::new())
         .await?;
+    answer(&client, &args.method, reply).await.map(Some)
+}
+
+/// The result of a reply, or the failure it is.
+pub(crate) async fn answer(client: &Client, method: &str, reply: Reply) -> Result<Value, Failure> {
     if reply.status == Status::Application {
-        return Err(application_error(&client, &args.method, &reply.body).await);
+        return Err(application_error(client, method, &reply.body).await);
     }
     Ok(decode_reply::<Value, NoError>(Codec::Json, reply)?)
 }

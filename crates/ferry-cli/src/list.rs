@@ -79,9 +79,10 @@ fn write_service(f: &mut fmt::Formatter<'_>, service: &ServiceDescriptor) -> fmt
     Ok(())
 }
 
-/// `name(param: type = default, ...) -> type  ! Error  [idempotent]`.
+/// `name(param: type = default, ...) -> type  ! Error  [idempotent]`; a stream the caller
+/// sends is the last parameter, `stream of T`, and one the server sends is the result.
 fn signature(method: &MethodDescriptor) -> String {
-    let params: Vec<String> = method
+    let mut params: Vec<String> = method
         .params
         .iter()
         .map(|param| match &param.default {
@@ -89,12 +90,12 @@ fn signature(method: &MethodDescriptor) -> String {
             None => format!("{}: {}", param.name, type_name(&param.schema)),
         })
         .collect();
-    let mut line = format!(
-        "{}({}) -> {}",
-        method.name,
-        params.join(", "),
-        type_name(&method.result)
-    );
+    params.extend(method.client_stream.as_ref().map(stream_of));
+    let result = method
+        .server_stream
+        .as_ref()
+        .map_or_else(|| type_name(&method.result), stream_of);
+    let mut line = format!("{}({}) -> {result}", method.name, params.join(", "));
     if let Some(error) = &method.error {
         line.push_str(&format!("  ! {}", type_name(error)));
     }
@@ -102,6 +103,11 @@ fn signature(method: &MethodDescriptor) -> String {
         line.push_str("  [idempotent]");
     }
     line
+}
+
+/// `stream of T` for a stream of items of schema `items`.
+fn stream_of(items: &Value) -> String {
+    format!("stream of {}", type_name(items))
 }
 
 /// A readable name for the type a JSON schema describes.
@@ -242,6 +248,32 @@ mod tests {
              divide(num1: number, num2: number = 1.0) -> number  ! InvalidOperation  [idempotent]\n      \
              Divides.\n      \
              Carefully.\n"
+        );
+    }
+
+    #[test]
+    fn streams_render_as_the_last_parameter_and_as_the_result() {
+        let method = |name: &str, client: bool, server: bool| MethodDescriptor {
+            name: name.to_owned(),
+            doc: String::new(),
+            params: vec![ParamDescriptor::required::<u64>("n")],
+            result: schema_of::<()>(),
+            error: None,
+            idempotent: false,
+            client_stream: client.then(schema_of::<i64>),
+            server_stream: server.then(schema_of::<String>),
+        };
+        assert_eq!(
+            signature(&method("count", false, true)),
+            "count(n: integer) -> stream of string"
+        );
+        assert_eq!(
+            signature(&method("sum", true, false)),
+            "sum(n: integer, stream of integer) -> null"
+        );
+        assert_eq!(
+            signature(&method("chat", true, true)),
+            "chat(n: integer, stream of integer) -> stream of string"
         );
     }
 }

@@ -7,6 +7,7 @@ mod args;
 mod bench;
 mod call;
 mod call_http;
+mod call_stream;
 mod failure;
 mod list;
 mod output;

@@ -2,6 +2,7 @@
 
 use std::time::SystemTime;
 
+use ferry::{CallError, Sink, Source};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,14 @@ pub trait Calc {
     ) -> Result<f64, InvalidOperation>;
     /// The server's current UTC time, in RFC 3339 (`2024-05-01T12:34:56Z`).
     async fn get_time(&self) -> String;
+    /// Divides `num1` by each divisor of a stream as it comes, streaming the quotients back;
+    /// a zero divisor ends the stream with an `InvalidOperation`.
+    async fn quotients(
+        &self,
+        num1: f64,
+        divisors: Source<f64>,
+        out: Sink<f64>,
+    ) -> Result<(), CallError<InvalidOperation>>;
 }
 
 /// The [`Calc`] service.
@@ -51,6 +60,19 @@ impl Calc for Calculator {
 
     async fn get_time(&self) -> String {
         humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+    }
+
+    async fn quotients(
+        &self,
+        num1: f64,
+        mut divisors: Source<f64>,
+        mut out: Sink<f64>,
+    ) -> Result<(), CallError<InvalidOperation>> {
+        while let Some(divisor) = divisors.recv().await {
+            let quotient = self.divide(num1, divisor?).await;
+            out.send(quotient.map_err(CallError::Application)?).await?;
+        }
+        Ok(())
     }
 }
 

@@ -65,7 +65,7 @@ pub use router::{
     Router, ServiceDef, TypedError, WithContext, WithStatus,
 };
 pub use server::{Server, ServerConfig, ShutdownHandle};
-pub use stream::{ItemStream, Sink, Source};
+pub use stream::{ItemStream, Sink, Source, StreamError};
 
 /// What `#[ferry::service]` expands to refers to these; not a stable API.
 #[doc(hidden)]

@@ -14,7 +14,7 @@ use std::{
 
 use ferry::{
     stream::StreamLimits, Bytes, CallError, CallOptions, Client, ClientConfig, Router,
-    ServerConfig, Sink, Source, Status,
+    ServerConfig, Sink, Source, Status, StreamError,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -81,7 +81,7 @@ impl Streams for Impl {
             if Some(i) == fail_at {
                 return Err(CallError::Application(CountFailed { at: i }));
             }
-            out.send(i).await.map_err(CallError::widen)?;
+            out.send(i).await?;
         }
         Ok(())
     }
@@ -144,9 +144,9 @@ impl Streams for Impl {
             }
         };
         if let Some(ends) = &self.ends {
-            let _ = ends.send(outcome.as_ref().map(|n| *n).map_err(CallError::status));
+            let _ = ends.send(outcome.as_ref().map(|n| *n).map_err(StreamError::status));
         }
-        outcome
+        Ok(outcome?)
     }
 }
 

@@ -9,6 +9,7 @@ use std::{
     time::Duration,
 };
 
+use bytes::Bytes;
 use futures_util::{future::BoxFuture, Stream};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use tokio::time::{Instant, Sleep};
@@ -16,7 +17,7 @@ use tokio::time::{Instant, Sleep};
 use ferry_wire::Status;
 
 use super::{incoming::RawEnd, RawSource};
-use crate::{client::decode_reply, CallError, Codec, NoError};
+use crate::{client::decode_reply, CallError, Codec, NoError, Reply};
 
 /// A stream of `T` items, each `Ok`, ending with `None` after an ok end and with one `Err`
 /// (then `None`) after any other: the handler's own error as [`CallError::Application`], a
@@ -33,12 +34,10 @@ pub struct ItemStream<T, E = NoError> {
     feeder: Option<BoxFuture<'static, ()>>,
     /// The longest wait for an item, and the timer counting it.
     idle: Option<(Duration, Pin<Box<Sleep>>)>,
+    /// The status of an item that does not decode into `T`.
+    misfit: Status,
     types: PhantomData<fn() -> (T, E)>,
 }
-
-/// What a handler reads its caller's stream from: items of `T`, then `None` when the caller
-/// finished it, or an `Err` when the caller gave up or the connection broke.
-pub type Source<T> = ItemStream<T, NoError>;
 
 impl<T, E> fmt::Debug for ItemStream<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -55,6 +54,7 @@ impl<T: DeserializeOwned, E: DeserializeOwned> ItemStream<T, E> {
             codec,
             feeder: None,
             idle: None,
+            misfit: Status::Protocol,
             types: PhantomData,
         }
     }
@@ -79,14 +79,24 @@ impl<T: DeserializeOwned, E: DeserializeOwned> ItemStream<T, E> {
         }
     }
 
-    /// The idle timer's verdict: an error once it fired (the call is then cancelled).
-    fn poll_idle(&mut self, cx: &mut Context<'_>, got_item: bool) -> Option<CallError<E>> {
-        let (idle, timer) = self.idle.as_mut()?;
+    /// A handler's source: an item that does not decode is the caller's bad argument, not the
+    /// peer breaking the protocol.
+    pub(super) fn read_by_handler(mut self) -> ItemStream<T, E> {
+        self.misfit = Status::InvalidArgs;
+        self
+    }
+
+    /// The idle timer's verdict: an error once it fired (the call is then cancelled); pending
+    /// otherwise.
+    fn poll_idle(&mut self, cx: &mut Context<'_>, got_item: bool) -> Poll<CallError> {
+        let Some((idle, timer)) = self.idle.as_mut() else {
+            return Poll::Pending;
+        };
         if got_item {
             timer.as_mut().reset(Instant::now() + *idle);
-            return None;
+            return Poll::Pending;
         }
-        timer.as_mut().poll(cx).is_ready().then(|| {
+        timer.as_mut().poll(cx).map(|()| {
             let message = format!("no stream item came within the idle timeout of {idle:?}");
             self.raw.abandon();
             CallError::new(Status::DeadlineExceeded, message)
@@ -98,33 +108,57 @@ impl<T: DeserializeOwned, E: DeserializeOwned> ItemStream<T, E> {
         std::future::poll_fn(|cx| self.poll_item(cx)).await
     }
 
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, CallError<E>>>> {
+    /// The next item or end as it came, undecoded: for tools that pass items on as they are
+    /// (the CLI prints JSON items as text). `Err` is an end this side decided: the deadline,
+    /// the idle timeout, the connection breaking.
+    pub async fn recv_raw(&mut self) -> Option<Result<RawItem, CallError>> {
+        std::future::poll_fn(|cx| self.poll_raw(cx)).await
+    }
+
+    fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<RawItem, CallError>>> {
         self.poll_feeder(cx);
         let next = match self.raw.poll_next(cx) {
-            Poll::Pending => {
-                return match self.poll_idle(cx, false) {
-                    Some(expired) => Poll::Ready(Some(Err(expired))),
-                    None => Poll::Pending,
-                }
-            }
+            Poll::Pending => return self.poll_idle(cx, false).map(|expired| Some(Err(expired))),
+            Poll::Ready(next) => next,
+        };
+        let _ = self.poll_idle(cx, true);
+        Poll::Ready(next.map(|next| match next {
+            Ok(body) => Ok(RawItem::Item(body)),
+            Err(RawEnd::End(reply)) => Ok(RawItem::End(reply)),
+            Err(RawEnd::Failed(err)) => Err(err),
+        }))
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, CallError<E>>>> {
+        let next = match self.poll_raw(cx) {
+            Poll::Pending => return Poll::Pending,
             Poll::Ready(None) => return Poll::Ready(None),
             Poll::Ready(Some(next)) => next,
         };
-        let _ = self.poll_idle(cx, true);
         Poll::Ready(match next {
-            Ok(body) => Some(self.codec.decode(&body).map_err(|err| {
+            Ok(RawItem::Item(body)) => Some(self.codec.decode(&body).map_err(|err| {
                 let message =
                     format!("a stream item does not decode into the expected type: {err}");
-                CallError::new(Status::Protocol, message)
+                CallError::new(self.misfit, message)
             })),
-            Err(RawEnd::Failed(err)) => Some(Err(err.widen())),
+            Err(err) => Some(Err(err.widen())),
             // What an ok end carries (a server stream's result) is not the stream's to read.
-            Err(RawEnd::End(reply)) if reply.status == Status::Ok => None,
-            Err(RawEnd::End(reply)) => decode_reply::<IgnoredAny, E>(self.codec, reply)
+            Ok(RawItem::End(reply)) if reply.status == Status::Ok => None,
+            Ok(RawItem::End(reply)) => decode_reply::<IgnoredAny, E>(self.codec, reply)
                 .err()
                 .map(Err),
         })
     }
+}
+
+/// A stream's next item or its end, undecoded (see [`ItemStream::recv_raw`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RawItem {
+    /// One item, encoded with the connection's codec.
+    Item(Bytes),
+    /// The peer's end, with its status and body: the call's answer, on a caller's stream.
+    End(Reply),
 }
 
 impl<T: DeserializeOwned, E: DeserializeOwned> Stream for ItemStream<T, E> {

@@ -30,7 +30,7 @@
 //!     async fn sum(&self, mut numbers: Source<i64>) -> Result<i64, CallError> {
 //!         let mut total = 0;
 //!         while let Some(number) = numbers.recv().await {
-//!             total += number?; // an error: the caller gave up or the connection broke
+//!             total += number?; // a StreamError: the caller gave up, the connection broke
 //!         }
 //!         Ok(total)
 //!     }
@@ -38,21 +38,25 @@
 //! ```
 
 mod config;
+mod error;
 mod incoming;
 mod item_stream;
 mod port;
 mod send_window;
 mod sink;
+mod source;
 mod table;
 
 pub use config::StreamLimits;
+pub use error::StreamError;
 pub(crate) use incoming::{Incoming, RawSource};
 pub(crate) use item_stream::answer_of;
-pub use item_stream::{ItemStream, Source};
+pub use item_stream::{ItemStream, RawItem};
 pub(crate) use port::Port;
 pub(crate) use send_window::SendWindow;
 pub(crate) use sink::RawSink;
 pub use sink::Sink;
+pub use source::Source;
 pub(crate) use table::{Opened, StreamTable, Ways};
 
 /// The streams of one call, as the dialect that carries it opened them; the handler takes

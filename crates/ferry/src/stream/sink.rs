@@ -16,7 +16,7 @@ use ferry_wire::{
     Status,
 };
 
-use super::{Port, SendWindow};
+use super::{Port, SendWindow, StreamError};
 use crate::{CallError, Codec};
 
 /// A stream's sending end without its item type: it cuts items into fragments, spends credit
@@ -122,19 +122,19 @@ impl<T: Serialize> Sink<T> {
     pub fn send(
         &mut self,
         item: impl Borrow<T>,
-    ) -> impl Future<Output = Result<(), CallError>> + Send + '_ {
+    ) -> impl Future<Output = Result<(), StreamError>> + Send + '_ {
         // Encoded before the future: it then holds no borrow of the item across its waits.
         let body = self.codec.encode(item.borrow()).map_err(|err| {
-            CallError::new(
+            StreamError::new(
                 Status::Internal,
                 format!("a stream item does not encode: {err}"),
             )
         });
-        async move { self.raw.send(body?).await }
+        async move { Ok(self.raw.send(body?).await?) }
     }
 
     /// Sends every item of `items`, stopping at the first that cannot be sent.
-    pub async fn send_all<I>(&mut self, items: I) -> Result<(), CallError>
+    pub async fn send_all<I>(&mut self, items: I) -> Result<(), StreamError>
     where
         I: IntoIterator,
         I::Item: Borrow<T>,
