@@ -2,9 +2,12 @@
 
 use std::os::fd::OwnedFd;
 
-use rustix::{fs::AtFlags, io::Errno};
+use rustix::{
+    fs::{AtFlags, FileType, Mode},
+    io::Errno,
+};
 
-use crate::{error::io_error, FilesError, RemotePath, Root};
+use crate::{error::io_error, resolver::dir_flags, FilesError, RemotePath, Root};
 
 /// Moves the partial file `data` to `target`, creating the target's missing directories
 /// (without following links), and fsyncs both directories. Whether a file was replaced.
@@ -27,14 +30,36 @@ pub(crate) fn land(root: &Root, target: &RemotePath, data: &str) -> Result<bool,
     Ok(replaced)
 }
 
-/// Whether something is at `name` in `dir` that the landing file replaces; a directory there
-/// cannot be replaced.
+/// Refuses, before any byte is sent, a target that could not land: one whose directories
+/// are links, not directories, or hold a directory or a link where the file would go.
+/// Missing directories are fine: landing creates them.
+pub(crate) fn check_destination(root: &Root, target: &RemotePath) -> Result<(), FilesError> {
+    let (parents, name) = target
+        .split_last()
+        .expect("an upload's target is checked not to be the root");
+    let opened = root
+        .resolver()
+        .open(root.dir(), &parents, dir_flags(), Mode::empty());
+    match opened {
+        Ok(dir) => replaces(&dir, target, name).map(drop),
+        Err(err) if Errno::from_io_error(&err) == Some(Errno::NOENT) => Ok(()),
+        Err(err) => Err(FilesError::from_io(target.as_str(), "store", err)),
+    }
+}
+
+/// Whether something is at `name` in `dir` that the landing file replaces. A directory there
+/// cannot be replaced, and a link is not replaced either: the store leaves links alone.
 fn replaces(dir: &OwnedFd, target: &RemotePath, name: &str) -> Result<bool, FilesError> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(stat) if rustix::fs::FileType::from_raw_mode(stat.st_mode).is_dir() => {
-            Err(in_the_way(target))
-        }
-        Ok(_) => Ok(true),
+        Ok(stat) => match rustix::fs::FileType::from_raw_mode(stat.st_mode) {
+            FileType::Directory => Err(in_the_way(target)),
+            FileType::Symlink => Err(FilesError::from_io(
+                target.as_str(),
+                "store",
+                io_error(Errno::LOOP),
+            )),
+            _ => Ok(true),
+        },
         Err(Errno::NOENT) => Ok(false),
         Err(errno) => Err(FilesError::from_io(
             target.as_str(),

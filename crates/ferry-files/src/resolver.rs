@@ -50,8 +50,9 @@ impl Resolver {
         }
     }
 
-    /// Opens `components` beneath `base` with `flags` (`O_CLOEXEC | O_NOFOLLOW` added) and
-    /// `mode`; no components opens `base` itself again. A symbolic link anywhere is `ELOOP`.
+    /// Opens `components` beneath `base` with `flags` (`O_CLOEXEC` added) and `mode`; no
+    /// components opens `base` itself again. A symbolic link anywhere, the last component
+    /// included, is `ELOOP`.
     pub(crate) fn open(
         self,
         base: BorrowedFd<'_>,
@@ -59,10 +60,13 @@ impl Resolver {
         flags: OFlags,
         mode: Mode,
     ) -> io::Result<OwnedFd> {
-        let flags = flags | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+        let flags = flags | OFlags::CLOEXEC;
         match self {
+            // Without O_NOFOLLOW a last component that is a link would be followed, which
+            // RESOLVE_NO_SYMLINKS refuses with ELOOP; with it, O_DIRECTORY would answer
+            // ENOTDIR instead and the link would pass for a missing directory.
             Resolver::Openat2 => openat2(base, &joined(components), flags, mode),
-            Resolver::Walk => walk(base, components, flags, mode),
+            Resolver::Walk => walk(base, components, flags | OFlags::NOFOLLOW, mode),
         }
     }
 

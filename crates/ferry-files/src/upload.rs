@@ -6,8 +6,12 @@ use std::{fs::File, os::unix::fs::FileExt};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    hashing, land::land, partial, partial::PartialNames, sidecar::Sidecar, FilesError, RemotePath,
-    Root,
+    hashing,
+    land::{check_destination, land},
+    partial,
+    partial::PartialNames,
+    sidecar::Sidecar,
+    FilesError, RemotePath, Root,
 };
 
 /// What a resumable upload sends, as the sender sees it: its identity. A partial upload is
@@ -91,7 +95,7 @@ impl Upload {
         target: RemotePath,
         mut source: Source,
     ) -> Result<Upload, FilesError> {
-        check_target(&target)?;
+        check_target(&root, &target)?;
         source.blake3 = canonical_hash(&target, &source.blake3)?;
         let max = root.config().max_file_size;
         if source.size > max {
@@ -112,7 +116,7 @@ impl Upload {
         target: RemotePath,
         expected: Option<&str>,
     ) -> Result<Upload, FilesError> {
-        check_target(&target)?;
+        check_target(&root, &target)?;
         let expected = expected
             .map(|hash| canonical_hash(&target, hash))
             .transpose()?;
@@ -355,8 +359,8 @@ impl Drop for Upload {
     }
 }
 
-/// Refuses the root as an upload's target.
-fn check_target(target: &RemotePath) -> Result<(), FilesError> {
+/// Refuses a target that cannot land: the root, or a path through a link or to a directory.
+fn check_target(root: &Root, target: &RemotePath) -> Result<(), FilesError> {
     if target.is_root() {
         return Err(FilesError::WrongKind {
             path: "the root".to_owned(),
@@ -364,7 +368,7 @@ fn check_target(target: &RemotePath) -> Result<(), FilesError> {
             wanted: "a regular file",
         });
     }
-    Ok(())
+    check_destination(root, target)
 }
 
 fn canonical_hash(target: &RemotePath, given: &str) -> Result<String, FilesError> {
