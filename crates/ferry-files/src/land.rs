@@ -23,6 +23,12 @@ pub(crate) fn land(root: &Root, target: &RemotePath, data: &str) -> Result<bool,
     let replaced = replaces(&dir, target, name)?;
     rustix::fs::renameat(root.partial(), data, &dir, name).map_err(|errno| match errno {
         Errno::ISDIR | Errno::NOTEMPTY | Errno::EXIST => in_the_way(target),
+        // Not an escape: another file system is mounted inside the root.
+        Errno::XDEV => FilesError::Io {
+            path: target.to_string(),
+            action: "land across a mount point",
+            source: io_error(errno),
+        },
         errno => failed(io_error(errno)),
     })?;
     rustix::fs::fsync(&dir).map_err(|errno| failed(io_error(errno)))?;

@@ -344,6 +344,23 @@ fn every_way_out_of_the_root_is_403_and_nothing_is_written_outside() {
 }
 
 #[test]
+fn a_body_cut_short_lands_nothing() {
+    let store = Store::start("cut", RootConfig::default());
+    let mut socket = common::connect(&store.server.address);
+    let head = "PUT /files/cut.bin HTTP/1.1\r\nhost: t\r\ncontent-length: 100000\r\n\r\n";
+    std::io::Write::write_all(&mut socket, head.as_bytes()).unwrap();
+    std::io::Write::write_all(&mut socket, &pattern(50_000)).unwrap();
+    common::finish_sending(&socket);
+    let answer = common::parse(&common::await_close(&mut socket));
+    assert_eq!(
+        (answer.status, answer.error_status()),
+        (400, "protocol".to_owned())
+    );
+    assert!(!store.root().join("cut.bin").exists());
+    store.partial_is_empty();
+}
+
+#[test]
 fn python_urllib_reads_and_writes_files() {
     let store = Store::start("python", RootConfig::default());
     let script = r#"
