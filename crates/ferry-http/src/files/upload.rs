@@ -38,14 +38,16 @@ pub(super) async fn answer(
     request: Request<Incoming>,
     idle: Duration,
 ) -> Result<Response<Bytes>, Refusal> {
-    let expected = expected_hash(request.headers().get(EXPECTED_HASH))?;
+    let expected = expected_hash(request.headers().get(EXPECTED_HASH)).map_err(Refusal::closing)?;
     let max = root.config().max_file_size;
     let announced = request.body().size_hint().lower();
     if announced > max {
         let size = announced;
         return Err(refusal(FilesError::TooLarge { path, size, max }).closing());
     }
-    let upload = blocking(move || root.begin_put(&path, expected.as_deref())).await?;
+    // Refused before the body was read: the connection cannot be reused for another request.
+    let begun = blocking(move || root.begin_put(&path, expected.as_deref())).await;
+    let upload = begun.map_err(Refusal::closing)?;
     let (pieces, queue) = mpsc::channel(QUEUE);
     let writer = tokio::task::spawn_blocking(move || write(upload, queue));
     let read = forward(request.into_body(), &pieces, idle).await;
