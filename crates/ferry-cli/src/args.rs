@@ -38,6 +38,42 @@ pub(crate) fn meta(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A size in bytes: digits, then optionally a unit (any case). `K`, `M`, `G`, `T`, with or
+/// without `iB`, are powers of 1024; `KB`, `MB`, `GB`, `TB` are powers of 1000, as `dd` reads
+/// them; `B` is bytes.
+pub(crate) fn byte_size(text: &str) -> Result<u64, String> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size: write e.g. 1048576, 512K, 10G or 5GB"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let (base, unit): (u64, &str) = match unit.strip_suffix("IB") {
+        Some(prefix) => (1024, prefix),
+        None => match unit.strip_suffix('B') {
+            Some(prefix) => (1000, prefix),
+            None => (1024, unit.as_str()),
+        },
+    };
+    let power = match unit {
+        "" => 0,
+        "K" => 1,
+        "M" => 2,
+        "G" => 3,
+        "T" => 4,
+        _ => {
+            return Err(format!(
+                "{text:?}: the unit must be K, M, G or T (or KB, MiB, ...)"
+            ))
+        }
+    };
+    number
+        .checked_mul(base.pow(power))
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
 /// How the CLI connects: JSON bodies, so results print as they arrive, and `timeout` bounding
 /// the connect as well as each call.
 pub(crate) fn client_config(timeout: Duration) -> ClientConfig {
@@ -91,6 +127,31 @@ mod tests {
         assert!(timeout("NaN").is_err());
         assert!(timeout("inf").is_err());
         assert!(timeout("soon").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_and_decimal_units() {
+        assert_eq!(byte_size("0"), Ok(0));
+        assert_eq!(byte_size("1048576"), Ok(1 << 20));
+        assert_eq!(byte_size("512K"), Ok(512 << 10));
+        assert_eq!(byte_size("512k"), Ok(512 << 10));
+        assert_eq!(byte_size("10G"), Ok(10 << 30));
+        assert_eq!(byte_size("10GiB"), Ok(10 << 30));
+        assert_eq!(byte_size("3MiB"), Ok(3 << 20));
+        assert_eq!(byte_size("5GB"), Ok(5_000_000_000));
+        assert_eq!(byte_size("2kb"), Ok(2000));
+        assert_eq!(byte_size("1T"), Ok(1 << 40));
+        assert_eq!(byte_size("7B"), Ok(7));
+        assert_eq!(
+            byte_size("1X"),
+            Err("\"1X\": the unit must be K, M, G or T (or KB, MiB, ...)".to_owned())
+        );
+        assert!(byte_size("").is_err());
+        assert!(byte_size("G").is_err());
+        assert!(byte_size("-1").is_err());
+        assert!(byte_size("1.5G").is_err());
+        assert!(byte_size("1X").is_err());
+        assert!(byte_size("99999999999T").is_err());
     }
 
     #[test]

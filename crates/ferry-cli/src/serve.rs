@@ -7,6 +7,7 @@ use std::{
 
 use anyhow::Context as _;
 use ferry::{Address, Router, Server, ServerConfig};
+use ferry_files::{Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
 use crate::{failure::Failure, serve_model::Model};
@@ -14,7 +15,8 @@ use crate::{failure::Failure, serve_model::Model};
 /// The built-in service every router holds, left out of the listening line.
 const REFLECT: &str = "ferry.reflect";
 
-/// `ferry serve [--listen ADDR] [--threads N] [--model MODEL] [--www DIR]`.
+/// `ferry serve [--listen ADDR] [--threads N] [--model MODEL] [--www DIR] [--files DIR
+/// [--files-max-size BYTES]]`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Serves the demo services calc and echo (and ferry.reflect) until SIGINT or SIGTERM, then
@@ -26,6 +28,8 @@ Examples:
   ferry serve --listen 127.0.0.1:0      # any free port; the listening line names it
   ferry serve --listen unix:/tmp/ferry.sock
   ferry serve --www ./public            # static files beside the HTTP routes
+  ferry serve --files ./store           # GET/PUT /files/PATH, confined to ./store
+  ferry serve --files ./store --files-max-size 10G
   ferry serve --threads 1                # one event loop
   ferry serve --model thread-per-core    # a listener and event loop per core")]
 pub(crate) struct ServeArgs {
@@ -42,6 +46,14 @@ pub(crate) struct ServeArgs {
     /// Serve the files of DIR to HTTP GET requests no other route takes.
     #[arg(long, value_name = "DIR")]
     www: Option<PathBuf>,
+    /// Store and serve files under DIR (created if missing) at /files/PATH: GET with Range,
+    /// PUT landing atomically; nothing outside DIR is ever opened.
+    #[arg(long, value_name = "DIR")]
+    files: Option<PathBuf>,
+    /// The largest file --files accepts [default: 64G]: bytes, or with a suffix K, M, G, T
+    /// (powers of 1024; also KiB, MiB, ...) or KB, MB, GB, TB (powers of 1000).
+    #[arg(long, value_name = "BYTES", requires = "files", value_parser = crate::args::byte_size)]
+    files_max_size: Option<u64>,
 }
 
 /// Serves until a signal, then drains.
@@ -49,11 +61,12 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     if let Some(www) = &args.www {
         check_www(www)?;
     }
+    let files = files_root(&args)?;
     let services = service_names(&ferry_demo::router());
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen) = (args.model, args.listen.clone());
     let args = Arc::new(args);
-    let bind = move |address, config| bind(args.clone(), address, config);
+    let bind = move |address, config| bind(args.clone(), files.clone(), address, config);
     let announce = |address: &Address| eprintln!("ferry: serving {services} on {address}");
     crate::serve_model::serve(model, threads, listen, bind, announce)
 }
@@ -61,22 +74,40 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
 /// One server of the demo services on `address`; the model binds one per thread or one in all.
 async fn bind(
     args: Arc<ServeArgs>,
+    files: Option<Root>,
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
     let server = Server::bind_with(address, ferry_demo::router(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    Ok(server.with_http(http(&args)))
+    Ok(server.with_http(http(&args, files)))
 }
 
-/// The HTTP dialect, serving `--www` when given.
-fn http(args: &ServeArgs) -> Http {
-    let config = HttpConfig::default();
-    Http::new(match &args.www {
-        Some(www) => config.www(www),
-        None => config,
-    })
+/// The HTTP dialect, serving `--www` and `--files` when given.
+fn http(args: &ServeArgs, files: Option<Root>) -> Http {
+    let mut config = HttpConfig::default();
+    if let Some(www) = &args.www {
+        config = config.www(www);
+    }
+    if let Some(root) = files {
+        config = config.files(root);
+    }
+    Http::new(config)
+}
+
+/// The store of `--files`, opened once before anything listens and shared by every server
+/// thread: the HTTP `/files/` routes use it, and so can a native service over the same root.
+fn files_root(args: &ServeArgs) -> anyhow::Result<Option<Root>> {
+    let Some(dir) = &args.files else {
+        return Ok(None);
+    };
+    let mut config = RootConfig::default();
+    if let Some(max) = args.files_max_size {
+        config = config.max_file_size(max);
+    }
+    let root = Root::open(dir, config).with_context(|| format!("--files {}", dir.display()))?;
+    Ok(Some(root))
 }
 
 /// Refuses a `--www` that is not a readable directory before anything listens.

@@ -11,6 +11,7 @@ use http_body_util::{
     combinators::UnsyncBoxBody, BodyExt, Full, LengthLimitError, Limited, StreamBody,
 };
 use hyper::body::{Body, Frame};
+use tokio::io::AsyncRead;
 use tokio_util::io::ReaderStream;
 
 /// Every answer's body.
@@ -28,7 +29,12 @@ pub(crate) fn full(bytes: Bytes) -> ResponseBody {
 
 /// A body streamed from `file`, a chunk at a time.
 pub(crate) fn file(file: tokio::fs::File) -> ResponseBody {
-    let frames = ReaderStream::with_capacity(file, FILE_CHUNK).map_ok(Frame::data);
+    reader(file)
+}
+
+/// A body streamed from `reader`, a chunk at a time, never held whole in memory.
+pub(crate) fn reader(reader: impl AsyncRead + Send + 'static) -> ResponseBody {
+    let frames = ReaderStream::with_capacity(reader, FILE_CHUNK).map_ok(Frame::data);
     StreamBody::new(frames).boxed_unsync()
 }
 

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-/// How [`Http`](crate::Http) serves: its limits and the optional static root.
+/// How [`Http`](crate::Http) serves: its limits, the optional static root and file store.
 ///
 /// ```
 /// use std::time::Duration;
@@ -32,6 +32,10 @@ pub struct HttpConfig {
     /// The directory served to `GET` and `HEAD` requests no other route takes; `None` (the
     /// default) answers those with a JSON 404.
     pub www: Option<PathBuf>,
+    /// The file store behind `GET`, `HEAD` and `PUT /files/PATH`; `None` (the default)
+    /// leaves `/files/` to the other routes. A `PUT` body is bounded by the store's
+    /// `max_file_size`, not by `max_body_len`.
+    pub files: Option<ferry_files::Root>,
 }
 
 /// 16 MiB.
@@ -48,6 +52,7 @@ impl Default for HttpConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             www: None,
+            files: None,
         }
     }
 }
@@ -80,6 +85,12 @@ impl HttpConfig {
     /// Serves static files from `root`.
     pub fn www(mut self, root: impl Into<PathBuf>) -> HttpConfig {
         self.www = Some(root.into());
+        self
+    }
+
+    /// Serves and stores files under `/files/` in `root`.
+    pub fn files(mut self, root: ferry_files::Root) -> HttpConfig {
+        self.files = Some(root);
         self
     }
 }

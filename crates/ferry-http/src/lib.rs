@@ -12,6 +12,8 @@
 //! | `GET /api/{service}/{method}?name=value` | REST: query parameters as named arguments |
 //! | `GET /api/openapi.json` | the OpenAPI 3.1 document of every REST route |
 //! | `GET /healthz` | `{"status":"ok"}`, 503 while the server shuts down |
+//! | `GET`/`HEAD /files/PATH` | a file of [`HttpConfig::files`] (with `Range`, `ETag` = BLAKE3), or a directory's JSON listing |
+//! | `PUT /files/PATH` | the body stored at PATH, landing whole once it has all arrived |
 //! | any other `GET`/`HEAD` | a file under [`HttpConfig::www`], when set |
 //!
 //! ```
@@ -55,6 +57,7 @@ pub mod client;
 pub mod codes;
 mod config;
 mod deadline;
+mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 mod health;

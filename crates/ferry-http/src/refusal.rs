@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use ferry::Status;
-use http::{header, HeaderValue, Method, Response, StatusCode};
+use http::{header, HeaderName, HeaderValue, Method, Response, StatusCode};
 use serde_json::Value;
 
 use crate::{body::BodyError, codes::http_status, jsonrpc, respond};
@@ -14,8 +14,8 @@ pub(crate) struct Refusal {
     code: StatusCode,
     status: Status,
     message: String,
-    /// The `allow` header of a 405.
-    allow: Option<HeaderValue>,
+    /// Headers the refusal needs: the `allow` of a 405, the `content-range` of a 416.
+    headers: Vec<(HeaderName, HeaderValue)>,
     /// Whether the connection closes after the answer (a body left unread).
     close: bool,
 }
@@ -36,8 +36,23 @@ impl Refusal {
             code,
             status,
             message: message.into(),
-            allow: None,
+            headers: Vec::new(),
             close: false,
+        }
+    }
+
+    /// The same refusal with one more header.
+    pub(crate) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Refusal {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The same refusal, closing the connection after it: for an answer sent while the
+    /// request's body may be left unread.
+    pub(crate) fn closing(self) -> Refusal {
+        Refusal {
+            close: true,
+            ..self
         }
     }
 
@@ -64,10 +79,9 @@ impl Refusal {
             .collect::<Vec<_>>()
             .join(", ");
         let message = format!("{path} does not take {method}; use {allow}");
-        Refusal {
-            allow: Some(HeaderValue::from_str(&allow).expect("method names are header-safe")),
-            ..Refusal::with_code(StatusCode::METHOD_NOT_ALLOWED, Status::Protocol, message)
-        }
+        let value = HeaderValue::from_str(&allow).expect("method names are header-safe");
+        Refusal::with_code(StatusCode::METHOD_NOT_ALLOWED, Status::Protocol, message)
+            .with_header(header::ALLOW, value)
     }
 
     /// `{"error": {"status", "message", "data": null}}`.
@@ -85,8 +99,8 @@ impl Refusal {
 
     fn finish(self, mut response: Response<Bytes>) -> Response<Bytes> {
         let headers = response.headers_mut();
-        if let Some(allow) = self.allow {
-            headers.insert(header::ALLOW, allow);
+        for (name, value) in self.headers {
+            headers.insert(name, value);
         }
         if self.close {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));

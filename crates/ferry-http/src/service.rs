@@ -16,7 +16,7 @@ use crate::{
     body::{self, BodyError, ResponseBody},
     caller::Caller,
     config::MIN_HEADER_LEN,
-    health, jsonrpc,
+    files, health, jsonrpc,
     refusal::Refusal,
     respond, rest, static_files, xmlrpc, HttpConfig,
 };
@@ -90,6 +90,9 @@ impl Site {
             health::PATH => self.health(&request),
             rest::OPENAPI => self.openapi(&request),
             _ if path.starts_with(rest::PREFIX) => self.rest(request).await,
+            _ if files::is_files_path(path) && self.config.files.is_some() => {
+                return self.files(request).await
+            }
             _ => return self.fallback(&request).await,
         };
         answered
@@ -152,6 +155,16 @@ impl Site {
         };
         let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
         Ok(rest::respond(self.dispatcher.dispatch(call).await))
+    }
+
+    /// The file store's routes.
+    async fn files(&self, request: Request<Incoming>) -> Response<ResponseBody> {
+        let Some(root) = &self.config.files else {
+            return Refusal::no_route(request.uri().path())
+                .into_response()
+                .map(body::full);
+        };
+        files::answer(root, request, self.config.body_read_timeout).await
     }
 
     /// Static files when a root is set; a JSON 404 otherwise.
