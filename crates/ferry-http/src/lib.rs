@@ -65,6 +65,7 @@ mod jsonrpc;
 mod refusal;
 mod respond;
 mod rest;
+mod rest_stream;
 mod schema;
 mod service;
 mod static_files;

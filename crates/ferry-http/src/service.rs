@@ -18,7 +18,9 @@ use crate::{
     config::MIN_HEADER_LEN,
     files, health, jsonrpc,
     refusal::Refusal,
-    respond, rest, static_files, xmlrpc, HttpConfig,
+    respond,
+    rest::{self, streaming::Format},
+    rest_stream, static_files, xmlrpc, HttpConfig,
 };
 
 /// The JSON-RPC route.
@@ -80,6 +82,9 @@ struct Site {
 /// An answer, or the refusal standing in for it.
 type Answered = Result<Response<Bytes>, Refusal>;
 
+/// An answer whose body may stream, or the refusal standing in for it.
+type Streamed = Result<Response<ResponseBody>, Refusal>;
+
 impl Site {
     /// Routes a request by its path.
     async fn answer(&self, request: Request<Incoming>) -> Response<ResponseBody> {
@@ -89,7 +94,7 @@ impl Site {
             XMLRPC => self.xmlrpc(request).await,
             health::PATH => self.health(&request),
             rest::OPENAPI => self.openapi(&request),
-            _ if path.starts_with(rest::PREFIX) => self.rest(request).await,
+            _ if path.starts_with(rest::PREFIX) => return self.rest(request).await,
             _ if files::is_files_path(path) && self.config.files.is_some() => {
                 return self.files(request).await
             }
@@ -140,12 +145,21 @@ impl Site {
         Ok(respond::json_value(StatusCode::OK, &document))
     }
 
-    async fn rest(&self, request: Request<Incoming>) -> Answered {
+    async fn rest(&self, request: Request<Incoming>) -> Response<ResponseBody> {
+        let answered = self.rest_exchange(request).await;
+        answered.unwrap_or_else(|refusal| refusal.into_response().map(body::full))
+    }
+
+    async fn rest_exchange(&self, request: Request<Incoming>) -> Streamed {
         let path = request.uri().path();
         let method = rest::method_of(path).ok_or_else(|| Refusal::no_route(path))?;
         allow(&request, &[Method::GET, Method::POST])?;
         let router = self.dispatcher.router();
         let caller = Caller::of(&request, &self.peer)?;
+        if let Some(described) = router.method(&method).filter(|m| m.is_streaming()) {
+            let described = described.clone();
+            return self.rest_stream(request, caller, method, &described).await;
+        }
         let args = if request.method() == Method::GET {
             rest::args_from_query(request.uri().query(), router.method(&method))?
         } else {
@@ -154,7 +168,35 @@ impl Site {
             rest::args_from_body(&body, content_type.as_ref())?
         };
         let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
-        Ok(rest::respond(self.dispatcher.dispatch(call).await))
+        Ok(rest::respond(self.dispatcher.dispatch(call).await).map(body::full))
+    }
+
+    /// A streaming method over REST. Its arguments come from the query string when the body
+    /// is the caller's stream, and as for any call otherwise.
+    async fn rest_stream(
+        &self,
+        request: Request<Incoming>,
+        caller: Caller,
+        method: String,
+        described: &ferry::MethodDescriptor,
+    ) -> Streamed {
+        let format = Format::of(request.headers().get(header::ACCEPT));
+        let takes_stream = described.client_stream.is_some();
+        let (args, body) = if takes_stream || request.method() == Method::GET {
+            let query = request.uri().query();
+            let args = rest::args_from_query(query, Some(described))?;
+            (args, takes_stream.then(|| request.into_body()))
+        } else {
+            let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
+            let body = self.read(request).await?;
+            (rest::args_from_body(&body, content_type.as_ref())?, None)
+        };
+        let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
+        let limits = self.dispatcher.config().streams;
+        let (call, local) = call.with_local_streams(described, &limits);
+        let idle = self.config.body_read_timeout;
+        let dispatcher = &self.dispatcher;
+        Ok(rest_stream::answer(dispatcher, call, local, body, format, idle).await)
     }
 
     /// The file store's routes.

@@ -68,13 +68,7 @@ fn start() -> (TestServer, Arc<AtomicUsize>) {
 
 /// Runs curl with `args`; its stdout.
 fn curl(args: &[&str]) -> String {
-    let output = Command::new("curl")
-        .args(["-s", "--max-time", "20"])
-        .args(args)
-        .output()
-        .unwrap_or_else(|err| panic!("curl is required: cannot run curl ({err})"));
-    assert!(output.status.success(), "curl {args:?} failed: {output:?}");
-    String::from_utf8(output.stdout).expect("UTF-8 output")
+    String::from_utf8(common::curl_ok(args)).expect("UTF-8 output")
 }
 
 /// Headers that by the rule become metadata, and two that do not.

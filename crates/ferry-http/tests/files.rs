@@ -8,10 +8,9 @@ use std::{
     fs,
     os::unix::fs::symlink,
     path::{Path, PathBuf},
-    process::{Command, Output},
 };
 
-use common::{exchange, python, TestServer};
+use common::{curl_ok, exchange, python, TestServer};
 use ferry_files::{Root, RootConfig};
 use ferry_http::HttpConfig;
 use serde_json::Value;
@@ -75,22 +74,6 @@ fn names(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// Runs curl with `args` (silent, failing on nothing, bounded in time).
-fn curl(args: &[&str]) -> Output {
-    Command::new("curl")
-        .args(["-sS", "--max-time", "60"])
-        .args(args)
-        .output()
-        .unwrap_or_else(|err| panic!("curl is required: cannot run curl ({err})"))
-}
-
-/// curl's stdout, asserting it ran.
-fn curl_ok(args: &[&str]) -> Vec<u8> {
-    let output = curl(args);
-    assert!(output.status.success(), "curl {args:?} failed: {output:?}");
-    output.stdout
 }
 
 /// `-w '%{http_code}'` appended: the HTTP status and the body before it.

@@ -10,6 +10,7 @@
 //! under the status's HTTP code.
 
 mod openapi;
+pub(crate) mod streaming;
 
 use bytes::Bytes;
 use ferry::{ErrorObject, MethodDescriptor, Reply, Status};

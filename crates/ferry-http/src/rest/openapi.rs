@@ -3,6 +3,7 @@
 use ferry::{MethodDescriptor, ParamDescriptor, ServiceDescriptor, Status};
 use serde_json::{json, Map, Value};
 
+use super::streaming::{EVENT_STREAM, NDJSON};
 use crate::{codes::http_status, schema::Components};
 
 /// The OpenAPI version the document follows (its schemas are JSON Schema 2020-12, as the
@@ -58,6 +59,12 @@ fn path_item(service: &str, method: &MethodDescriptor, components: &mut Componen
             "responses": responses,
         }
     });
+    if let Some(items) = &method.client_stream {
+        // The body is the caller's stream: the arguments go in the query string.
+        item["post"]["parameters"] = Value::Array(query_parameters(&params));
+        item["post"]["requestBody"] = stream_body(components.embed(items));
+        return item;
+    }
     if method.params.iter().all(|param| !param.is_required()) {
         item["get"] = json!({
             "operationId": format!("{full_name}.get"),
@@ -78,6 +85,26 @@ fn with_default(param: &ParamDescriptor, components: &mut Components) -> Value {
         object.insert("default".to_owned(), default.clone());
     }
     schema
+}
+
+/// The caller's stream: NDJSON, one item per line.
+fn stream_body(items: Value) -> Value {
+    json!({
+        "required": true,
+        "description": "the stream the method takes: one JSON value per line",
+        "content": {NDJSON: {"schema": items}},
+    })
+}
+
+/// What a method that streams back answers: its items, as NDJSON or as Server-Sent Events.
+fn stream_answer(items: Value) -> Value {
+    json!({
+        "description": "the items as they come: one JSON value per line, or one `data:` event \
+                        each with Accept: text/event-stream; an error after the first item is a \
+                        last line {\"error\": {...}} (event: error); an event stream ends with \
+                        event: end",
+        "content": {NDJSON: {"schema": items}, EVENT_STREAM: {"schema": items}},
+    })
 }
 
 /// A JSON object of named arguments, or an array of positional ones.
@@ -119,12 +146,15 @@ fn query_parameters(params: &[(&ParamDescriptor, Value)]) -> Vec<Value> {
 
 /// The result, the method's own error, and the errors any call may meet.
 fn responses(method: &MethodDescriptor, components: &mut Components) -> Value {
-    let mut responses = json!({
-        "200": {
-            "description": "the result",
-            "content": {"application/json": {"schema": components.embed(&method.result)}},
-        }
-    });
+    let mut responses = match &method.server_stream {
+        Some(items) => json!({"200": stream_answer(components.embed(items))}),
+        None => json!({
+            "200": {
+                "description": "the result",
+                "content": {"application/json": {"schema": components.embed(&method.result)}},
+            }
+        }),
+    };
     if let Some(schema) = &method.error {
         let schema = json!({"allOf": [
             {"$ref": ERROR},

@@ -152,6 +152,22 @@ pub fn python(script: &str, arg: &str) -> String {
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
+/// Runs curl with `args` (silent but for errors, bounded in time).
+pub fn curl(args: &[&str]) -> std::process::Output {
+    Command::new("curl")
+        .args(["-sS", "--max-time", "60"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("curl is required: cannot run curl ({err})"))
+}
+
+/// curl's stdout, asserting it ran.
+pub fn curl_ok(args: &[&str]) -> Vec<u8> {
+    let output = curl(args);
+    assert!(output.status.success(), "curl {args:?} failed: {output:?}");
+    output.stdout
+}
+
 /// The bytes of a request; `close` asks the server to close after answering.
 pub fn request_bytes(
     method: &str,

@@ -57,6 +57,11 @@ impl Call {
         self
     }
 
+    /// Whether the call's dialect opened streams for it.
+    pub(crate) fn has_streams(&self) -> bool {
+        self.streams.is_some()
+    }
+
     fn take_streams<R>(&self, take: impl FnOnce(&mut StreamEnds) -> Option<R>) -> Result<R, Reply> {
         let taken = self.streams.as_ref().and_then(|streams| {
             take(&mut streams.lock().unwrap_or_else(|poison| poison.into_inner()))

@@ -27,7 +27,7 @@ use super::{stats::ServerStats, Shared};
 use crate::{
     layer::{Layers, Subject, Watch},
     router::Route,
-    Call, Codec, Reply, ReplyFuture, Router, ServerConfig,
+    Call, Codec, Dialect, Reply, ReplyFuture, Router, ServerConfig,
 };
 
 /// A server's dispatch, as a dialect sees it. Cloning is cheap.
@@ -67,6 +67,9 @@ impl Dispatcher {
         let codec = call.codec();
         let route = self.shared.router.route(&method);
         let descriptor = route.and_then(Route::descriptor);
+        if descriptor.is_some_and(|described| described.is_streaming() && !call.has_streams()) {
+            return Reply::error(codec, Status::InvalidArgs, &cannot_stream(&method, dialect));
+        }
         match begin(&self.shared, call, route, Instant::now()) {
             Begun::Answered(reply) => reply,
             Begun::Started(started) => {
@@ -187,6 +190,16 @@ fn check_metadata(call: &Call, config: &ServerConfig) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The one-line message for a streaming method called in a dialect that carries no streams.
+fn cannot_stream(method: &str, dialect: Dialect) -> String {
+    let route = method.replacen('.', "/", 1);
+    format!(
+        "{method} streams, which {dialect} cannot carry: call it over the native protocol, or \
+         over REST at POST /api/{route} (NDJSON; Server-Sent Events with Accept: \
+         text/event-stream)"
+    )
 }
 
 /// The one-line message for a method no handler serves.
