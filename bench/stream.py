@@ -138,9 +138,9 @@ def stop_all():
 
 
 def pinned(cpus, command, settings):
-    if settings.no_pin:
-        return command
-    return ["taskset", "-c", cpus] + [str(part) for part in command]
+    """`command` as strings, behind taskset unless --no-pin."""
+    command = [str(part) for part in command]
+    return command if settings.no_pin else ["taskset", "-c", cpus] + command
 
 
 class Server:
