@@ -146,7 +146,7 @@ def pipe_step(server, direction, settings):
                "--chunk", str(settings.chunk),
                "--duration", stream.duration_flag(settings.pipe_duration)]
     return stream.run_client("raw", command, settings,
-                             settings.pipe_duration + stream.CLIENT_GRACE)
+                             settings.pipe_duration + stream.CLIENT_GRACE, ("mb_per_s",))
 
 
 def transfer_step(server, verb, local, settings):
@@ -157,10 +157,12 @@ def transfer_step(server, verb, local, settings):
         paths = [REMOTE_NAME, local]
     command = [settings.ferry_bin, verb, server.address] + [str(p) for p in paths] + ["--json"]
     started = time.monotonic()
-    report = stream.run_client("ferry " + verb, command, settings, STEP_TIMEOUT)
+    report = stream.run_client("ferry " + verb, command, settings, STEP_TIMEOUT,
+                               ("bytes", "seconds"))
     wall = time.monotonic() - started
-    if not report.get("seconds"):
-        raise BenchError("ferry %s reported no seconds: %s" % (verb, json.dumps(report)))
+    if report["seconds"] <= 0:
+        raise BenchError("ferry %s reported %s seconds: %s"
+                         % (verb, report["seconds"], json.dumps(report)))
     return {"bytes": report["bytes"], "seconds": report["seconds"], "wall_seconds": wall,
             "mb_per_s": report["bytes"] / report["seconds"] / 1e6}
 

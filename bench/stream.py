@@ -179,8 +179,9 @@ class Server:
         self.log.close()
 
 
-def run_client(name, command, settings, timeout):
-    """Runs a client to the end; its last JSON line, or BenchError with what it printed."""
+def run_client(name, command, settings, timeout, fields=()):
+    """Runs a client to the end; its JSON report (all of its output, or else its last line that
+    is an object), which must have `fields`; or BenchError with what it printed."""
     command = pinned(settings.client_cpus, command, settings)
     with tempfile.TemporaryFile("w+") as output:
         client = spawn(command, output)
@@ -196,10 +197,29 @@ def run_client(name, command, settings, timeout):
     if client.returncode != 0:
         raise BenchError("%s client failed (%s): %s\n%s"
                          % (name, client.returncode, " ".join(command), text.strip()))
-    for line in reversed(text.strip().splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    raise BenchError("%s client printed no JSON report:\n%s" % (name, text.strip()))
+    report = json_report(text)
+    if report is None:
+        raise BenchError("%s client printed no JSON report:\n%s" % (name, text.strip()))
+    missing = [field for field in fields if not isinstance(report.get(field), (int, float))]
+    if missing:
+        raise BenchError("%s client's report has no number %s: %s"
+                         % (name, ", ".join(missing), json.dumps(report)))
+    return report
+
+
+def json_report(text):
+    """The JSON object a client printed: the whole output (pretty-printed or not), or the last
+    line that parses as one (after lines for people)."""
+    candidates = [text.strip()] + [line.strip() for line in reversed(text.strip().splitlines())]
+    for candidate in candidates:
+        if candidate.startswith("{"):
+            try:
+                report = json.loads(candidate)
+            except ValueError:
+                continue
+            if isinstance(report, dict):
+                return report
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +309,8 @@ def measure(settings, names):
                 for way in DIRECTIONS:
                     server.check_alive()
                     command = client_command(name, server.address, way, settings)
-                    report = run_client(name, command, settings, timeout)
+                    report = run_client(name, command, settings, timeout,
+                                        ("mb_per_s", "items_per_s"))
                     runs[name][way].append(report)
                     progress("round %d/%d %-8s %-4s %9.1f MB/s %9.0f items/s"
                              % (round_number, settings.rounds, name, way, report["mb_per_s"],
