@@ -52,12 +52,17 @@ impl LoadArgs {
 
     /// `ADDR` resolved to its first socket address.
     pub fn socket_addr(&self) -> anyhow::Result<SocketAddr> {
-        self.addr
-            .to_socket_addrs()
-            .with_context(|| format!("{} is not a HOST:PORT address", self.addr))?
-            .next()
-            .with_context(|| format!("{} resolves to no address", self.addr))
+        resolve(&self.addr)
     }
+}
+
+/// `address` (HOST:PORT) resolved to its first socket address.
+pub(crate) fn resolve(address: &str) -> anyhow::Result<SocketAddr> {
+    address
+        .to_socket_addrs()
+        .with_context(|| format!("{address} is not a HOST:PORT address"))?
+        .next()
+        .with_context(|| format!("{address} resolves to no address"))
 }
 
 /// Runs the load engine against the target `make` builds for `ADDR`, then prints the report.
@@ -89,7 +94,7 @@ pub fn check_echo(sent: usize, echoed: usize) -> Result<(), String> {
 }
 
 /// A size in bytes: `64`, `1K`, `1KiB`, `16kib`, `1M`, `1MiB`.
-fn size(text: &str) -> Result<usize, String> {
+pub(crate) fn size(text: &str) -> Result<usize, String> {
     let lower = text.trim().to_ascii_lowercase();
     let digits_end = lower
         .find(|c: char| !c.is_ascii_digit())
@@ -110,7 +115,7 @@ fn size(text: &str) -> Result<usize, String> {
 }
 
 /// A duration: plain seconds (`3`, `0.5`) or with a unit (`500ms`, `2s`, `1m`).
-fn duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) => Duration::try_from_secs_f64(seconds).map_err(|err| err.to_string()),
         Err(_) => humantime::parse_duration(text).map_err(|err| format!("{text:?}: {err}")),
