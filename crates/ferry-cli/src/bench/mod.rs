@@ -3,6 +3,7 @@
 
 mod body;
 mod flags;
+mod stream;
 
 use std::time::Duration;
 
@@ -24,11 +25,17 @@ recorded.
 The arguments are encoded once: echo.echo gets PAYLOAD bytes, echo.ping a string of PAYLOAD
 characters, any other method the --args object (or no arguments).
 
+With --stream down|up, one stream per connection moves --chunk-byte items as fast as flow
+control allows, and the report gives MB/s (10^6 bytes of items) and items/s: down reads
+echo.source (or the server stream of --method, with --args), up feeds echo.sink (or the
+client stream of --method).
+
 Examples:
   ferry bench 127.0.0.1:7070
   ferry bench 127.0.0.1:7070 --conns 8 --inflight 16 --duration 10
   ferry bench 127.0.0.1:7070 --rate 5000 --json
   ferry bench 127.0.0.1:7070 --method calc.add --args '{\"a\": 1, \"b\": 2}'
+  ferry bench 127.0.0.1:7070 --stream down --chunk 65536 --json
 
 Exit codes: 0 the run happened (failed calls are counted in the report), 2 it could not
 start (no connection, bad flags).")]
@@ -36,9 +43,9 @@ pub(crate) struct BenchArgs {
     /// The server: HOST:PORT or unix:PATH.
     #[arg(value_name = "ADDR")]
     address: Address,
-    /// The method to call.
-    #[arg(long, value_name = "SERVICE.METHOD", default_value = "echo.echo")]
-    method: String,
+    /// The method to call [default: echo.echo; with --stream, echo.source or echo.sink].
+    #[arg(long, value_name = "SERVICE.METHOD")]
+    method: Option<String>,
     /// Payload size in bytes, for echo.echo and echo.ping.
     #[arg(long, value_name = "BYTES", default_value = "64")]
     payload: usize,
@@ -69,16 +76,36 @@ pub(crate) struct BenchArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Measure a stream instead of calls: down (server to client) or up.
+    #[arg(long, value_enum, value_name = "WAY", conflicts_with_all = ["rate", "inflight"])]
+    stream: Option<stream::Way>,
+    /// Bytes per stream item, with --stream.
+    #[arg(long, value_name = "BYTES", default_value = "65536", requires = "stream", value_parser = crate::args::byte_size)]
+    chunk: u64,
+}
+
+impl BenchArgs {
+    /// The method loaded.
+    fn method(&self) -> &str {
+        match (&self.method, self.stream) {
+            (Some(method), _) => method,
+            (None, None) => "echo.echo",
+            (None, Some(way)) => way.default_method(),
+        }
+    }
 }
 
 /// Runs the load and prints the report.
 pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
+    if let Some(way) = args.stream {
+        return stream::run(&args, way).await;
+    }
     let codec = Codec::from(args.codec);
-    let body = body::encode(&args.method, args.payload, args.named.as_ref(), codec)?;
+    let body = body::encode(args.method(), args.payload, args.named.as_ref(), codec)?;
     let target = FerryTarget::new(
         args.address.clone(),
         client_config(&args),
-        &args.method,
+        args.method(),
         body,
     );
     let config = LoadConfig::default()
@@ -97,7 +124,8 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
     } else {
         print(format_args!(
             "ferry bench {} {} ({codec})\n{report}",
-            args.address, args.method
+            args.address,
+            args.method()
         ))
     }
 }
@@ -118,7 +146,7 @@ fn json(args: &BenchArgs, report: &Report) -> Value {
     let mut json = report.to_json();
     if let Value::Object(fields) = &mut json {
         fields.insert("address".to_owned(), args.address.to_string().into());
-        fields.insert("method".to_owned(), args.method.clone().into());
+        fields.insert("method".to_owned(), args.method().into());
         fields.insert("codec".to_owned(), Codec::from(args.codec).name().into());
     }
     json

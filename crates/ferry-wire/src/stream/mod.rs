@@ -20,8 +20,10 @@ mod window;
 pub use fragments::Fragments;
 pub use window::{ReceiveWindow, Received, StreamFault};
 
-/// The largest item body one frame carries; larger items go in several frames.
-pub const MAX_FRAGMENT_LEN: usize = 64 * 1024;
+/// The largest item body one frame carries; larger items go in several frames. 64 KiB of
+/// data and the few bytes its encoding adds (a MessagePack `bin` header is 5): an item of
+/// 64 KiB travels whole rather than as a frame and a 5-byte tail to put back together.
+pub const MAX_FRAGMENT_LEN: usize = 64 * 1024 + 64;
 
 /// The credit each frame costs beyond its body: what a receiver spends holding an item apart
 /// from its bytes.

@@ -16,7 +16,6 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use ferry_wire::{
-    encode_item_head,
     stream::{StreamFault, MAX_FRAGMENT_LEN},
     ByteStr, Frame, RequestHead, Response, Status,
 };
@@ -193,13 +192,17 @@ impl Exchange {
     }
 
     /// Queues an item frame of `call_id`'s stream, unless the call is over.
-    pub(crate) fn queue_item(&mut self, call_id: u32, body: &Bytes, more: bool) -> Option<Waker> {
+    pub(crate) fn queue_item(
+        &mut self,
+        call_id: u32,
+        head: &[u8],
+        body: &Bytes,
+        more: bool,
+    ) -> Option<Waker> {
         if !self.streams.contains(call_id) {
             return None;
         }
-        self.out
-            .push_encoded(|dst| encode_item_head(dst, call_id, body.len(), more));
-        self.out.push_body(body);
+        self.out.push_item(call_id, head, body, more);
         self.wake_for_work()
     }
 

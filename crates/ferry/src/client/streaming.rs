@@ -29,8 +29,11 @@ struct ClientPort {
 }
 
 impl Port for ClientPort {
-    fn item(&self, call_id: u32, body: Bytes, more: bool) {
-        let driver = self.connection.exchange().queue_item(call_id, &body, more);
+    fn item(&self, call_id: u32, head: Bytes, body: Bytes, more: bool) {
+        let driver = self
+            .connection
+            .exchange()
+            .queue_item(call_id, &head, &body, more);
         if let Some(driver) = driver {
             driver.wake();
         }
@@ -149,7 +152,7 @@ impl Client {
     ) -> Result<ItemStream<T, E>, CallError<E>>
     where
         A: Serialize + ?Sized,
-        T: DeserializeOwned,
+        T: DeserializeOwned + 'static,
         E: DeserializeOwned,
     {
         let method = method.into();
@@ -176,7 +179,7 @@ impl Client {
     ) -> Result<T, CallError<E>>
     where
         A: Serialize + ?Sized,
-        I: Serialize,
+        I: Serialize + 'static,
         S: Stream<Item = I>,
         T: DeserializeOwned,
         E: DeserializeOwned,
@@ -200,7 +203,7 @@ impl Client {
     ) -> Result<(Sink<I>, impl Future<Output = Result<T, CallError<E>>>), CallError<E>>
     where
         A: Serialize + ?Sized,
-        I: Serialize,
+        I: Serialize + 'static,
         T: DeserializeOwned,
         E: DeserializeOwned,
     {
@@ -231,7 +234,7 @@ impl Client {
         A: Serialize + ?Sized,
         I: Serialize + Send + 'static,
         S: Stream<Item = I> + Send + 'static,
-        T: DeserializeOwned,
+        T: DeserializeOwned + 'static,
         E: DeserializeOwned,
     {
         let (sink, stream) = self.open_bidi_stream(method, args, options).await?;
@@ -247,8 +250,8 @@ impl Client {
     ) -> Result<(Sink<I>, ItemStream<T, E>), CallError<E>>
     where
         A: Serialize + ?Sized,
-        I: Serialize,
-        T: DeserializeOwned,
+        I: Serialize + 'static,
+        T: DeserializeOwned + 'static,
         E: DeserializeOwned,
     {
         let method = method.into();
@@ -272,7 +275,7 @@ fn no_sink<E>() -> CallError<E> {
 }
 
 /// Sends every item of `items` until it ends (then finishes the stream) or the stream is over.
-async fn feed<I: Serialize, S: Stream<Item = I>>(items: S, mut sink: Sink<I>) {
+async fn feed<I: Serialize + 'static, S: Stream<Item = I>>(items: S, mut sink: Sink<I>) {
     let mut items = pin!(items);
     while let Some(item) = items.next().await {
         if sink.send(&item).await.is_err() {

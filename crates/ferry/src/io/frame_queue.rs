@@ -14,7 +14,7 @@ use std::{
 };
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use ferry_wire::Frame;
+use ferry_wire::{encode_item_head, Frame};
 use tokio::io::AsyncWrite;
 
 /// Bodies at least this long are written from their own buffer rather than copied behind
@@ -59,6 +59,16 @@ impl WriteQueue {
     /// Appends a whole frame with no separate body (a cancel, a pong, a goaway).
     pub(crate) fn push_frame(&mut self, frame: &Frame) {
         self.push_encoded(|dst| frame.encode(dst));
+    }
+
+    /// Appends a stream item frame whose body is `head` then `body`, the body shared when
+    /// long.
+    pub(crate) fn push_item(&mut self, call_id: u32, head: &[u8], body: &Bytes, more: bool) {
+        self.push_encoded(|dst| {
+            encode_item_head(dst, call_id, head.len() + body.len(), more);
+            dst.put_slice(head);
+        });
+        self.push_body(body);
     }
 
     /// Appends a body after its head: copied when short, shared when long.

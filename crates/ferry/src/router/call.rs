@@ -77,13 +77,13 @@ impl Call {
     }
 
     /// The caller's stream of `T`, for a method that takes one; only once.
-    pub fn source<T: DeserializeOwned>(&self) -> Result<Source<T>, Reply> {
+    pub fn source<T: DeserializeOwned + 'static>(&self) -> Result<Source<T>, Reply> {
         let raw = self.take_streams(|ends| ends.source.take())?;
         Ok(Source::new(raw, self.codec))
     }
 
     /// The stream of `T` back to the caller, for a method that sends one; only once.
-    pub fn sink<T: Serialize>(&self) -> Result<Sink<T>, Reply> {
+    pub fn sink<T: Serialize + 'static>(&self) -> Result<Sink<T>, Reply> {
         let raw = self.take_streams(|ends| ends.sink.take())?;
         Ok(Sink::new(raw, self.codec))
     }

@@ -47,7 +47,7 @@ impl<T, E> fmt::Debug for ItemStream<T, E> {
     }
 }
 
-impl<T: DeserializeOwned, E: DeserializeOwned> ItemStream<T, E> {
+impl<T: DeserializeOwned + 'static, E: DeserializeOwned> ItemStream<T, E> {
     pub(crate) fn new(raw: RawSource, codec: Codec) -> ItemStream<T, E> {
         ItemStream {
             raw,
@@ -136,7 +136,7 @@ impl<T: DeserializeOwned, E: DeserializeOwned> ItemStream<T, E> {
             Poll::Ready(Some(next)) => next,
         };
         Poll::Ready(match next {
-            Ok(RawItem::Item(body)) => Some(self.codec.decode(&body).map_err(|err| {
+            Ok(RawItem::Item(body)) => Some(self.codec.decode_shared(&body).map_err(|err| {
                 let message =
                     format!("a stream item does not decode into the expected type: {err}");
                 CallError::new(self.misfit, message)
@@ -161,7 +161,7 @@ pub enum RawItem {
     End(Reply),
 }
 
-impl<T: DeserializeOwned, E: DeserializeOwned> Stream for ItemStream<T, E> {
+impl<T: DeserializeOwned + 'static, E: DeserializeOwned> Stream for ItemStream<T, E> {
     type Item = Result<T, CallError<E>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

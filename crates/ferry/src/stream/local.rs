@@ -44,9 +44,14 @@ struct LocalPort {
 }
 
 impl Port for LocalPort {
-    fn item(&self, _call_id: u32, body: Bytes, _more: bool) {
+    fn item(&self, _call_id: u32, head: Bytes, body: Bytes, _more: bool) {
         // Never cut: in-process items have no frame to fit.
-        let _ = self.items.send(body);
+        let item = if head.is_empty() {
+            body
+        } else {
+            [head, body].concat().into()
+        };
+        let _ = self.items.send(item);
     }
 
     fn taken(&self, _call_id: u32, cost: u64) {

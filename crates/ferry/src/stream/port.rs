@@ -7,8 +7,10 @@ use ferry_wire::Status;
 /// The connection side of a stream: where a [`Sink`](super::Sink) puts its frames and a
 /// source reports what its consumer took. Each dialect's connection implements it.
 pub(crate) trait Port: Send + Sync + 'static {
-    /// Queues one item frame of `call_id`; the sender has spent the credit for it.
-    fn item(&self, call_id: u32, body: Bytes, more: bool);
+    /// Queues one item frame of `call_id` whose body is `head` then `body` (the head is the
+    /// few bytes of an encoding, so a large payload goes out without being copied behind
+    /// them); the sender has spent the credit for it.
+    fn item(&self, call_id: u32, head: Bytes, body: Bytes, more: bool);
 
     /// The consumer took items costing `cost`: the receive window may grant credit.
     fn taken(&self, call_id: u32, cost: u64);

@@ -61,14 +61,30 @@ impl RawSink {
         }
     }
 
-    /// Sends one encoded item, waiting for credit before each fragment.
-    pub(crate) async fn send(&mut self, item: Bytes) -> Result<(), CallError> {
-        for (part, more) in Fragments::new(item, self.max_fragment) {
-            let price = cost(part.len());
-            poll_fn(|cx| self.window.poll_spend(cx, price)).await?;
-            self.port.item(self.call_id, part, more);
+    /// Sends one item encoded as `head` then `body`, waiting for credit before each frame.
+    /// An item that fits a frame goes whole, its body not copied; a larger one is put together
+    /// and cut into fragments.
+    pub(crate) async fn send(&mut self, head: Bytes, body: Bytes) -> Result<(), CallError> {
+        let len = head.len() + body.len();
+        if len <= self.max_fragment {
+            self.spend(cost(len)).await?;
+            self.port.item(self.call_id, head, body, false);
+            return Ok(());
+        }
+        let whole = if head.is_empty() {
+            body
+        } else {
+            [head, body].concat().into()
+        };
+        for (part, more) in Fragments::new(whole, self.max_fragment) {
+            self.spend(cost(part.len())).await?;
+            self.port.item(self.call_id, Bytes::new(), part, more);
         }
         Ok(())
+    }
+
+    async fn spend(&self, price: u64) -> Result<(), CallError> {
+        poll_fn(|cx| self.window.poll_spend(cx, price)).await
     }
 
     /// Ends the stream with `status`, once.
@@ -105,7 +121,7 @@ impl<T> fmt::Debug for Sink<T> {
     }
 }
 
-impl<T: Serialize> Sink<T> {
+impl<T: Serialize + 'static> Sink<T> {
     pub(crate) fn new(raw: RawSink, codec: Codec) -> Sink<T> {
         Sink {
             raw,
@@ -124,13 +140,16 @@ impl<T: Serialize> Sink<T> {
         item: impl Borrow<T>,
     ) -> impl Future<Output = Result<(), StreamError>> + Send + '_ {
         // Encoded before the future: it then holds no borrow of the item across its waits.
-        let body = self.codec.encode(item.borrow()).map_err(|err| {
+        let encoded = self.codec.encode_shared(item.borrow()).map_err(|err| {
             StreamError::new(
                 Status::Internal,
                 format!("a stream item does not encode: {err}"),
             )
         });
-        async move { Ok(self.raw.send(body?).await?) }
+        async move {
+            let (head, body) = encoded?;
+            Ok(self.raw.send(head, body).await?)
+        }
     }
 
     /// Sends every item of `items`, stopping at the first that cannot be sent.

@@ -19,7 +19,7 @@ pub struct Source<T> {
     items: ItemStream<T, NoError>,
 }
 
-impl<T: DeserializeOwned> Source<T> {
+impl<T: DeserializeOwned + 'static> Source<T> {
     pub(crate) fn new(raw: RawSource, codec: Codec) -> Source<T> {
         Source {
             items: ItemStream::new(raw, codec).read_by_handler(),
@@ -32,7 +32,7 @@ impl<T: DeserializeOwned> Source<T> {
     }
 }
 
-impl<T: DeserializeOwned> Stream for Source<T> {
+impl<T: DeserializeOwned + 'static> Stream for Source<T> {
     type Item = Result<T, StreamError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

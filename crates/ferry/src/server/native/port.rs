@@ -14,9 +14,10 @@ use crate::{stream::Port, Codec, Reply};
 pub(super) enum Outbound {
     /// A call's answer: the call is over.
     Answer(Response),
-    /// An item frame of a handler's stream.
+    /// An item frame of a handler's stream: `head` then `body`.
     Item {
         call_id: u32,
+        head: Bytes,
         body: Bytes,
         more: bool,
     },
@@ -36,12 +37,14 @@ pub(super) struct ServerPort {
 }
 
 impl Port for ServerPort {
-    fn item(&self, call_id: u32, body: Bytes, more: bool) {
-        let _ = self.outbound.send(Outbound::Item {
+    fn item(&self, call_id: u32, head: Bytes, body: Bytes, more: bool) {
+        let item = Outbound::Item {
             call_id,
+            head,
             body,
             more,
-        });
+        };
+        let _ = self.outbound.send(item);
     }
 
     fn taken(&self, call_id: u32, cost: u64) {

@@ -12,7 +12,6 @@ use tokio::time::Instant;
 
 use bytes::Bytes;
 use ferry_wire::{
-    encode_item_head,
     stream::{StreamFault, MAX_FRAGMENT_LEN},
     ByteStr, Frame, Request, Response, Status,
 };
@@ -161,12 +160,10 @@ impl Requests {
             // A cancelled call's last items are not worth the bytes.
             Outbound::Item {
                 call_id,
+                head,
                 body,
                 more,
-            } if self.streams.contains(call_id) => {
-                out.push_encoded(|dst| encode_item_head(dst, call_id, body.len(), more));
-                out.push_body(&body);
-            }
+            } if self.streams.contains(call_id) => out.push_item(call_id, &head, &body, more),
             Outbound::Item { .. } => {}
             Outbound::Taken { call_id, cost } => self.streams.on_taken(call_id, cost, out),
             Outbound::StopReading { call_id } => {
