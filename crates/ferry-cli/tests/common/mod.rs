@@ -125,6 +125,28 @@ pub(crate) fn ferry(args: &[&str]) -> Output {
     Command::new(FERRY).args(args).output().expect("ferry runs")
 }
 
+/// Runs `ferry ARGS...` with `input` on its standard input.
+pub(crate) fn ferry_with_input(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(FERRY)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ferry runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    // Written from a thread of its own: a child that answers before reading all of its input
+    // must not leave the test blocked on a full pipe.
+    let writer = std::thread::spawn(move || {
+        use std::io::Write as _;
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("ferry finishes");
+    writer.join().expect("the writer finishes");
+    output
+}
+
 /// The process's stdout as text.
 pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
