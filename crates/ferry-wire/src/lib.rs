@@ -30,6 +30,7 @@ mod byte_str;
 mod decoder;
 mod error;
 mod frame;
+pub mod keepalive;
 mod kind;
 mod preface;
 mod status;

@@ -632,3 +632,105 @@ async fn the_descriptor_says_which_way_each_method_streams() {
     let params: Vec<&str> = count.params.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(params, ["n", "fail_at"], "the sink is not a parameter");
 }
+
+/// A peer that completes the preface and then says nothing, reads nothing and answers no ping:
+/// a host that vanished without closing its connections.
+mod silent {
+    use bytes::BytesMut;
+    use ferry_wire::{Frame, Preface, Request, PREFACE_LEN};
+    use tokio::{
+        io::{AsyncReadExt, AsyncWriteExt},
+        net::{TcpListener, TcpStream},
+    };
+
+    fn preface() -> BytesMut {
+        let mut bytes = BytesMut::new();
+        Preface {
+            version: ferry_wire::VERSION,
+            codec: ferry_wire::CODEC_MSGPACK,
+            max_frame_len: ferry_wire::DEFAULT_MAX_FRAME_LEN,
+        }
+        .encode(&mut bytes);
+        bytes
+    }
+
+    /// A server that answers the preface and then nothing; its address.
+    pub(super) async fn server() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut theirs = [0u8; PREFACE_LEN];
+            socket.read_exact(&mut theirs).await.unwrap();
+            socket.write_all(&preface()).await.unwrap();
+            std::future::pending::<()>().await;
+            drop(socket);
+        });
+        address
+    }
+
+    /// A client that calls `method` and then says nothing; the socket, held open.
+    pub(super) async fn caller(address: &str, method: &str) -> TcpStream {
+        let mut socket = TcpStream::connect(address).await.unwrap();
+        let mut bytes = preface();
+        let request = Request {
+            call_id: 1,
+            method: method.into(),
+            // An empty MessagePack map: no arguments.
+            body: bytes::Bytes::from_static(&[0x80]),
+            ..Request::default()
+        };
+        Frame::Request(request).encode(&mut bytes);
+        socket.write_all(&bytes).await.unwrap();
+        socket
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_gives_up_a_server_that_stops_answering_pings() {
+    let address = silent::server().await;
+    let config = ClientConfig::default().default_timeout(None);
+    let client = StreamsClient::new(
+        Client::connect_with(address.as_str(), config)
+            .await
+            .unwrap(),
+    );
+    let started = tokio::time::Instant::now();
+    let mut stream = client.flood().await.expect("opens");
+    let failure = stream
+        .recv()
+        .await
+        .expect("an error")
+        .expect_err("no item came");
+    assert_eq!(failure.status(), Status::Unavailable, "{failure}");
+    assert!(failure.to_string().contains("ping"), "{failure}");
+    // Pinged after 30 s of silence, given up 20 s later: not before.
+    assert!(
+        started.elapsed() >= Duration::from_secs(50),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_gives_up_a_caller_that_stops_answering_pings() {
+    let service = Impl::default();
+    let router = Router::new().service(StreamsServer::new(service.clone()));
+    let server = TestServer::start(router, ServerConfig::default()).await;
+    let _silent = silent::caller(&server.tcp(), "streams.flood").await;
+    let started = tokio::time::Instant::now();
+    while service.drops.count() == 0 && started.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(
+        service.drops.count(),
+        1,
+        "the handler outlived a silent caller"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(50),
+        "{:?}",
+        started.elapsed()
+    );
+    server.stop().await;
+}

@@ -23,7 +23,7 @@ use super::{
     unanswered::Unanswered,
 };
 use crate::{
-    io::{poll_write_queue, ReadRoom, WriteQueue},
+    io::{poll_write_queue, Liveness, ReadRoom, Verdict, WriteQueue},
     Address, CallError, Reply,
 };
 
@@ -44,6 +44,8 @@ pub(crate) struct Driver {
     armed: Option<Instant>,
     /// The earliest deadline of a waiting call, as of the last look at the exchange.
     earliest: Option<Instant>,
+    /// Pings a quiet server while streams are open, and gives it up when it does not answer.
+    liveness: Liveness,
 }
 
 /// What a turn at writing did.
@@ -115,6 +117,7 @@ impl Driver {
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
             armed: None,
             earliest: None,
+            liveness: Liveness::new(),
         }
     }
 
@@ -165,6 +168,14 @@ impl Driver {
             if let Some(reason) = exchange.finished() {
                 return Poll::Ready(reason.to_owned());
             }
+            match self.liveness.poll(cx, exchange.has_streams()) {
+                Poll::Ready(Verdict::Ping(payload)) => {
+                    exchange.queue_frame(&Frame::Ping { payload });
+                    continue;
+                }
+                Poll::Ready(Verdict::Dead) => return Poll::Ready(self.liveness.dead_reason()),
+                Poll::Pending => {}
+            }
             self.earliest = exchange.earliest_deadline();
             let writing = wrote == Wrote::Blocked;
             if self.earliest == self.armed && exchange.park_driver(cx.waker(), writing) {
@@ -184,7 +195,10 @@ impl Driver {
         match self.room.poll_read_all(read, cx, input) {
             Poll::Pending => Ok(false),
             Poll::Ready(Ok(0)) => Err("the server closed it".to_owned()),
-            Poll::Ready(Ok(_)) => self.on_input(input).map(|()| true),
+            Poll::Ready(Ok(_)) => {
+                self.liveness.heard();
+                self.on_input(input).map(|()| true)
+            }
             Poll::Ready(Err(err)) => Err(err.to_string()),
         }
     }

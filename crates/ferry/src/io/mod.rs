@@ -8,6 +8,8 @@
 
 mod adaptive_read;
 mod frame_queue;
+mod liveness;
 
 pub(crate) use adaptive_read::ReadRoom;
 pub(crate) use frame_queue::{poll_write_queue, WriteQueue, WRITE_BATCH_LIMIT};
+pub(crate) use liveness::{Liveness, Verdict};

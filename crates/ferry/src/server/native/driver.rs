@@ -17,11 +17,11 @@ use tokio::{
 };
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use ferry_wire::{FrameDecoder, Kind, Status, WireError};
+use ferry_wire::{Frame, FrameDecoder, Kind, Status, WireError};
 
 use super::requests::Requests;
 use crate::{
-    io::{poll_write_queue, ReadRoom, WriteQueue, WRITE_BATCH_LIMIT},
+    io::{poll_write_queue, Liveness, ReadRoom, Verdict, WriteQueue, WRITE_BATCH_LIMIT},
     server::{stats::ServerStats, Shared},
     CallError,
 };
@@ -60,6 +60,8 @@ pub(super) struct Driver<S> {
     /// The one timer: the drain deadline, or when the connection would idle out.
     timer: Pin<Box<Sleep>>,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// Pings a quiet caller while streams are open, and gives it up when it does not answer.
+    liveness: Liveness,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -82,6 +84,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             drain_until: None,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             shutdown: Some(Box::pin(shutdown)),
+            liveness: Liveness::new(),
             shared,
         }
     }
@@ -209,6 +212,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             Poll::Ready(Ok(n)) if n > 0 => {
                 // One clock reading per read: deadlines count from when their bytes arrived.
                 self.active_at = Instant::now();
+                self.liveness.heard();
                 true
             }
             Poll::Ready(_) => {
@@ -286,6 +290,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 return true;
             }
         }
+        if self.poll_liveness(cx) {
+            return true;
+        }
         if self.drain_until.is_none() {
             return self.poll_idle(cx);
         }
@@ -295,6 +302,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         // The drain deadline passed.
         self.cut_off_running();
         true
+    }
+
+    /// Pings a caller that went quiet with streams open; cuts it off when it stays quiet. True
+    /// if it did either.
+    fn poll_liveness(&mut self, cx: &mut Context<'_>) -> bool {
+        let watching = self.reading && !self.requests.streams.is_empty();
+        match self.liveness.poll(cx, watching) {
+            Poll::Pending => false,
+            Poll::Ready(Verdict::Ping(payload)) => {
+                self.out.push_frame(&Frame::Ping { payload });
+                true
+            }
+            Poll::Ready(Verdict::Dead) => {
+                let reason = self.liveness.dead_reason();
+                self.requests
+                    .goaway(&mut self.out, Status::Unavailable, reason.clone());
+                self.fail_streams(&reason);
+                self.stop_reading();
+                self.cut_off_running();
+                true
+            }
+        }
     }
 
     /// Closes the connection once it has had no bytes and no running call for the idle timeout.
