@@ -5,7 +5,7 @@ use std::{fs::Metadata, os::unix::fs::MetadataExt};
 use serde::{Deserialize, Serialize};
 
 /// A file or directory under the root, as [`Root::stat`](crate::Root::stat) describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileInfo {
     /// The normalised path (see [`RemotePath`](crate::RemotePath)); empty for the root.
     pub path: String,
@@ -21,7 +21,7 @@ pub struct FileInfo {
 }
 
 /// One entry of a directory listing ([`Root::list`](crate::Root::list)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     /// The entry's name within its directory.
     pub name: String,
