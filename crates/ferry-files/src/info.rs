@@ -33,8 +33,10 @@ pub struct Entry {
     pub modified_ns: i64,
 }
 
-/// The modification time of `metadata` in nanoseconds since the epoch, saturating far from it.
-pub(crate) fn modified_ns(metadata: &Metadata) -> i64 {
+/// The modification time of `metadata` in nanoseconds since the epoch, saturating far from
+/// it: how [`FileInfo::modified_ns`] and a sender's [`Source::modified_ns`](crate::Source)
+/// count time.
+pub fn modified_ns(metadata: &Metadata) -> i64 {
     metadata
         .mtime()
         .saturating_mul(1_000_000_000)

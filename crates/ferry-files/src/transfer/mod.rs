@@ -22,6 +22,7 @@ mod feed;
 
 use ferry::{Bytes, CallError, Sink, Source};
 
+pub use crate::info::modified_ns;
 pub use chunks::{read_chunks, CHUNK};
 pub use events::{PutEvent, PutItem};
 pub use feed::{Feed, Writer};
@@ -41,9 +42,10 @@ pub trait Files {
     /// the part it already holds.
     async fn prefix_hash(&self, path: String, len: u64) -> Result<String, CallError>;
     /// Uploads a file of `size` bytes, modified at `modified_ns`, hashing to `blake3`, to
-    /// `path`: first answers an [`PutEvent::Offer`] saying how much of it is already stored,
-    /// then takes the rest ([`PutItem`]s) and, once it is all there and verified, lands it and
-    /// sends [`PutEvent::Landed`].
+    /// `path`. The first item back is an offer: how many bytes of this same file are already
+    /// stored, and their BLAKE3. The caller then streams `restart` (only if its own prefix
+    /// hashes differently) and the data from there; once it is all there and verified, the
+    /// file lands and the last item back says so (`PutEvent`, `PutItem`).
     async fn put(
         &self,
         path: String,
