@@ -9,10 +9,13 @@ mod call;
 mod call_http;
 mod call_stream;
 mod failure;
+mod get;
 mod list;
 mod output;
+mod put;
 mod serve;
 mod serve_model;
+mod transfer;
 
 use std::{future::Future, process::ExitCode};
 
@@ -32,6 +35,8 @@ Examples:
   ferry serve --listen 127.0.0.1:7070
   ferry list 127.0.0.1:7070
   ferry call 127.0.0.1:7070 calc.divide 200 100
+  ferry put 127.0.0.1:7070 ./big.iso images/big.iso
+  ferry get 127.0.0.1:7070 images/big.iso
 
 Exit codes: 0 ok, 1 the called method returned its own error, 2 any other failure.
 Logs go to stderr, filtered by RUST_LOG (default warn)."
@@ -51,6 +56,10 @@ enum Command {
     List(list::ListArgs),
     /// Load a method with many calls and report rate, latency percentiles and errors.
     Bench(bench::BenchArgs),
+    /// Send a file to a server's --files store: resumed, verified, landed atomically.
+    Put(put::PutArgs),
+    /// Fetch a file from a server's --files store: resumed, verified, landed atomically.
+    Get(get::GetArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +70,8 @@ fn main() -> ExitCode {
         Command::Call(args) => block_on(call::run(args)),
         Command::List(args) => block_on(list::run(args)),
         Command::Bench(args) => block_on(bench::run(args)),
+        Command::Put(args) => block_on(put::run(args)),
+        Command::Get(args) => block_on(get::run(args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

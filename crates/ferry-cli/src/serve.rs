@@ -7,7 +7,7 @@ use std::{
 
 use anyhow::Context as _;
 use ferry::{Address, Router, Server, ServerConfig};
-use ferry_files::{Root, RootConfig};
+use ferry_files::{FilesServer, FilesService, Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
 use crate::{failure::Failure, serve_model::Model};
@@ -16,11 +16,11 @@ use crate::{failure::Failure, serve_model::Model};
 const REFLECT: &str = "ferry.reflect";
 
 /// `ferry serve [--listen ADDR] [--threads N] [--model MODEL] [--www DIR] [--files DIR
-/// [--files-max-size BYTES]]`.
+/// [--files-max-size BYTES] [--files-fsync-every BYTES]]`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Serves the demo services calc and echo (and ferry.reflect) until SIGINT or SIGTERM, then
-finishes the calls in flight and exits 0.
+Serves the demo services calc and echo (and ferry.reflect; with --files, files) until SIGINT
+or SIGTERM, then finishes the calls in flight and exits 0.
 
 Examples:
   ferry serve
@@ -28,8 +28,9 @@ Examples:
   ferry serve --listen 127.0.0.1:0      # any free port; the listening line names it
   ferry serve --listen unix:/tmp/ferry.sock
   ferry serve --www ./public            # static files beside the HTTP routes
-  ferry serve --files ./store           # GET/PUT /files/PATH, confined to ./store
-  ferry serve --files ./store --files-max-size 10G
+  ferry serve --files ./store           # the files service and GET/PUT /files/PATH,
+                                        # confined to ./store
+  ferry serve --files ./store --files-max-size 10G --files-fsync-every 16M
   ferry serve --threads 1                # one event loop
   ferry serve --model thread-per-core    # a listener and event loop per core")]
 pub(crate) struct ServeArgs {
@@ -46,14 +47,19 @@ pub(crate) struct ServeArgs {
     /// Serve the files of DIR to HTTP GET requests no other route takes.
     #[arg(long, value_name = "DIR")]
     www: Option<PathBuf>,
-    /// Store and serve files under DIR (created if missing) at /files/PATH: GET with Range,
-    /// PUT landing atomically; nothing outside DIR is ever opened.
+    /// Store and serve files under DIR (created if missing): the files service for `ferry
+    /// put` and `ferry get`, and /files/PATH over HTTP (GET with Range, PUT landing
+    /// atomically); nothing outside DIR is ever opened.
     #[arg(long, value_name = "DIR")]
     files: Option<PathBuf>,
     /// The largest file --files accepts [default: 64G]: bytes, or with a suffix K, M, G, T
     /// (powers of 1024; also KiB, MiB, ...) or KB, MB, GB, TB (powers of 1000).
     #[arg(long, value_name = "BYTES", requires = "files", value_parser = crate::args::byte_size)]
     files_max_size: Option<u64>,
+    /// How many bytes an upload writes between two fsyncs [default: 64M]: the durability
+    /// granularity, at most what a server crash makes a resumed upload send again.
+    #[arg(long, value_name = "BYTES", requires = "files", value_parser = crate::args::byte_size)]
+    files_fsync_every: Option<u64>,
 }
 
 /// Serves until a signal, then drains.
@@ -62,7 +68,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
         check_www(www)?;
     }
     let files = files_root(&args)?;
-    let services = service_names(&ferry_demo::router());
+    let services = service_names(&router(files.as_ref()));
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen) = (args.model, args.listen.clone());
     let args = Arc::new(args);
@@ -78,10 +84,19 @@ async fn bind(
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
-    let server = Server::bind_with(address, ferry_demo::router(), config)
+    let server = Server::bind_with(address, router(files.as_ref()), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     Ok(server.with_http(http(&args, files)))
+}
+
+/// The demo services, and the files service over `--files` when given.
+fn router(files: Option<&Root>) -> Router {
+    let router = ferry_demo::router();
+    match files {
+        Some(root) => router.service(FilesServer::new(FilesService::new(root.clone()))),
+        None => router,
+    }
 }
 
 /// The HTTP dialect, serving `--www` and `--files` when given.
@@ -97,7 +112,7 @@ fn http(args: &ServeArgs, files: Option<Root>) -> Http {
 }
 
 /// The store of `--files`, opened once before anything listens and shared by every server
-/// thread: the HTTP `/files/` routes use it, and so can a native service over the same root.
+/// thread by the HTTP `/files/` routes and the native files service.
 fn files_root(args: &ServeArgs) -> anyhow::Result<Option<Root>> {
     let Some(dir) = &args.files else {
         return Ok(None);
@@ -105,6 +120,9 @@ fn files_root(args: &ServeArgs) -> anyhow::Result<Option<Root>> {
     let mut config = RootConfig::default();
     if let Some(max) = args.files_max_size {
         config = config.max_file_size(max);
+    }
+    if let Some(bytes) = args.files_fsync_every {
+        config = config.fsync_every(bytes);
     }
     let root = Root::open(dir, config).with_context(|| format!("--files {}", dir.display()))?;
     Ok(Some(root))

@@ -99,6 +99,17 @@ pub enum FilesError {
         /// The file's size.
         size: u64,
     },
+    /// The file is no longer the version the caller described: its hash changed, so bytes
+    /// read now would not continue what the caller already holds.
+    #[error("{path:?} changed: its BLAKE3 is now {actual}, not the {expected} asked for; stat it and download it again")]
+    Changed {
+        /// The file's path.
+        path: String,
+        /// The hash the caller expected.
+        expected: String,
+        /// The file's hash now.
+        actual: String,
+    },
     /// The file system under the store has no room (or quota) left. What an upload stored
     /// durably before is kept, so it resumes once there is room.
     #[error("the disk under the file store is full while writing {path:?}; free space, then send it again (a resumable upload goes on from what was stored)")]
@@ -132,7 +143,8 @@ impl FilesError {
             | FilesError::Incomplete { .. }
             | FilesError::HashMismatch { .. }
             | FilesError::BadHash { .. }
-            | FilesError::BeyondEnd { .. } => Status::InvalidArgs,
+            | FilesError::BeyondEnd { .. }
+            | FilesError::Changed { .. } => Status::InvalidArgs,
             // Room may be made: the same upload can succeed later, as after a restart.
             FilesError::DiskFull { .. } => Status::Unavailable,
             FilesError::Io { .. } => Status::Internal,

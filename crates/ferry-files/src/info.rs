@@ -5,7 +5,7 @@ use std::{fs::Metadata, os::unix::fs::MetadataExt};
 use serde::{Deserialize, Serialize};
 
 /// A file or directory under the root, as [`Root::stat`](crate::Root::stat) describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileInfo {
     /// The normalised path (see [`RemotePath`](crate::RemotePath)); empty for the root.
     pub path: String,
@@ -21,7 +21,7 @@ pub struct FileInfo {
 }
 
 /// One entry of a directory listing ([`Root::list`](crate::Root::list)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     /// The entry's name within its directory.
     pub name: String,
@@ -33,8 +33,10 @@ pub struct Entry {
     pub modified_ns: i64,
 }
 
-/// The modification time of `metadata` in nanoseconds since the epoch, saturating far from it.
-pub(crate) fn modified_ns(metadata: &Metadata) -> i64 {
+/// The modification time of `metadata` in nanoseconds since the epoch, saturating far from
+/// it: how [`FileInfo::modified_ns`] and a sender's [`Source::modified_ns`](crate::Source)
+/// count time.
+pub fn modified_ns(metadata: &Metadata) -> i64 {
     metadata
         .mtime()
         .saturating_mul(1_000_000_000)

@@ -53,7 +53,9 @@ mod partial;
 mod remote_path;
 mod resolver;
 mod root;
+mod service;
 mod sidecar;
+pub mod transfer;
 mod upload;
 
 pub use config::{Resolve, RootConfig};
@@ -62,4 +64,8 @@ pub use error::FilesError;
 pub use info::{Entry, FileInfo};
 pub use remote_path::RemotePath;
 pub use root::Root;
+pub use service::FilesService;
+pub use transfer::{
+    read_chunks, Feed, Files, FilesClient, FilesServer, PutEvent, PutItem, Writer, CHUNK,
+};
 pub use upload::{Landed, Source, Upload};

@@ -208,6 +208,13 @@ impl Upload {
         Ok(())
     }
 
+    /// Fsyncs what was written and records it as durable now, rather than at the next
+    /// [`fsync_every`](crate::RootConfig::fsync_every) boundary: for a server whose sender went
+    /// away, so that the next upload of the same source resends none of the bytes received.
+    pub fn save(&mut self) -> Result<(), FilesError> {
+        self.checkpoint()
+    }
+
     /// Verifies and lands the upload: every declared byte must be there (for a resumable
     /// upload) and the whole hash must be the declared one (when one was declared). On a
     /// mismatch nothing lands and the partial is removed, so a retry starts clean. Landing

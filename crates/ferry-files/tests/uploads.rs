@@ -65,6 +65,33 @@ fn an_upload_dropped_midway_resumes_from_its_last_fsync() {
     );
 }
 
+/// A server whose sender went away saves what arrived: the next upload resends none of it,
+/// where a plain drop would resend everything since the last fsync.
+#[test]
+fn a_saved_upload_resumes_from_every_byte_written() {
+    let tree = Tree::new("resume-save");
+    let root = tree.open(config());
+    let bytes = pattern(300 * 1024, 2);
+    let source = source_of(&bytes, 1_700_000_000_000_000_000);
+
+    let mut first = root.begin_upload("saved.bin", source.clone()).unwrap();
+    let cut = 13 * CHUNK + 100;
+    send(&mut first, &bytes, 0, cut);
+    first.save().unwrap();
+    drop(first);
+
+    let mut second = root.begin_upload("saved.bin", source).unwrap();
+    assert_eq!(
+        second.resume_from(),
+        cut as u64,
+        "past the last fsync, at 3 × 64 KiB"
+    );
+    assert_eq!(second.prefix_blake3(), hex(&bytes[..cut]));
+    send(&mut second, &bytes, cut, bytes.len());
+    assert_eq!(second.finish().unwrap().blake3, hex(&bytes));
+    assert_eq!(landed_bytes(&tree, "saved.bin"), bytes);
+}
+
 /// A crash leaves the data file longer than its record says is durable (the page cache had
 /// more, or garbage): the resume cuts it back to what was recorded.
 #[test]

@@ -62,6 +62,12 @@ impl Served {
         ferry(&[&["call", &self.address], args].concat())
     }
 
+    /// Kills the server with SIGKILL, as a crash would, and reaps it.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().expect("the server can be killed");
+        self.child.wait().expect("the killed server is reaped");
+    }
+
     /// Sends SIGTERM and waits (bounded) for the exit; the status and the rest of stderr.
     pub(crate) fn stop(mut self) -> (ExitStatus, String) {
         terminate(&self.child);
@@ -83,7 +89,7 @@ impl Drop for Served {
 /// The address at the end of `ferry: serving SERVICES on ADDRESS`.
 fn listening_address(line: &str) -> String {
     assert!(
-        line.starts_with("ferry: serving calc, echo on "),
+        line.starts_with("ferry: serving calc, echo"),
         "unexpected first line: {line:?}"
     );
     let after_on = line
