@@ -241,3 +241,24 @@ fn a_client_that_leaves_mid_stream_drops_the_handler() {
     );
     server.assert_serving();
 }
+
+#[test]
+fn the_length_prefixed_json_dialect_names_the_rest_route_and_goes_on() {
+    let server = TestServer::start(HttpConfig::default());
+    let mut socket = common::connect(&server.address);
+    let mut ask = |request: &[u8]| -> Value {
+        let len = u32::try_from(request.len()).unwrap().to_le_bytes();
+        socket.write_all(&[&len[..], request].concat()).unwrap();
+        let mut len = [0u8; 4];
+        socket.read_exact(&mut len).unwrap();
+        let mut answer = vec![0u8; u32::from_le_bytes(len) as usize];
+        socket.read_exact(&mut answer).unwrap();
+        serde_json::from_slice(&answer).unwrap()
+    };
+    let refused = ask(br#"{"in": "echo.count", "params": [3]}"#);
+    assert_eq!(refused["error"]["status"], "invalid_args", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("POST /api/echo/count"), "{message}");
+    let answered = ask(br#"{"in": "calc.add", "params": [2, 3]}"#);
+    assert_eq!(answered["result"], json!(5), "{answered}");
+}
