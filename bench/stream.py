@@ -227,8 +227,8 @@ def json_report(text):
 
 
 def duration_flag(seconds):
-    """`5s`, `0.5s`: the form `ferry bench` takes, and the bench clients too."""
-    return "%gs" % seconds
+    """`5`, `0.5`: seconds, the form `ferry bench` takes, and the bench clients too."""
+    return "%g" % seconds
 
 
 def server_command(name, settings):
@@ -246,7 +246,9 @@ def client_command(name, address, direction, settings):
     shared = ["--chunk", str(chunk_of(name, settings)),
               "--duration", duration_flag(settings.duration), "--json"]
     if name == "ferry":
-        return [settings.ferry_bin, "bench", address, "--stream", direction] + shared
+        # No warmup: the other clients have none, and every run counts from its start.
+        return [settings.ferry_bin, "bench", address, "--stream", direction,
+                "--warmup", "0"] + shared
     binary = BINARIES[SERVER_OF[name]][1]
     return [settings.bin_dir / binary, address, "--direction", direction] + shared
 

@@ -25,6 +25,12 @@ use tracing_subscriber::EnvFilter;
 
 use failure::Failure;
 
+/// Streams allocate and free item buffers at a high rate: glibc's allocator hands the freed
+/// memory back to the kernel and takes it again, and the fresh pages faulted in cost a
+/// receiving stream a fifth of its time (`perf`, `ferry bench --stream up`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Serve, call and list ferry services.
 #[derive(Debug, Parser)]
 #[command(

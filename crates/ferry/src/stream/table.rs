@@ -7,20 +7,20 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use ferry_wire::{
-    stream::{ReceiveWindow, StreamFault},
+    stream::{ReceiveWindow, StreamFault, MAX_FRAGMENT_LEN},
     Frame,
 };
 
 use super::{Incoming, SendWindow, StreamLimits};
 use crate::{io::WriteQueue, CallError};
 
-/// Items under this size are copied out of the read buffer they arrived in: a small slice held
-/// by a slow consumer would keep the whole buffer (up to 256 KiB) alive, beyond what its credit
-/// counts.
-const OWN_BELOW: usize = 32 * 1024;
-
-fn own_small(body: Bytes) -> Bytes {
-    if body.len() < OWN_BELOW {
+/// An item that came in one frame is copied out of the read buffer it arrived in; one put
+/// together from fragments has a buffer of its own already. A slice would keep the whole read
+/// buffer (up to 256 KiB) alive while its consumer holds it, beyond what its credit counts, and
+/// the connection would need a fresh buffer for every read: on `ferry bench --stream up`,
+/// copying made 4,050 MB/s against 3,410 shared (medians of 6 interleaved runs of 3 s).
+fn own(body: Bytes) -> Bytes {
+    if body.len() <= MAX_FRAGMENT_LEN {
         Bytes::copy_from_slice(&body)
     } else {
         body
@@ -128,7 +128,7 @@ impl StreamTable {
         let received = window.on_frame(body, more)?;
         if let Some(body) = received.item {
             let cost = received.item_cost;
-            let body = own_small(body);
+            let body = own(body);
             let _ = incoming.send(Incoming::Item { body, cost });
         }
         if let Some(bytes) = received.grant {
