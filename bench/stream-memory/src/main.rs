@@ -84,13 +84,18 @@ fn start(binary: &str) -> anyhow::Result<(Child, String)> {
 }
 
 /// Opens every stream and takes one item from each; the streams, held unread.
-async fn open(address: &str, args: &Args) -> anyhow::Result<Vec<ItemStream<ferry::Bytes, NoError>>> {
+async fn open(
+    address: &str,
+    args: &Args,
+) -> anyhow::Result<Vec<ItemStream<ferry::Bytes, NoError>>> {
     let config = ClientConfig::default()
         .default_timeout(None)
         .streams(StreamLimits::default().window(WINDOW));
     let mut clients = Vec::with_capacity(args.conns);
     for _ in 0..args.conns {
-        clients.push(MemClient::new(Client::connect_with(address, config.clone()).await?));
+        clients.push(MemClient::new(
+            Client::connect_with(address, config.clone()).await?,
+        ));
     }
     let mut held = Vec::with_capacity(args.streams);
     for at in 0..args.streams {
@@ -112,7 +117,11 @@ async fn settle(pid: &str) -> anyhow::Result<u64> {
     for _ in 0..150 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let now = resident_bytes(pid)?;
-        stable = if now <= last + 1024 * 1024 { stable + 1 } else { 0 };
+        stable = if now <= last + 1024 * 1024 {
+            stable + 1
+        } else {
+            0
+        };
         last = last.max(now);
         if stable >= 5 {
             break;

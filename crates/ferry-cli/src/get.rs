@@ -191,15 +191,29 @@ async fn receive(
     Ok(writer.finish().await?)
 }
 
-/// The writer thread: each chunk appended and hashed, then the part fsynced.
+/// The part is fsynced every this many bytes: the disk writes while more arrives, instead of
+/// all at the end (a 1 GiB get went from 0.63 to the fraction of its ceiling PERFORMANCE.md
+/// gives).
+const SYNC_EVERY: u64 = 64 * 1024 * 1024;
+
+/// The writer thread: each chunk appended and hashed, the part fsynced as it grows and at the
+/// end.
 fn write_all(mut part: Part, feed: Feed<Bytes>) -> anyhow::Result<(PathBuf, u64, String)> {
     let shown = part.path.display().to_string();
+    let mut unsynced = 0;
     for chunk in feed {
         part.file
             .write_all_at(&chunk, part.offset)
             .with_context(|| format!("cannot write {shown}"))?;
         part.hasher.update(&chunk);
         part.offset += chunk.len() as u64;
+        unsynced += chunk.len() as u64;
+        if unsynced >= SYNC_EVERY {
+            part.file
+                .sync_data()
+                .with_context(|| format!("cannot sync {shown}"))?;
+            unsynced = 0;
+        }
     }
     part.file
         .sync_all()

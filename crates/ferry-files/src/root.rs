@@ -228,6 +228,14 @@ impl Root {
         Ok((file, metadata))
     }
 
+    /// Remembers `hash` for this version of `file`: an upload that just landed knows it, and
+    /// the first download need not read the whole file again to learn it.
+    pub(crate) fn remember_hash(&self, file: &File, hash: String) {
+        if let Ok(metadata) = file.metadata() {
+            self.inner.hashes.insert(Version::of(&metadata), hash);
+        }
+    }
+
     /// The hash of `file`, from the cache when this version of it was hashed before.
     fn blake3_of(
         &self,

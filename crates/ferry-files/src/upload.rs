@@ -239,6 +239,7 @@ impl Upload {
         self.since_sync = 0;
         self.record_progress()?;
         let replaced = land(&self.root, &self.target, &self.names.data)?;
+        self.root.remember_hash(&self.file, actual.clone());
         self.done = true;
         self.forget_progress();
         Ok(Landed {

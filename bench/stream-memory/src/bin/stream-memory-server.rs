@@ -15,7 +15,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let server = Server::bind(args.listen.as_str(), Router::new().service(MemServer::new(Flood))).await?;
+    let server = Server::bind(
+        args.listen.as_str(),
+        Router::new().service(MemServer::new(Flood)),
+    )
+    .await?;
     eprintln!("listening on {}", server.local_address());
     server.run().await?;
     Ok(())
