@@ -311,13 +311,13 @@ fn a_put_resumes_after_the_server_is_killed_and_restarted() {
     let resumed = report(&put_json(&served, &local, "big.bin"));
     let resumed_from = resumed["resumed_from"].as_u64().unwrap();
     // What was not fsynced is sent again: at most --files-fsync-every (64 KiB) plus the one
-    // 256 KiB chunk being written when the server died.
+    // chunk being written when the server died.
     assert!(
         resumed_from > 0 && resumed_from <= held,
         "{resumed_from} of {held}"
     );
     assert!(
-        held - resumed_from <= (64 + 256) << 10,
+        held - resumed_from <= (64 << 10) + ferry_files::CHUNK as u64,
         "{resumed_from} of {held}"
     );
     assert_eq!(resumed["blake3"], blake3_hex(&bytes));

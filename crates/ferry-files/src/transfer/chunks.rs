@@ -5,13 +5,14 @@ use std::{fs::File, io, os::unix::fs::FileExt};
 use ferry::Bytes;
 use tokio::sync::mpsc;
 
-/// How many bytes a transfer reads, writes and streams at a time: a quarter of a stream's
-/// default 1 MiB window, so several chunks are in flight at once.
-pub const CHUNK: usize = 256 * 1024;
+/// How many bytes a transfer reads, writes and streams at a time: one stream frame's worth, so
+/// a chunk goes whole rather than cut into fragments its receiver puts back together with a
+/// copy.
+pub const CHUNK: usize = 64 * 1024;
 
 /// How many chunks the reading thread keeps ready ahead of the sender: enough for the disk
 /// and the socket to overlap, few enough to bound memory at a megabyte.
-const AHEAD: usize = 4;
+const AHEAD: usize = 16;
 
 /// Reads bytes `from..end` of `file` in [`CHUNK`]s on a blocking thread, keeping a few ready
 /// ahead of the receiver. The channel ends after the last chunk, or after an error (the file
