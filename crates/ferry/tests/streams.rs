@@ -150,6 +150,25 @@ impl Streams for Impl {
     }
 }
 
+/// The items of `stream` up to the error it must end with, and that error.
+async fn until_error<T, E>(stream: &mut ferry::ItemStream<T, E>) -> (Vec<T>, CallError<E>)
+where
+    T: serde::de::DeserializeOwned + 'static,
+    E: serde::de::DeserializeOwned,
+{
+    let mut items = Vec::new();
+    loop {
+        match stream
+            .recv()
+            .await
+            .expect("ends with an error, not cleanly")
+        {
+            Ok(item) => items.push(item),
+            Err(err) => return (items, err),
+        }
+    }
+}
+
 async fn start(service: Impl) -> (TestServer, StreamsClient) {
     let router = Router::new().service(StreamsServer::new(service));
     let server = TestServer::start(router, ServerConfig::default()).await;
@@ -182,20 +201,7 @@ async fn a_server_stream_arrives_typed_and_in_order_then_ends() {
 async fn a_typed_error_ends_a_stream_after_the_items_before_it() {
     let (server, client) = start(Impl::default()).await;
     let mut stream = guard(client.count(10, Some(4))).await.expect("opens");
-    let mut seen = Vec::new();
-    let failure = guard(async {
-        loop {
-            match stream
-                .recv()
-                .await
-                .expect("ends with an error, not cleanly")
-            {
-                Ok(item) => seen.push(item),
-                Err(err) => break err,
-            }
-        }
-    })
-    .await;
+    let (seen, _, failure) = guard(until_error(&mut stream)).await;
     assert_eq!(seen, [0, 1, 2, 3]);
     assert!(
         matches!(failure, CallError::Application(CountFailed { at: 4 })),
@@ -438,16 +444,7 @@ async fn the_deadline_covers_the_whole_stream() {
     let (server, client) = start(service.clone()).await;
     let client = client.with_timeout(Some(Duration::from_millis(300)));
     let mut stream = guard(client.flood()).await.expect("opens");
-    let mut items = 0;
-    let failure = guard(async {
-        loop {
-            match stream.recv().await.expect("ends with an error") {
-                Ok(_) => items += 1,
-                Err(err) => break err,
-            }
-        }
-    })
-    .await;
+    let (_, items, failure) = guard(until_error(&mut stream)).await;
     assert!(items > 0, "the stream never started");
     assert_eq!(failure.status(), Status::DeadlineExceeded, "{failure}");
     assert_eq!(
@@ -589,19 +586,7 @@ async fn a_server_stream_cut_mid_way_fails_the_callers_stream() {
     let mut stream = guard(client.flood()).await.expect("opens");
     guard(stream.recv()).await.expect("an item").expect("ok");
     cut.send(()).unwrap();
-    let failure = guard(async {
-        loop {
-            match stream
-                .recv()
-                .await
-                .expect("ends with an error, not cleanly")
-            {
-                Ok(_) => continue,
-                Err(err) => break err,
-            }
-        }
-    })
-    .await;
+    let (_, _, failure) = guard(until_error(&mut stream)).await;
     assert_eq!(failure.status(), Status::Unavailable, "{failure}");
     assert_eq!(
         service.drops.wait_for(1).await,

@@ -207,18 +207,9 @@ impl Client {
         T: DeserializeOwned,
         E: DeserializeOwned,
     {
-        let method = method.into();
-        let body = self.encode_args(&method, args)?;
-        let ways = Ways {
-            receives: false,
-            sends: true,
-            ends_incoming: true,
-        };
-        let opened = self.open_stream(&method, &body, options, ways).await;
-        let opened = opened.map_err(CallError::widen)?;
-        let sink = opened.sink.ok_or_else(no_sink)?;
+        let (sink, incoming) = self.open_sending(method, args, options, false).await?;
         let codec = self.codec();
-        Ok((Sink::new(sink, codec), answer_of(opened.incoming, codec)))
+        Ok((Sink::new(sink, codec), answer_of(incoming, codec)))
     }
 
     /// Calls a method that streams both ways: `items` go to the server as it takes them while
@@ -254,19 +245,32 @@ impl Client {
         T: DeserializeOwned + 'static,
         E: DeserializeOwned,
     {
+        let (sink, incoming) = self.open_sending(method, args, options, true).await?;
+        let codec = self.codec();
+        let stream = ItemStream::new(incoming, codec).idle_timeout(options.idle_timeout);
+        Ok((Sink::new(sink, codec), stream))
+    }
+
+    /// Opens a call whose caller streams (and whose server streams back when `receives`): the
+    /// caller's sink and what comes back.
+    async fn open_sending<A: Serialize + ?Sized, E>(
+        &self,
+        method: impl Into<ByteStr>,
+        args: &A,
+        options: &CallOptions,
+        receives: bool,
+    ) -> Result<(RawSink, RawSource), CallError<E>> {
         let method = method.into();
         let body = self.encode_args(&method, args)?;
         let ways = Ways {
-            receives: true,
+            receives,
             sends: true,
             ends_incoming: true,
         };
         let opened = self.open_stream(&method, &body, options, ways).await;
         let opened = opened.map_err(CallError::widen)?;
         let sink = opened.sink.ok_or_else(no_sink)?;
-        let codec = self.codec();
-        let stream = ItemStream::new(opened.incoming, codec).idle_timeout(options.idle_timeout);
-        Ok((Sink::new(sink, codec), stream))
+        Ok((sink, opened.incoming))
     }
 }
 
