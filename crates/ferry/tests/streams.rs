@@ -150,23 +150,26 @@ impl Streams for Impl {
     }
 }
 
-/// The items of `stream` up to the error it must end with, and that error.
-async fn until_error<T, E>(stream: &mut ferry::ItemStream<T, E>) -> (Vec<T>, CallError<E>)
+/// The first items of `stream` (at most 16: a flood is counted, not kept) up to the error it
+/// must end with, how many there were, and that error.
+async fn until_error<T, E>(stream: &mut ferry::ItemStream<T, E>) -> (Vec<T>, usize, CallError<E>)
 where
     T: serde::de::DeserializeOwned + 'static,
     E: serde::de::DeserializeOwned,
 {
-    let mut items = Vec::new();
+    let (mut first, mut count) = (Vec::new(), 0);
     loop {
-        match stream
-            .recv()
-            .await
-            .expect("ends with an error, not cleanly")
-        {
-            Ok(item) => items.push(item),
-            Err(err) => return (items, err),
+        match stream.recv().await.expect("ends with an error, not cleanly") {
+            Ok(item) => {
+                count += 1;
+                if first.len() < 16 {
+                    first.push(item);
+                }
+            }
+            Err(err) => return (first, count, err),
         }
     }
+}
 }
 
 async fn start(service: Impl) -> (TestServer, StreamsClient) {
