@@ -159,7 +159,11 @@ where
 {
     let (mut first, mut count) = (Vec::new(), 0);
     loop {
-        match stream.recv().await.expect("ends with an error, not cleanly") {
+        match stream
+            .recv()
+            .await
+            .expect("ends with an error, not cleanly")
+        {
             Ok(item) => {
                 count += 1;
                 if first.len() < 16 {
@@ -169,7 +173,6 @@ where
             Err(err) => return (first, count, err),
         }
     }
-}
 }
 
 async fn start(service: Impl) -> (TestServer, StreamsClient) {
