@@ -86,6 +86,8 @@ pub struct Upload {
     hasher: blake3::Hasher,
     /// Whether the partial has landed or been discarded: nothing left to clean up.
     done: bool,
+    /// A checkpoint running beside the writes (see [`Upload::write`]).
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Upload {
@@ -145,6 +147,7 @@ impl Upload {
             prefix_blake3: hashing::hex(&hasher),
             hasher,
             done: false,
+            syncing: None,
         }
     }
 
@@ -180,6 +183,8 @@ impl Upload {
     /// Starts from byte 0, dropping what was stored: for a sender whose own prefix does not
     /// hash to [`prefix_blake3`](Upload::prefix_blake3).
     pub fn restart(&mut self) -> Result<(), FilesError> {
+        // A checkpoint still running would record its durable bytes over the restart's 0.
+        self.wait_for_sync()?;
         self.file
             .set_len(0)
             .map_err(|err| self.failed("truncate the partial upload of", err))?;
@@ -189,10 +194,12 @@ impl Upload {
         self.record_progress()
     }
 
-    /// Appends `bytes`. Every [`fsync_every`](crate::RootConfig::fsync_every) bytes the data
-    /// is fsynced, and only then recorded as durable. Bytes past the declared size (or past
-    /// [`max_file_size`](crate::RootConfig::max_file_size) for a `PUT`) are refused and
-    /// not written.
+    /// Appends `bytes`. Every half [`fsync_every`](crate::RootConfig::fsync_every) bytes the
+    /// data is fsynced, and only then recorded as durable, on a thread of its own while the
+    /// writes go on (once the previous checkpoint is done): the disk flushes while more bytes
+    /// arrive, and no more than `fsync_every` bytes are ever unsynced. Bytes past the declared
+    /// size (or past [`max_file_size`](crate::RootConfig::max_file_size) for a `PUT`) are
+    /// refused and not written.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), FilesError> {
         let end = self.written + bytes.len() as u64;
         self.check_room(end)?;
@@ -202,16 +209,49 @@ impl Upload {
         self.hasher.update(bytes);
         self.written = end;
         self.since_sync += bytes.len() as u64;
-        if self.since_sync >= self.root.config().fsync_every.max(1) {
-            self.checkpoint()?;
+        if self.since_sync >= (self.root.config().fsync_every / 2).max(1) {
+            self.checkpoint_beside()?;
         }
         Ok(())
+    }
+
+    /// Starts a checkpoint of what is written so far on a thread of its own, after the one
+    /// before it finished.
+    fn checkpoint_beside(&mut self) -> Result<(), FilesError> {
+        self.wait_for_sync()?;
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|err| self.failed("sync", err))?;
+        let record = self.progress();
+        let (root, names) = (self.root.clone(), self.names.clone());
+        self.since_sync = 0;
+        self.syncing = Some(std::thread::spawn(move || {
+            file.sync_data()?;
+            match record {
+                Some(sidecar) => sidecar.write(root.partial(), &names),
+                None => Ok(()),
+            }
+        }));
+        Ok(())
+    }
+
+    /// Waits for the checkpoint running beside the writes, if one is.
+    fn wait_for_sync(&mut self) -> Result<(), FilesError> {
+        let Some(syncing) = self.syncing.take() else {
+            return Ok(());
+        };
+        let synced = syncing
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")));
+        synced.map_err(|err| self.failed("sync", err))
     }
 
     /// Fsyncs what was written and records it as durable now, rather than at the next
     /// [`fsync_every`](crate::RootConfig::fsync_every) boundary: for a server whose sender went
     /// away, so that the next upload of the same source resends none of the bytes received.
     pub fn save(&mut self) -> Result<(), FilesError> {
+        self.wait_for_sync()?;
         self.checkpoint()
     }
 
@@ -221,6 +261,7 @@ impl Upload {
     /// creates the target's missing parent directories, renames the partial into place and
     /// fsyncs the directory, so the file is durable once this returns.
     pub fn finish(mut self) -> Result<Landed, FilesError> {
+        self.wait_for_sync()?;
         let expected = self.expected_hash()?;
         self.file
             .sync_all()
@@ -324,17 +365,24 @@ impl Upload {
     /// Records `written` as durable in the sidecar of a resumable upload; the caller has
     /// fsynced those bytes (or there are none).
     fn record_progress(&self) -> Result<(), FilesError> {
-        let Kind::Resumable(source) = &self.kind else {
+        let Some(sidecar) = self.progress() else {
             return Ok(());
-        };
-        let sidecar = Sidecar {
-            target: self.target.to_string(),
-            source: source.clone(),
-            durable: self.written,
         };
         sidecar
             .write(self.root.partial(), &self.names)
             .map_err(|err| self.failed("record the progress of", err))
+    }
+
+    /// The record saying every byte written so far is durable, for a resumable upload.
+    fn progress(&self) -> Option<Sidecar> {
+        let Kind::Resumable(source) = &self.kind else {
+            return None;
+        };
+        Some(Sidecar {
+            target: self.target.to_string(),
+            source: source.clone(),
+            durable: self.written,
+        })
     }
 
     /// Removes the progress record of a landed upload; a leftover one only costs a little
@@ -347,6 +395,7 @@ impl Upload {
 
     /// Removes the partial files; what is gone cannot be resumed.
     fn discard(&mut self) {
+        let _ = self.wait_for_sync();
         let partial = self.root.partial();
         let _ = partial::remove(partial, &self.names.data);
         let _ = partial::remove(partial, &self.names.sidecar);
@@ -360,6 +409,8 @@ impl Upload {
 
 impl Drop for Upload {
     fn drop(&mut self) {
+        // The checkpoint finishes (and records what it synced) before the lock is let go.
+        let _ = self.wait_for_sync();
         // A resumable partial is kept for the next upload; a PUT's is of no use to anyone.
         if !self.done && matches!(self.kind, Kind::Put { .. }) {
             self.discard();
