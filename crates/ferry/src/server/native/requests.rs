@@ -225,22 +225,12 @@ impl Requests {
         if let Err((status, message)) = self.admit(&request) {
             return self.refuse(out, call_id, status, &message);
         }
-        let known = remember(&mut self.recent, &self.shared.router, &request.method);
-        let streaming = match &self.recent {
-            Some((_, route)) if known => route.descriptor().filter(|d| d.is_streaming()),
-            _ => None,
-        };
-        // Messages name the method by the remembered copy, so a call costs no reference count
-        // for it; only a name no method has (rare) is copied for them.
-        let unknown = if known {
-            ByteStr::default()
-        } else {
-            request.method.clone()
-        };
-        let mut call = self.call_of(request, now);
-        if let Some(described) = streaming {
-            call = self.open_streams(call, call_id, described, out);
-        }
+        let Prepared {
+            call,
+            known,
+            streaming,
+            unknown,
+        } = self.prepare(request, now, out);
         let remembered = if known { self.recent.as_ref() } else { None };
         let method = match remembered {
             Some((name, _)) => name,
@@ -272,7 +262,7 @@ impl Requests {
         };
         match poll_guarded(&mut handler, method, self.codec, cx) {
             Poll::Ready(reply) => {
-                let status = if streaming.is_some() {
+                let status = if streaming {
                     let response =
                         answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
                     let status = response.status;
@@ -297,6 +287,34 @@ impl Requests {
                 };
                 self.running.spawn(task, handler);
             }
+        }
+    }
+
+    /// The call `request` makes, with its streams opened when its method streams.
+    #[inline]
+    fn prepare(&mut self, request: Request, now: Instant, out: &mut WriteQueue) -> Prepared {
+        let call_id = request.call_id;
+        let known = remember(&mut self.recent, &self.shared.router, &request.method);
+        let streaming = match &self.recent {
+            Some((_, route)) if known => route.descriptor().filter(|d| d.is_streaming()),
+            _ => None,
+        };
+        // Messages name the method by the remembered copy, so a call costs no reference count
+        // for it; only a name no method has (rare) is copied for them.
+        let unknown = if known {
+            ByteStr::default()
+        } else {
+            request.method.clone()
+        };
+        let mut call = self.call_of(request, now);
+        if let Some(described) = streaming {
+            call = self.open_streams(call, call_id, described, out);
+        }
+        Prepared {
+            call,
+            known,
+            streaming: streaming.is_some(),
+            unknown,
         }
     }
 
@@ -370,6 +388,17 @@ impl Requests {
     pub(super) fn goaway(&self, out: &mut WriteQueue, status: Status, message: String) {
         out.push_frame(&goaway(self.last_call_id, status, message));
     }
+}
+
+/// A request turned into its call, before dispatch.
+struct Prepared {
+    call: Call,
+    /// Whether a method has the request's name (then `recent` holds its route).
+    known: bool,
+    /// Whether the method streams (its streams are open in `call`).
+    streaming: bool,
+    /// The name of a method no route has; empty for a known one.
+    unknown: ByteStr,
 }
 
 /// Remembers the route of `method` and its name in `recent`, if it has one: a connection
