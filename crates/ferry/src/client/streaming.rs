@@ -127,7 +127,7 @@ impl Client {
             incoming: RawSource::new(call_id, items, port.clone()),
             sink: opened
                 .sending
-                .map(|window| RawSink::new(call_id, window, port, max_fragment, true)),
+                .map(|window| RawSink::new(call_id, window, port, max_fragment)),
         })
     }
 

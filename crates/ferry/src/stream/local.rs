@@ -62,8 +62,6 @@ impl Port for LocalPort {
         let reason = StreamError::new(Status::Cancelled, "the handler stopped reading the stream");
         self.feed_window.close(reason.into());
     }
-
-    fn end(&self, _call_id: u32, _status: Status, _message: &str) {}
 }
 
 impl Call {
@@ -104,7 +102,7 @@ impl Call {
                     items: tapped,
                     window: sink_window.clone(),
                 };
-                let sink = RawSink::new(0, sink_window, port, usize::MAX, false);
+                let sink = RawSink::new(0, sink_window, port, usize::MAX);
                 (Some(tap), Some(sink))
             }
             None => (None, None),

@@ -18,7 +18,8 @@ pub(crate) trait Port: Send + Sync + 'static {
     /// The consumer of `call_id`'s incoming stream is gone: the peer is to stop sending.
     fn stop_reading(&self, call_id: u32);
 
-    /// The sender's stream ends with `status` (a caller ending its stream), and for any
-    /// status but ok, a one-line `message`.
-    fn end(&self, call_id: u32, status: Status, message: &str);
+    /// The sender's stream ends with `status`, and for any status but ok, a one-line
+    /// `message`. Only a caller's stream says so: a handler's ends with its answer, so a
+    /// server's port leaves this as it is, doing nothing.
+    fn end(&self, _call_id: u32, _status: Status, _message: &str) {}
 }

@@ -26,8 +26,6 @@ pub(crate) struct RawSink {
     window: Arc<SendWindow>,
     port: Arc<dyn Port>,
     max_fragment: usize,
-    /// A caller's stream says when it ends; a handler's ends with the handler's answer.
-    ends_itself: bool,
     ended: bool,
 }
 
@@ -42,21 +40,19 @@ impl fmt::Debug for RawSink {
 
 impl RawSink {
     /// The sending end of `call_id`'s stream on `port`, sending fragments of at most
-    /// `max_fragment` bytes. A sink that `ends_itself` (a caller's) sends the end of its stream
-    /// when finished, and a cancel-like end when dropped unfinished.
+    /// `max_fragment` bytes. It ends its stream through the port when finished, and `cancelled`
+    /// when dropped unfinished; only a caller's port carries that end (see [`Port::end`]).
     pub(crate) fn new(
         call_id: u32,
         window: Arc<SendWindow>,
         port: Arc<dyn Port>,
         max_fragment: usize,
-        ends_itself: bool,
     ) -> RawSink {
         RawSink {
             call_id,
             window,
             port,
             max_fragment,
-            ends_itself,
             ended: false,
         }
     }
@@ -89,7 +85,7 @@ impl RawSink {
 
     /// Ends the stream with `status`, once.
     fn end(&mut self, status: Status, message: &str) {
-        if self.ends_itself && !self.ended {
+        if !self.ended {
             self.ended = true;
             self.port.end(self.call_id, status, message);
         }

@@ -5,9 +5,9 @@
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use ferry_wire::{Response, Status};
+use ferry_wire::Response;
 
-use crate::{stream::Port, Codec, Reply};
+use crate::stream::Port;
 
 /// What handlers hand the connection's task.
 #[derive(Debug)]
@@ -25,15 +25,12 @@ pub(super) enum Outbound {
     Taken { call_id: u32, cost: u64 },
     /// A handler stopped reading its caller's stream.
     StopReading { call_id: u32 },
-    /// A stream end this side sends.
-    End(Response),
 }
 
 /// The port every stream of one connection shares.
 #[derive(Debug)]
 pub(super) struct ServerPort {
     pub(super) outbound: mpsc::UnboundedSender<Outbound>,
-    pub(super) codec: Codec,
 }
 
 impl Port for ServerPort {
@@ -53,18 +50,5 @@ impl Port for ServerPort {
 
     fn stop_reading(&self, call_id: u32) {
         let _ = self.outbound.send(Outbound::StopReading { call_id });
-    }
-
-    fn end(&self, call_id: u32, status: Status, message: &str) {
-        let body = match status {
-            Status::Ok => Bytes::new(),
-            status => Reply::error(self.codec, status, message).body,
-        };
-        let end = Response {
-            call_id,
-            status,
-            body,
-        };
-        let _ = self.outbound.send(Outbound::End(end));
     }
 }

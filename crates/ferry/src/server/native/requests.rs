@@ -172,7 +172,6 @@ impl Requests {
                     self.end_stream(out, call_id, Status::Cancelled, message);
                 }
             }
-            Outbound::End(end) => out.push_frame(&Frame::StreamEnd(end)),
         }
     }
 
@@ -192,7 +191,7 @@ impl Requests {
         let opened = self
             .streams
             .open(call_id, ways, &self.shared.config.streams, out);
-        let port = self.running.port(self.codec);
+        let port = self.running.port();
         let max_fragment = MAX_FRAGMENT_LEN.min(self.peer_max_frame_len as usize);
         let ends = StreamEnds {
             source: opened
@@ -200,7 +199,7 @@ impl Requests {
                 .map(|items| RawSource::new(call_id, items, port.clone())),
             sink: opened
                 .sending
-                .map(|window| RawSink::new(call_id, window, port, max_fragment, false)),
+                .map(|window| RawSink::new(call_id, window, port, max_fragment)),
         };
         call.with_streams(ends)
     }

@@ -126,12 +126,12 @@ impl Running {
     }
 
     /// The port this connection's streams share.
-    pub(super) fn port(&mut self, codec: Codec) -> Arc<dyn Port> {
+    pub(super) fn port(&mut self) -> Arc<dyn Port> {
         if let Some(port) = &self.port {
             return port.clone();
         }
         let outbound = self.sender().clone();
-        let port = Arc::new(ServerPort { outbound, codec });
+        let port = Arc::new(ServerPort { outbound });
         self.port = Some(port.clone());
         port
     }
