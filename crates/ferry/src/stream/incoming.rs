@@ -25,11 +25,15 @@ pub(crate) enum Incoming {
     Failed(CallError),
 }
 
-/// How a stream ended, once it has.
-#[derive(Debug)]
-pub(crate) enum RawEnd {
+/// A stream's next item or its end, undecoded (see
+/// [`ItemStream::recv_raw`](super::ItemStream::recv_raw)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RawItem {
+    /// One item, encoded with the connection's codec.
+    Item(Bytes),
+    /// The peer's end, with its status and body: the call's answer, on a caller's stream.
     End(Reply),
-    Failed(CallError),
 }
 
 /// The consumer's end of a stream: items in the order they came, the credit they cost
@@ -71,11 +75,12 @@ impl RawSource {
         }
     }
 
-    /// The next item, or how the stream ended (once; then `None`).
+    /// The next item, or how the stream ended (once; then `None`): the peer's end, or an end
+    /// this side decided (`Err`).
     pub(crate) fn poll_next(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, RawEnd>>> {
+    ) -> Poll<Option<Result<RawItem, CallError>>> {
         if self.ended {
             return Poll::Ready(None);
         }
@@ -92,17 +97,17 @@ impl RawSource {
                 if self.untold >= REPORT_EVERY {
                     self.report();
                 }
-                return Poll::Ready(Some(Ok(body)));
+                return Poll::Ready(Some(Ok(RawItem::Item(body))));
             }
-            Some(Incoming::End(reply)) => RawEnd::End(reply),
-            Some(Incoming::Failed(err)) => RawEnd::Failed(err),
-            None => RawEnd::Failed(CallError::new(
+            Some(Incoming::End(reply)) => Ok(RawItem::End(reply)),
+            Some(Incoming::Failed(err)) => Err(err),
+            None => Err(CallError::new(
                 Status::Unavailable,
                 "the connection closed in the middle of the stream",
             )),
         };
         self.ended = true;
-        Poll::Ready(Some(Err(end)))
+        Poll::Ready(Some(end))
     }
 
     /// Gives up on the stream now: the peer is told to stop.

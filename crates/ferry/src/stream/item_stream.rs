@@ -9,15 +9,14 @@ use std::{
     time::Duration,
 };
 
-use bytes::Bytes;
 use futures_util::{future::BoxFuture, Stream};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use tokio::time::{Instant, Sleep};
 
 use ferry_wire::Status;
 
-use super::{incoming::RawEnd, RawSource};
-use crate::{client::decode_reply, CallError, Codec, NoError, Reply};
+use super::{RawItem, RawSource};
+use crate::{client::decode_reply, CallError, Codec, NoError};
 
 /// A stream of `T` items, each `Ok`, ending with `None` after an ok end and with one `Err`
 /// (then `None`) after any other: the handler's own error as [`CallError::Application`], a
@@ -122,11 +121,7 @@ impl<T: DeserializeOwned + 'static, E: DeserializeOwned> ItemStream<T, E> {
             Poll::Ready(next) => next,
         };
         let _ = self.poll_idle(cx, true);
-        Poll::Ready(next.map(|next| match next {
-            Ok(body) => Ok(RawItem::Item(body)),
-            Err(RawEnd::End(reply)) => Ok(RawItem::End(reply)),
-            Err(RawEnd::Failed(err)) => Err(err),
-        }))
+        Poll::Ready(next)
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, CallError<E>>>> {
@@ -151,16 +146,6 @@ impl<T: DeserializeOwned + 'static, E: DeserializeOwned> ItemStream<T, E> {
     }
 }
 
-/// A stream's next item or its end, undecoded (see [`ItemStream::recv_raw`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RawItem {
-    /// One item, encoded with the connection's codec.
-    Item(Bytes),
-    /// The peer's end, with its status and body: the call's answer, on a caller's stream.
-    End(Reply),
-}
-
 impl<T: DeserializeOwned + 'static, E: DeserializeOwned> Stream for ItemStream<T, E> {
     type Item = Result<T, CallError<E>>;
 
@@ -177,9 +162,9 @@ pub(crate) async fn answer_of<T: DeserializeOwned, E: DeserializeOwned>(
 ) -> Result<T, CallError<E>> {
     loop {
         match std::future::poll_fn(|cx| raw.poll_next(cx)).await {
+            Some(Ok(RawItem::End(reply))) => return decode_reply(codec, reply),
             Some(Ok(_)) => continue,
-            Some(Err(RawEnd::End(reply))) => return decode_reply(codec, reply),
-            Some(Err(RawEnd::Failed(err))) => return Err(err.widen()),
+            Some(Err(err)) => return Err(err.widen()),
             None => {
                 return Err(CallError::new(
                     Status::Internal,

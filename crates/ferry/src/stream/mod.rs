@@ -50,9 +50,10 @@ mod table;
 
 pub use config::StreamLimits;
 pub use error::StreamError;
+pub use incoming::RawItem;
 pub(crate) use incoming::{Incoming, RawSource};
 pub(crate) use item_stream::answer_of;
-pub use item_stream::{ItemStream, RawItem};
+pub use item_stream::ItemStream;
 pub use local::{ItemFeed, ItemTap, LocalStreams};
 pub(crate) use port::Port;
 pub(crate) use send_window::SendWindow;
