@@ -10,7 +10,7 @@ use std::{
 
 use anyhow::{anyhow, Context as _};
 use ferry::{Address, Bytes};
-use ferry_files::{Feed, FilesClient, Writer};
+use ferry_files::{Feed, FilesClient, Flusher, Writer};
 use tokio::time::Instant;
 
 use crate::{
@@ -200,7 +200,8 @@ const SYNC_EVERY: u64 = 64 * 1024 * 1024;
 fn write_all(mut part: Part, feed: Feed<Bytes>) -> anyhow::Result<(PathBuf, u64, String)> {
     let shown = part.path.display().to_string();
     let mut unsynced = 0;
-    let mut flushing: Option<std::thread::JoinHandle<std::io::Result<()>>> = None;
+    let mut flusher = Flusher::default();
+    let unflushed = |err| anyhow::Error::new(err).context(format!("cannot sync {shown}"));
     for chunk in feed {
         part.file
             .write_all_at(&chunk, part.offset)
@@ -209,16 +210,12 @@ fn write_all(mut part: Part, feed: Feed<Bytes>) -> anyhow::Result<(PathBuf, u64,
         part.offset += chunk.len() as u64;
         unsynced += chunk.len() as u64;
         if unsynced >= SYNC_EVERY {
-            finish_flush(flushing.take(), &shown)?;
-            let file = part
-                .file
-                .try_clone()
-                .with_context(|| format!("cannot sync {shown}"))?;
-            flushing = Some(std::thread::spawn(move || file.sync_data()));
+            let file = part.file.try_clone().map_err(unflushed)?;
+            flusher.start(move || file.sync_data()).map_err(unflushed)?;
             unsynced = 0;
         }
     }
-    finish_flush(flushing, &shown)?;
+    flusher.wait().map_err(unflushed)?;
     part.file
         .sync_all()
         .with_context(|| format!("cannot sync {shown}"))?;
@@ -227,20 +224,6 @@ fn write_all(mut part: Part, feed: Feed<Bytes>) -> anyhow::Result<(PathBuf, u64,
         part.offset,
         part.hasher.finalize().to_hex().to_string(),
     ))
-}
-
-/// Waits for a flush of the part, if one is running.
-fn finish_flush(
-    flushing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-    shown: &str,
-) -> anyhow::Result<()> {
-    let Some(flushing) = flushing else {
-        return Ok(());
-    };
-    let flushed = flushing
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the flushing thread panicked")));
-    flushed.with_context(|| format!("cannot sync {shown}"))
 }
 
 /// Renames the verified part over LOCAL and fsyncs their directory.

@@ -6,8 +6,9 @@ use std::{fs::File, io, os::unix::fs::FileExt};
 const CHUNK: usize = 1 << 20;
 
 /// A hasher fed the first `len` bytes of `file`, read at their offsets (the file's own
-/// position is not moved).
-pub(crate) fn hash_prefix(file: &File, len: u64) -> io::Result<blake3::Hasher> {
+/// position is not moved): what a sender or a receiver compares with the other side's
+/// `prefix_hash` or `PutEvent::Offer`. Fails if the file is shorter than `len`.
+pub fn hash_prefix(file: &File, len: u64) -> io::Result<blake3::Hasher> {
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; CHUNK];
     let mut offset = 0u64;

@@ -45,6 +45,7 @@
 mod config;
 mod download;
 mod error;
+mod flusher;
 mod hash_cache;
 mod hashing;
 mod info;
@@ -61,6 +62,7 @@ mod upload;
 pub use config::{Resolve, RootConfig};
 pub use download::Download;
 pub use error::FilesError;
+pub use flusher::Flusher;
 pub use info::{Entry, FileInfo};
 pub use remote_path::RemotePath;
 pub use root::Root;

@@ -11,7 +11,7 @@ use crate::{
     partial,
     partial::PartialNames,
     sidecar::Sidecar,
-    FilesError, RemotePath, Root,
+    FilesError, Flusher, RemotePath, Root,
 };
 
 /// What a resumable upload sends, as the sender sees it: its identity. A partial upload is
@@ -86,8 +86,8 @@ pub struct Upload {
     hasher: blake3::Hasher,
     /// Whether the partial has landed or been discarded: nothing left to clean up.
     done: bool,
-    /// A checkpoint running beside the writes (see [`Upload::write`]).
-    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// The checkpoint running beside the writes (see [`Upload::write`]).
+    syncing: Flusher,
 }
 
 impl Upload {
@@ -147,7 +147,7 @@ impl Upload {
             prefix_blake3: hashing::hex(&hasher),
             hasher,
             done: false,
-            syncing: None,
+            syncing: Flusher::default(),
         }
     }
 
@@ -218,7 +218,6 @@ impl Upload {
     /// Starts a checkpoint of what is written so far on a thread of its own, after the one
     /// before it finished.
     fn checkpoint_beside(&mut self) -> Result<(), FilesError> {
-        self.wait_for_sync()?;
         let file = self
             .file
             .try_clone()
@@ -226,24 +225,19 @@ impl Upload {
         let record = self.progress();
         let (root, names) = (self.root.clone(), self.names.clone());
         self.since_sync = 0;
-        self.syncing = Some(std::thread::spawn(move || {
+        let started = self.syncing.start(move || {
             file.sync_data()?;
             match record {
                 Some(sidecar) => sidecar.write(root.partial(), &names),
                 None => Ok(()),
             }
-        }));
-        Ok(())
+        });
+        started.map_err(|err| self.failed("sync", err))
     }
 
     /// Waits for the checkpoint running beside the writes, if one is.
     fn wait_for_sync(&mut self) -> Result<(), FilesError> {
-        let Some(syncing) = self.syncing.take() else {
-            return Ok(());
-        };
-        let synced = syncing
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")));
+        let synced = self.syncing.wait();
         synced.map_err(|err| self.failed("sync", err))
     }
 

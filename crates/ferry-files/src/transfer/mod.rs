@@ -66,9 +66,4 @@ pub trait Files {
     ) -> Result<(), CallError>;
 }
 
-/// A hasher fed the first `len` bytes of `file`, read at their offsets: what a sender or a
-/// receiver compares with the other side's [`prefix_hash`](Files::prefix_hash) or
-/// [`PutEvent::Offer`]. Fails if the file is shorter than `len`.
-pub fn hash_prefix(file: &std::fs::File, len: u64) -> std::io::Result<blake3::Hasher> {
-    crate::hashing::hash_prefix(file, len)
-}
+pub use crate::hashing::hash_prefix;
