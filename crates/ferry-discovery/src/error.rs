@@ -1,0 +1,27 @@
+//! What can go wrong finding servers.
+
+/// Why a registry could not answer or a registration could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoveryError {
+    /// An address that is neither `HOST:PORT`, `unix:PATH`, a comma-separated list of them,
+    /// nor `etcd://HOST:PORT[,HOST:PORT...]`.
+    #[error("{0}")]
+    BadAddress(String),
+    /// etcd could not be reached or refused a request.
+    #[error("etcd at {endpoints}: {message}")]
+    Etcd {
+        /// The endpoints tried, comma-separated.
+        endpoints: String,
+        /// What failed, in one line.
+        message: String,
+    },
+    /// The service has no instance registered.
+    #[error("no instance of {service} is registered{where_}")]
+    NoInstances {
+        /// The service asked for.
+        service: String,
+        /// Where it was looked for, with a leading space (" in etcd at ...").
+        where_: String,
+    },
+}

@@ -1,0 +1,1 @@
+//! etcd as a registry: servers register under a lease, clients list then watch.

@@ -1,0 +1,20 @@
+//! Where ferry servers are, and which one takes each call.
+//!
+//! - [`Registry`]: where instances are listed. [`StaticList`] (a fixed list of addresses, the
+//!   default: no process to run) and [`etcd::EtcdRegistry`] (list, then watch).
+//! - [`etcd::Registration`]: a server's keys under a lease, kept alive and put again when lost.
+//! - [`Balancer`]: which instance takes a call; see [`balance`] for the four policies.
+
+pub mod balance;
+mod endpoint;
+mod error;
+pub mod etcd;
+pub mod ewma;
+mod instance;
+mod registry;
+
+pub use balance::Balancer;
+pub use endpoint::Endpoint;
+pub use error::DiscoveryError;
+pub use instance::{Instance, Instances};
+pub use registry::{Registered, Registry, StaticList};
