@@ -55,6 +55,8 @@ pub enum Frame {
     },
     /// The end of a stream: same layout as a response.
     StreamEnd(Response),
+    /// The answer to a call the server did not run: same layout as a response.
+    Refused(Response),
     /// Flow control: the sender on `call_id` may send `bytes` more (see [`crate::stream`]).
     StreamCredit {
         /// The streaming call.
@@ -262,7 +264,9 @@ impl Frame {
     pub fn call_id(&self) -> u32 {
         match self {
             Frame::Request(request) => request.call_id,
-            Frame::Response(response) | Frame::StreamEnd(response) => response.call_id,
+            Frame::Response(response) | Frame::StreamEnd(response) | Frame::Refused(response) => {
+                response.call_id
+            }
             Frame::Cancel { call_id }
             | Frame::StreamItem { call_id, .. }
             | Frame::StreamCredit { call_id, .. } => *call_id,
@@ -277,6 +281,7 @@ impl Frame {
             Frame::Request(request) => request.encode(dst),
             Frame::Response(response) => response.encode(dst),
             Frame::StreamEnd(response) => response.encode_as(Kind::StreamEnd, dst),
+            Frame::Refused(response) => response.encode_as(Kind::Refused, dst),
             Frame::Cancel { call_id } => put_header(dst, 0, Kind::Cancel, 0, *call_id),
             Frame::Ping { payload } => encode_u64(dst, Kind::Ping, *payload),
             Frame::Pong { payload } => encode_u64(dst, Kind::Pong, *payload),
@@ -348,6 +353,7 @@ impl Header {
             Kind::Request => Frame::Request(body.request(self.flags, call_id)?),
             Kind::Response => Frame::Response(body.response(call_id)?),
             Kind::StreamEnd => Frame::StreamEnd(body.response(call_id)?),
+            Kind::Refused => Frame::Refused(body.response(call_id)?),
             Kind::Cancel => Frame::Cancel { call_id },
             Kind::Ping => Frame::Ping {
                 payload: body.u64()?,

@@ -23,6 +23,9 @@ pub enum Kind {
     StreamEnd = 0x08,
     /// Flow control: the receiver grants the sender more bytes of items.
     StreamCredit = 0x09,
+    /// The answer to a call the server did not run (refused before dispatch: shutting down,
+    /// over a limit): same layout as a response. A caller may send the call again elsewhere.
+    Refused = 0x0A,
 }
 
 impl Kind {
@@ -38,6 +41,7 @@ impl Kind {
             0x07 => Kind::StreamItem,
             0x08 => Kind::StreamEnd,
             0x09 => Kind::StreamCredit,
+            0x0A => Kind::Refused,
             _ => return None,
         })
     }

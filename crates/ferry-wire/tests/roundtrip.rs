@@ -65,6 +65,7 @@ fn frame() -> impl Strategy<Value = Frame> {
         1 => (any::<u32>(), bytes(4096), any::<bool>())
             .prop_map(|(call_id, body, more)| Frame::StreamItem { call_id, body, more }),
         1 => response().prop_map(Frame::StreamEnd),
+        1 => response().prop_map(Frame::Refused),
         1 => (any::<u32>(), any::<u32>())
             .prop_map(|(call_id, bytes)| Frame::StreamCredit { call_id, bytes }),
     ]

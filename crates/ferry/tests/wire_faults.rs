@@ -36,6 +36,16 @@ fn status_of(frame: Option<Frame>) -> (u32, Status) {
     }
 }
 
+/// The call and status of a REFUSED frame: the server says it did not run the call.
+fn refusal_of(frame: Option<Frame>) -> (u32, Status) {
+    match frame {
+        Some(Frame::Refused(Response {
+            call_id, status, ..
+        })) => (call_id, status),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_bytes_close_only_that_connection() {
     let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
@@ -77,7 +87,7 @@ async fn an_oversize_frame_is_answered_too_large_and_skipped() {
     header.extend_from_slice(&[0x01, 0x00]);
     header.extend_from_slice(&7u32.to_be_bytes());
     raw.send_bytes(&header).await;
-    assert_eq!(status_of(raw.next_frame().await), (7, Status::TooLarge));
+    assert_eq!(refusal_of(raw.next_frame().await), (7, Status::TooLarge));
     assert_eq!(
         add(&bystander, 5, 5).await,
         10,
@@ -240,7 +250,7 @@ async fn calls_over_the_in_flight_limit_are_overloaded() {
     for call_id in 1..=3 {
         raw.send(&request(call_id, "test.hang", &json!([]))).await;
     }
-    assert_eq!(status_of(raw.next_frame().await), (3, Status::Overloaded));
+    assert_eq!(refusal_of(raw.next_frame().await), (3, Status::Overloaded));
     raw.send(&Frame::Cancel { call_id: 1 }).await;
     assert_eq!(drops.wait_for(1).await, 1);
     raw.send(&request(4, "test.add", &json!([1, 2]))).await;
@@ -314,7 +324,7 @@ async fn a_duplicate_call_id_is_refused_without_disturbing_the_first() {
     let mut raw = RawConn::handshake(&server.tcp()).await;
     raw.send(&request(5, "test.sleep", &json!([300]))).await;
     raw.send(&request(5, "test.add", &json!([1, 1]))).await;
-    assert_eq!(status_of(raw.next_frame().await), (5, Status::Protocol));
+    assert_eq!(refusal_of(raw.next_frame().await), (5, Status::Protocol));
     assert_eq!(status_of(raw.next_frame().await), (5, Status::Ok));
     server.stop().await;
 }

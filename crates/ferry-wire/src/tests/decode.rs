@@ -259,7 +259,7 @@ fn oversize_frame_of_unknown_kind_reports_its_kind_byte() {
 
 #[test]
 fn unknown_kind_is_consumed_and_the_next_frame_decodes() {
-    for kind in [0x00, 0x0a, 0x42, 0xff] {
+    for kind in [0x00, 0x0b, 0x42, 0xff] {
         let mut bytes = raw_frame(kind, 0x00, 1, b"abc");
         bytes.extend(raw_frame(kind, 0x13, 2, b""));
         bytes.extend(encode(&ping(3)));
@@ -420,6 +420,8 @@ fn unknown_status_byte() {
         assert_malformed(stream_end, malformed(Kind::StreamEnd, UNKNOWN_STATUS));
         let goaway = raw_frame(0x06, 0, 1, &[byte, b'x']);
         assert_malformed(goaway, malformed(Kind::GoAway, UNKNOWN_STATUS));
+        let refused = raw_frame(0x0A, 0, 1, &[byte]);
+        assert_malformed(refused, malformed(Kind::Refused, UNKNOWN_STATUS));
     }
 }
 

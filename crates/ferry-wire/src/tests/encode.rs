@@ -267,6 +267,19 @@ fn stream_end() {
 }
 
 #[test]
+fn refused() {
+    let overloaded = Frame::Refused(Response {
+        call_id: 9,
+        status: Status::Overloaded,
+        body: Bytes::from_static(&[0xc0]),
+    });
+    assert_wire(
+        overloaded,
+        &[0, 0, 0, 2, 0x0A, 0, 0, 0, 0, 9, Status::Overloaded.as_u8(), 0xc0],
+    );
+}
+
+#[test]
 fn stream_credit() {
     let frame = Frame::StreamCredit {
         call_id: 5,
@@ -290,12 +303,13 @@ fn kind_bytes_are_the_header_kind() {
         (Kind::StreamItem, 0x07),
         (Kind::StreamEnd, 0x08),
         (Kind::StreamCredit, 0x09),
+        (Kind::Refused, 0x0A),
     ];
     for (kind, byte) in cases {
         assert_eq!(kind as u8, byte);
         assert_eq!(Kind::from_u8(byte), Some(kind));
     }
-    for byte in (0..=u8::MAX).filter(|byte| !(0x01..=0x09).contains(byte)) {
+    for byte in (0..=u8::MAX).filter(|byte| !(0x01..=0x0A).contains(byte)) {
         assert_eq!(Kind::from_u8(byte), None, "byte {byte:#04x}");
     }
 }

@@ -79,7 +79,12 @@ where
     }
     let handle = Handle::open(server.max_frame_len, config.codec);
     let decoder = FrameDecoder::new(config.max_frame_len);
-    let driver = Driver::new(handle.connection().clone(), decoder, address.clone());
+    let driver = Driver::new(
+        handle.connection().clone(),
+        decoder,
+        address.clone(),
+        config.codec,
+    );
     tokio::spawn(driver.run(read, write, buf));
     Ok(handle)
 }

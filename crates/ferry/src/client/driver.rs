@@ -24,13 +24,15 @@ use super::{
 };
 use crate::{
     io::{poll_write_queue, Liveness, ReadRoom, Verdict, WriteQueue},
-    Address, CallError, Reply,
+    Address, CallError, Codec, Reply,
 };
 
 pub(crate) struct Driver {
     connection: Arc<Connection>,
     decoder: FrameDecoder,
     address: Address,
+    /// The connection's codec, to read the message of a refusal.
+    codec: Codec,
     room: ReadRoom,
     /// What is being written: the callers' queue, taken whole.
     writing: WriteQueue,
@@ -104,11 +106,13 @@ impl Driver {
         connection: Arc<Connection>,
         decoder: FrameDecoder,
         address: Address,
+        codec: Codec,
     ) -> Driver {
         Driver {
             connection,
             decoder,
             address,
+            codec,
             room: ReadRoom::default(),
             writing: WriteQueue::default(),
             arrived: Vec::new(),
@@ -213,6 +217,12 @@ impl Driver {
                     };
                     self.arrived
                         .push(Arrived::Answer(response.call_id, Ok(reply)));
+                }
+                Ok(Some(Frame::Refused(refused))) => {
+                    let message = crate::client::error_message(self.codec, &refused.body);
+                    let failure = Unanswered::Refused(CallError::new(refused.status, message));
+                    self.arrived
+                        .push(Arrived::Answer(refused.call_id, Err(failure)));
                 }
                 Ok(Some(frame)) => self.arrived.push(Arrived::Other(frame)),
                 Ok(None) => break,

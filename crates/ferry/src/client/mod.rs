@@ -7,6 +7,8 @@
 //! `unavailable` and the next call reconnects. A call is re-sent only when its method is
 //! idempotent and the server cannot have run it.
 
+mod attempt;
+mod channel;
 mod config;
 mod connection;
 mod dial;
@@ -17,14 +19,17 @@ mod pending;
 mod streaming;
 mod unanswered;
 
-use std::{borrow::Cow, sync::Arc, time::Duration};
+use std::{borrow::Cow, future::Future, sync::Arc, time::Duration};
 
 use bytes::Bytes;
+use futures_util::{future::Either, TryFutureExt};
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::time::{timeout_at, Instant};
 
 use ferry_wire::{ByteStr, Metadata, Status};
 
+pub use attempt::AttemptError;
+pub use channel::{Channel, RawCall};
 pub use config::ClientConfig;
 use connection::{Connection, Handle};
 use exchange::Outgoing;
@@ -53,6 +58,10 @@ pub struct Client {
     /// The connection this handle last saw live: while it stays live, a call uses it without
     /// the lock and reference count that looking it up in `shared` costs.
     connection: Option<Arc<Connection>>,
+    /// Where calls go instead of `shared`'s connection, for a client over many servers.
+    channel: Option<Arc<dyn Channel>>,
+    /// The key the handle's calls are placed by, unless a call gives its own.
+    hash_key: Option<Bytes>,
 }
 
 impl std::fmt::Debug for Client {
@@ -61,6 +70,7 @@ impl std::fmt::Debug for Client {
             .field("address", &self.shared.address)
             .field("timeout", &self.timeout)
             .field("metadata", &self.metadata)
+            .field("channel", &self.channel)
             .finish_non_exhaustive()
     }
 }
@@ -101,10 +111,48 @@ impl Client {
             timeout: None,
             metadata: Metadata::new(),
             connection: None,
+            channel: None,
+            hash_key: None,
         }
     }
 
-    /// The server's address.
+    /// A client whose calls go through `channel`, which chooses a server per call; `name`
+    /// (an address list, `etcd://...`) is what [`Client::address`] shows. `config` gives the
+    /// codec and the default timeout; the channel's own clients connect.
+    pub fn over(name: impl Into<Address>, channel: Arc<dyn Channel>, config: ClientConfig) -> Client {
+        Client {
+            channel: Some(channel),
+            ..Client::lazy(name, config)
+        }
+    }
+
+    /// Whether this handle holds a live connection, so its calls take no lock to find one.
+    pub fn is_connected(&self) -> bool {
+        self.connection
+            .as_ref()
+            .is_some_and(|connection| connection.is_usable())
+    }
+
+    /// A handle holding the live connection its clones found, when there is one and this
+    /// handle does not hold it: what to keep in place of a handle whose connection was lost
+    /// and found again.
+    pub fn refreshed(&self) -> Option<Client> {
+        if self.is_connected() {
+            return None;
+        }
+        let connection = self.shared.usable()?;
+        Some(Client {
+            connection: Some(connection),
+            ..self.clone()
+        })
+    }
+
+    /// The channel this client's calls go through, when it has one.
+    pub fn channel(&self) -> Option<&Arc<dyn Channel>> {
+        self.channel.as_ref()
+    }
+
+    /// The server's address (for a client over a channel, the name it was given).
     pub fn address(&self) -> &Address {
         &self.shared.address
     }
@@ -131,6 +179,16 @@ impl Client {
             .metadata
             .push((ByteStr::from(key), ByteStr::from(value)));
         client
+    }
+
+    /// A handle whose calls a consistent-hash balancer places by `key`, so calls with the same
+    /// key reach the same server while it lives; it shares the connection.
+    #[must_use]
+    pub fn with_hash_key(&self, key: impl AsRef<[u8]>) -> Client {
+        Client {
+            hash_key: Some(Bytes::copy_from_slice(key.as_ref())),
+            ..self.clone()
+        }
     }
 
     /// Calls `method` (`service.method`) with `args` (a struct or map of named arguments, or a
@@ -179,23 +237,85 @@ impl Client {
     /// Sends already-encoded arguments and returns the server's reply, whatever its status.
     /// Both are borrowed: the request is encoded from them, and nothing is cloned per call
     /// unless the call carries metadata of both the handle and `options`, or the client has
-    /// layers.
-    pub async fn call_raw(
+    /// layers. An idempotent call the server cannot have run is sent once more.
+    pub fn call_raw<'a>(
+        &'a self,
+        method: &'a ByteStr,
+        body: &'a Bytes,
+        options: &'a CallOptions,
+    ) -> impl Future<Output = Result<Reply, CallError>> + Send + 'a {
+        match &self.channel {
+            None => Either::Left(
+                self.send(method, body, options, options.idempotent)
+                    .map_err(AttemptError::into_error),
+            ),
+            Some(channel) => Either::Right(self.call_over(channel, method, body, options)),
+        }
+    }
+
+    /// One attempt of `call` on this client's server, never sent twice, with the call's
+    /// metadata and deadline as given (the handle's own are not added): what a [`Channel`]
+    /// calls for each server it tries. The error says whether the server may have run it.
+    pub async fn attempt(&self, call: &RawCall<'_>) -> Result<Reply, AttemptError> {
+        let metadata = Cow::Borrowed(call.metadata);
+        self.send_resolved(call.method, call.body, metadata, call.timeout, call.deadline, false)
+            .await
+    }
+
+    /// A call through the channel: the handle's timeout, metadata and key resolved once, so
+    /// every re-send shares one deadline.
+    async fn call_over(
         &self,
+        channel: &Arc<dyn Channel>,
         method: &ByteStr,
         body: &Bytes,
         options: &CallOptions,
     ) -> Result<Reply, CallError> {
+        let metadata = self.metadata_for(options);
+        let timeout = self.timeout_of(options);
+        let call = RawCall {
+            method,
+            body,
+            metadata: &metadata,
+            timeout,
+            deadline: timeout.map(|limit| Instant::now() + limit),
+            idempotent: options.idempotent,
+            hash_key: options.hash_key.as_deref().or(self.hash_key.as_deref()),
+        };
+        channel.call(call).await
+    }
+
+    /// A call on this client's own connection, sent once more when `resend_unrun` and the
+    /// server cannot have run it.
+    fn send<'a>(
+        &'a self,
+        method: &'a ByteStr,
+        body: &'a Bytes,
+        options: &'a CallOptions,
+        resend_unrun: bool,
+    ) -> impl Future<Output = Result<Reply, AttemptError>> + Send + 'a {
+        let timeout = self.timeout_of(options);
+        let deadline = timeout.map(|limit| Instant::now() + limit);
+        let metadata = self.metadata_for(options);
+        self.send_resolved(method, body, metadata, timeout, deadline, resend_unrun)
+    }
+
+    async fn send_resolved(
+        &self,
+        method: &ByteStr,
+        body: &Bytes,
+        mut metadata: Cow<'_, [(ByteStr, ByteStr)]>,
+        timeout: Option<Duration>,
+        deadline: Option<Instant>,
+        resend_unrun: bool,
+    ) -> Result<Reply, AttemptError> {
         let layers = &self.shared.config.layers;
-        let mut metadata = self.metadata_for(options);
         let started = (!layers.is_empty()).then(|| {
             for layer in layers {
                 layer.before(method, metadata.to_mut());
             }
             Instant::now()
         });
-        let timeout = self.timeout_of(options);
-        let deadline = timeout.map(|limit| Instant::now() + limit);
         let expired = || {
             let limit = timeout.unwrap_or_default();
             let message = format!("{method} got no answer within {limit:?}");
@@ -216,11 +336,11 @@ impl Client {
                         looked_up = connection;
                         (&looked_up, time_left)
                     }
-                    Err(err) => break Err(err),
+                    Err(err) => break Err(AttemptError::of_connecting(err)),
                 },
             };
             if time_left.is_some_and(|left| left.is_zero()) {
-                break Err(expired());
+                break Err(AttemptError::Failed(expired()));
             }
             let outgoing = Outgoing {
                 method,
@@ -231,9 +351,8 @@ impl Client {
             };
             match connection.call(outgoing).await {
                 Ok(reply) => break Ok(reply),
-                Err(Unanswered::NotRun(_)) if options.idempotent && !resent => resent = true,
-                Err(Unanswered::Expired) => break Err(expired()),
-                Err(failure) => break Err(failure.into_error()),
+                Err(Unanswered::NotRun(_)) if resend_unrun && !resent => resent = true,
+                Err(failure) => break Err(AttemptError::of(failure, expired)),
             }
         };
         if let Some(started) = started {
@@ -264,12 +383,12 @@ impl Client {
 fn report(
     layers: &[Arc<dyn ClientLayer>],
     method: &str,
-    outcome: &Result<Reply, CallError>,
+    outcome: &Result<Reply, AttemptError>,
     elapsed: Duration,
 ) {
     let status = outcome
         .as_ref()
-        .map_or_else(CallError::status, |reply| reply.status);
+        .map_or_else(|failure| failure.error().status(), |reply| reply.status);
     for layer in layers.iter().rev() {
         layer.after(method, status, elapsed);
     }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use ferry_wire::{ByteStr, Metadata};
 
 /// How to make one call: whether it may be re-sent, its deadline, its metadata. The default is
@@ -24,6 +25,7 @@ pub struct CallOptions {
     pub(crate) timeout: Option<Option<Duration>>,
     pub(crate) metadata: Metadata,
     pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) hash_key: Option<Bytes>,
 }
 
 impl CallOptions {
@@ -62,6 +64,13 @@ impl CallOptions {
     pub fn metadata(mut self, key: &str, value: &str) -> CallOptions {
         self.metadata
             .push((ByteStr::from(key), ByteStr::from(value)));
+        self
+    }
+
+    /// The key a consistent-hash balancer places this call by: calls with the same key reach
+    /// the same server while it lives. Ignored by a client of one server.
+    pub fn hash_key(mut self, key: impl AsRef<[u8]>) -> CallOptions {
+        self.hash_key = Some(Bytes::copy_from_slice(key.as_ref()));
         self
     }
 

@@ -7,7 +7,7 @@
 //!  bidirectional:     both at once                                    → ItemStream
 //! ```
 
-use std::{future::Future, pin::pin, sync::Arc};
+use std::{borrow::Cow, future::Future, pin::pin, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use futures_util::{future::Either, Stream, StreamExt};
@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use ferry_wire::{ByteStr, Status};
 
-use super::{connection::Connection, exchange::Outgoing, CallOptions, Client};
+use super::{connection::Connection, exchange::Outgoing, CallOptions, Client, RawCall};
 use crate::{
     stream::{answer_of, ItemStream, Port, RawSink, RawSource, Sink, Ways},
     CallError, Codec, Reply,
@@ -72,8 +72,8 @@ struct Opened {
 }
 
 impl Client {
-    /// Sends a streaming call's request and opens its streams. Never re-sent: part of a stream
-    /// may have been read.
+    /// Sends a streaming call's request and opens its streams, through the channel's choice of
+    /// server when the client has one. Never re-sent: part of a stream may have been read.
     async fn open_stream(
         &self,
         method: &ByteStr,
@@ -81,11 +81,38 @@ impl Client {
         options: &CallOptions,
         ways: Ways,
     ) -> Result<Opened, CallError> {
-        let mut metadata = self.metadata_for(options);
+        let metadata = self.metadata_for(options);
+        let timeout = self.timeout_of(options);
+        let Some(channel) = &self.channel else {
+            return self.open_here(method, body, metadata, timeout, ways).await;
+        };
+        let call = RawCall {
+            method,
+            body,
+            metadata: &metadata,
+            timeout,
+            deadline: timeout.map(|limit| Instant::now() + limit),
+            idempotent: false,
+            hash_key: options.hash_key.as_deref().or(self.hash_key.as_deref()),
+        };
+        let chosen = channel.stream_client(call).await?;
+        chosen
+            .open_here(method, body, metadata.clone(), timeout, ways)
+            .await
+    }
+
+    /// Opens a streaming call on this client's own connection.
+    async fn open_here(
+        &self,
+        method: &ByteStr,
+        body: &Bytes,
+        mut metadata: Cow<'_, [(ByteStr, ByteStr)]>,
+        timeout: Option<Duration>,
+        ways: Ways,
+    ) -> Result<Opened, CallError> {
         for layer in &self.shared.config.layers {
             layer.before(method, metadata.to_mut());
         }
-        let timeout = self.timeout_of(options);
         let deadline = timeout.map(|limit| Instant::now() + limit);
         let expired = || {
             let limit = timeout.unwrap_or_default();

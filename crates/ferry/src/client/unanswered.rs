@@ -10,6 +10,9 @@ pub(crate) enum Unanswered {
     /// The server cannot have run the call (never written, or refused by a goaway): an
     /// idempotent call may be re-sent.
     NotRun(String),
+    /// The server answered that it did not run the call (shutting down, over a limit), with
+    /// the status and message of its refusal.
+    Refused(CallError),
     /// The call was written and the connection was then lost: the server may have run it.
     Lost(String),
     /// Refused locally or by the peer with a definite status.
@@ -25,7 +28,7 @@ impl Unanswered {
             Unanswered::NotRun(message) | Unanswered::Lost(message) => {
                 CallError::new(Status::Unavailable, message)
             }
-            Unanswered::Error(err) => err.widen(),
+            Unanswered::Refused(err) | Unanswered::Error(err) => err.widen(),
             Unanswered::Expired => {
                 CallError::new(Status::DeadlineExceeded, "the call's deadline passed")
             }

@@ -138,7 +138,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         for call_id in self.requests.running.cancel_all() {
             let message = "the server shut down before the call finished";
             self.requests
-                .refuse(&mut self.out, call_id, Status::Unavailable, message);
+                .fail(&mut self.out, call_id, Status::Unavailable, message);
         }
     }
 

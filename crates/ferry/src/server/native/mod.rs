@@ -127,6 +127,7 @@ fn kind_name(frame: &Frame) -> &'static str {
         Frame::Response(_) => "response",
         Frame::StreamItem { .. } => "stream item",
         Frame::StreamEnd(_) => "stream end",
+        Frame::Refused(_) => "refused",
         _ => "these",
     }
 }

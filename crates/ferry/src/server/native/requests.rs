@@ -370,8 +370,20 @@ impl Requests {
         Ok(())
     }
 
-    /// Answers `call_id` with an error.
+    /// Refuses `call_id` without running it: a REFUSED frame, which tells the caller it may
+    /// send the call again elsewhere.
     pub(super) fn refuse(&self, out: &mut WriteQueue, call_id: u32, status: Status, message: &str) {
+        let body = Reply::error(self.codec, status, message).body;
+        out.push_frame(&Frame::Refused(Response {
+            call_id,
+            status,
+            body,
+        }));
+    }
+
+    /// Answers a call that was running with an error of the server's own: the handler may
+    /// have done part of its work, so unlike [`Requests::refuse`] this is a plain response.
+    pub(super) fn fail(&self, out: &mut WriteQueue, call_id: u32, status: Status, message: &str) {
         let body = Reply::error(self.codec, status, message).body;
         queue_response(
             out,
