@@ -6,6 +6,12 @@
 //! - [`Balancer`]: which instance takes a call; see [`balance`] for the four policies.
 
 pub mod balance;
+// Only the balanced client, built beside the balancers, makes endpoints and calls through them;
+// `expect` rather than `allow` so that this goes once it does.
+#[expect(
+    dead_code,
+    reason = "endpoints are made and called through by the balanced client, not yet here"
+)]
 mod endpoint;
 mod error;
 pub mod etcd;
