@@ -19,7 +19,7 @@ pub mod ewma;
 mod instance;
 mod registry;
 
-pub use balance::Balancer;
+pub use balance::{Balancer, Policy};
 pub use endpoint::Endpoint;
 pub use error::DiscoveryError;
 pub use instance::{Instance, Instances};
