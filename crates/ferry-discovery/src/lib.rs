@@ -16,6 +16,14 @@ mod endpoint;
 mod error;
 pub mod etcd;
 pub mod ewma;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the balanced client, not yet here, ejects through it"
+    )
+)]
+mod health;
 mod instance;
 mod registry;
 
