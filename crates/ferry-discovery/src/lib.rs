@@ -4,8 +4,10 @@
 //!   default: no process to run) and [`etcd::EtcdRegistry`] (list, then watch).
 //! - [`etcd::Registration`]: a server's keys under a lease, kept alive and put again when lost.
 //! - [`Balancer`]: which instance takes a call; see [`balance`] for the four policies.
+//! - [`budget::RetryBudget`]: how many failed calls may be sent again.
 
 pub mod balance;
+pub mod budget;
 // Only the balanced client, built beside the balancers, makes endpoints and calls through them;
 // `expect` rather than `allow` so that this goes once it does.
 #[expect(
