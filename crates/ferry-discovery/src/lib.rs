@@ -8,8 +8,8 @@
 
 pub mod balance;
 pub mod budget;
-// Only the balanced client, built beside the balancers, makes endpoints and calls through them;
-// `expect` rather than `allow` so that this goes once it does.
+// `expect` rather than `allow`, here and on `health`, so that each goes once the balanced
+// client uses what it covers.
 #[expect(
     dead_code,
     reason = "endpoints are made and called through by the balanced client, not yet here"
