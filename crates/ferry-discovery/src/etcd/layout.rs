@@ -1,5 +1,7 @@
 //! Where a service's instances live in etcd: one key per instance under the service's prefix.
 
+use crate::DiscoveryError;
+
 /// The prefix every key of every service starts with. The `v1` names the layout and the JSON
 /// value, so a later layout can live beside this one while servers move over.
 pub const PREFIX: &str = "/ferry/v1/services/";
@@ -25,6 +27,14 @@ pub fn parse_key(key: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((service, address))
+}
+
+/// Refuses a service name that would not come back out of [`parse_key`] as it went in.
+pub(crate) fn check_service(service: &str) -> Result<(), DiscoveryError> {
+    if service.is_empty() || service.contains('/') {
+        return Err(DiscoveryError::BadService(service.to_owned()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -66,5 +76,16 @@ mod tests {
         ] {
             assert_eq!(parse_key(key), None, "{key:?}");
         }
+    }
+
+    #[test]
+    fn service_names_with_a_slash_or_nothing_are_refused() {
+        assert!(check_service("echo").is_ok());
+        assert!(check_service("echo.v2-beta_1").is_ok());
+        assert!(matches!(
+            check_service("a/b"),
+            Err(DiscoveryError::BadService(name)) if name == "a/b"
+        ));
+        assert!(check_service("").is_err());
     }
 }
