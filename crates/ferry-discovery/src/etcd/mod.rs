@@ -3,8 +3,10 @@
 mod backoff;
 mod client;
 mod layout;
+mod registration;
 mod registry;
 mod set;
 
 pub use layout::{key_of, parse_key, prefix_of, PREFIX};
+pub use registration::Registration;
 pub use registry::EtcdRegistry;
