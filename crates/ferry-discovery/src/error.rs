@@ -16,6 +16,10 @@ pub enum DiscoveryError {
         /// What failed, in one line.
         message: String,
     },
+    /// A service name etcd's key layout cannot hold: empty, or with a `/`, which would read
+    /// back as part of the address.
+    #[error("bad service name {0:?}: it must be non-empty and hold no '/'")]
+    BadService(String),
     /// The service has no instance registered.
     #[error("no instance of {service} is registered{where_}")]
     NoInstances {
