@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ferry::{
-    client::decode_reply, Address, CallError, CallOptions, Client, Codec, ErrorObject, NoError,
-    Reply, Status,
+    client::decode_reply, CallError, CallOptions, Client, Codec, ErrorObject, NoError, Reply,
+    Status,
 };
 use serde_json::{Map, Value};
 
@@ -13,6 +13,7 @@ use crate::{
     args,
     call_http::{self, Dialect, Target},
     call_stream,
+    connect::{self, BalanceArgs},
     failure::{ApplicationError, Failure},
     list,
     output::print,
@@ -37,6 +38,8 @@ Examples:
   ferry call http://127.0.0.1:7070/RPC2 calc.add 2 3
   ferry call http://127.0.0.1:7070/jsonrpc calc.divide --args '{\"num1\": 200}'
   ferry call http://127.0.0.1:8000/ --dialect xmlrpc sum 2 3
+  ferry call 127.0.0.1:7070,127.0.0.1:7071 calc.add 2 3
+  ferry call etcd://127.0.0.1:2379 calc.add 2 3 --balance round-robin
 
 A method that streams back prints one JSON value per line as its items arrive. For a method
 that takes a stream, --stdin sends the lines of standard input, each JSON or else a plain
@@ -48,7 +51,8 @@ stderr.
 
 Exit codes: 0 ok, 1 the method returned its own error, 2 any other failure.")]
 pub(crate) struct CallArgs {
-    /// The server: HOST:PORT, unix:PATH, or an http:// URL.
+    /// The server: HOST:PORT, unix:PATH, a list HOST:PORT,HOST:PORT, etcd://HOST:PORT[,...]
+    /// (the servers registered there), or an http:// URL.
     #[arg(value_name = "ADDR")]
     address: String,
     /// The method to call.
@@ -82,6 +86,11 @@ pub(crate) struct CallArgs {
     /// Send the lines of standard input as the stream a method takes (native only).
     #[arg(long)]
     stdin: bool,
+    #[command(flatten)]
+    balance: BalanceArgs,
+    /// With --balance hash: the key that places the call (the same key, the same server).
+    #[arg(long, value_name = "KEY")]
+    hash_key: Option<String>,
 }
 
 /// Makes the call and prints its result as compact JSON.
@@ -106,11 +115,16 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
 
 /// The call over the native protocol: the result to print, or `None` when a stream printed
 /// everything already.
-async fn native(address: Address, args: CallArgs) -> Result<Option<Value>, Failure> {
-    let client = Client::connect_with(address, args::client_config(args.timeout)).await?;
+async fn native(address: String, args: CallArgs) -> Result<Option<Value>, Failure> {
+    let config = args::client_config(args.timeout);
+    let client = connect::client(&address, config, args.balance.balance).await?;
     let client = args.meta.iter().fold(client, |client, (key, value)| {
         client.with_metadata(key, value)
     });
+    let client = match &args.hash_key {
+        Some(key) => client.with_hash_key(key),
+        None => client,
+    };
     let arguments = match args.named {
         Some(named) => Value::Object(named),
         None => Value::Array(args.positional),

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::anyhow;
-use ferry::{Address, CallError, Status};
+use ferry::{CallError, Status};
 use ferry_http::client::{ClientError, JsonRpcClient, XmlRpcClient};
 use serde_json::{Map, Value};
 
@@ -25,7 +24,7 @@ pub(crate) enum Dialect {
 #[derive(Debug)]
 pub(crate) enum Target {
     /// A ferry server over the native protocol.
-    Native(Address),
+    Native(String),
     /// A server over HTTP.
     Http(HttpClient),
 }
@@ -62,17 +61,17 @@ impl Target {
     /// by default is native, or for a URL is told by its path: `.../RPC2` is XML-RPC and
     /// `.../jsonrpc` JSON-RPC.
     pub(crate) fn of(address: &str, dialect: Option<Dialect>) -> Result<Target, Failure> {
-        let is_url = address.contains("://");
+        let is_url = address.contains("://") && !address.starts_with(ferry_discovery::ETCD_SCHEME);
         let dialect = match dialect {
             Some(dialect) => dialect,
             None if is_url => dialect_of_path(address)?,
             None => Dialect::Native,
         };
         match dialect {
-            Dialect::Native if is_url => Err(usage(format!(
-                "--dialect native takes HOST:PORT or unix:PATH, not the URL {address}"
+            Dialect::Native if is_url => Err(Failure::usage(format!(
+                "--dialect native takes HOST:PORT, unix:PATH, a list or etcd://, not the URL {address}"
             ))),
-            Dialect::Native => Ok(Target::Native(Address::from(address))),
+            Dialect::Native => Ok(Target::Native(address.to_owned())),
             Dialect::Xmlrpc => {
                 let url = http_url(address, "/RPC2", "XML-RPC")?;
                 let client = XmlRpcClient::new(&url).map_err(url_failure)?;
@@ -101,7 +100,7 @@ pub(crate) async fn call(
         }
         (HttpClient::XmlRpc(_), Some(_)) => {
             let message = "XML-RPC has positional parameters only: pass ARG ... instead of --args";
-            return Err(usage(message));
+            return Err(Failure::usage(message));
         }
         (HttpClient::JsonRpc(client), Some(named)) => {
             client.with_timeout(timeout).call_named(method, named).await
@@ -121,7 +120,7 @@ fn dialect_of_path(url: &str) -> Result<Dialect, Failure> {
     } else if path.ends_with("/jsonrpc") {
         Ok(Dialect::Jsonrpc)
     } else {
-        Err(usage(format!(
+        Err(Failure::usage(format!(
             "cannot tell the dialect of {url}: its path ends in neither /RPC2 nor /jsonrpc; \
              pass --dialect xmlrpc or --dialect jsonrpc"
         )))
@@ -133,7 +132,7 @@ fn http_url(address: &str, default_path: &str, dialect: &str) -> Result<String, 
     if address.contains("://") {
         Ok(address.to_owned())
     } else if address.starts_with("unix:") {
-        Err(usage(format!(
+        Err(Failure::usage(format!(
             "{dialect} goes over HTTP: give an http:// URL or HOST:PORT, not {address}"
         )))
     } else {
@@ -157,11 +156,7 @@ fn failure(err: ClientError) -> Failure {
 }
 
 fn url_failure(err: ClientError) -> Failure {
-    usage(err.to_string())
-}
-
-fn usage(message: impl Into<String>) -> Failure {
-    Failure::Other(anyhow!(message.into()))
+    Failure::usage(err.to_string())
 }
 
 #[cfg(test)]
@@ -176,6 +171,8 @@ mod tests {
     fn the_path_tells_the_dialect() {
         assert!(matches!(target("127.0.0.1:1", None), Ok(Target::Native(_))));
         assert!(matches!(target("unix:/tmp/s", None), Ok(Target::Native(_))));
+        let etcd = target("etcd://127.0.0.1:2379", None);
+        assert!(matches!(etcd, Ok(Target::Native(address)) if address.starts_with("etcd://")));
         assert!(matches!(
             target("http://h:1/RPC2", None),
             Ok(Target::Http(HttpClient::XmlRpc(_)))

@@ -28,6 +28,11 @@ pub(crate) struct ApplicationError {
 }
 
 impl Failure {
+    /// A command line that cannot work, saying what to write instead.
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
+        Failure::Other(anyhow::anyhow!(message.into()))
+    }
+
     /// The process exit code for this failure.
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {

@@ -9,7 +9,7 @@ use std::{
 };
 
 use anyhow::{anyhow, Context as _};
-use ferry::{Address, Bytes};
+use ferry::Bytes;
 use ferry_files::{Feed, FilesClient, Flusher, Writer};
 use tokio::time::Instant;
 
@@ -35,9 +35,10 @@ Examples:
 
 Exit codes: 0 the file landed verified, 2 anything else (the reason on one line).")]
 pub(crate) struct GetArgs {
-    /// The server: HOST:PORT or unix:PATH.
+    /// The server: HOST:PORT, unix:PATH, a list HOST:PORT,HOST:PORT or etcd://HOST:PORT (one
+    /// server is chosen by the path, so a resumed transfer reaches the same one).
     #[arg(value_name = "ADDR")]
-    address: Address,
+    address: String,
     /// The file under the server's --files DIR.
     #[arg(value_name = "REMOTE")]
     remote: String,
@@ -60,7 +61,7 @@ struct Part {
 pub(crate) async fn run(args: GetArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let local = local_path(&args)?;
-    let files = transfer::connect(&args.address).await?;
+    let files = transfer::connect(&args.address, &args.remote).await?;
     let info = files.stat(args.remote.clone()).await?;
     let blake3 = match info.blake3 {
         Some(blake3) if !info.is_dir => blake3,

@@ -3,12 +3,13 @@
 use std::{fmt, time::Duration};
 
 use ferry::{
-    Address, CallError, CallOptions, Client, MethodDescriptor, NoError, Reflection,
-    ServiceDescriptor, Status,
+    CallError, CallOptions, Client, MethodDescriptor, NoError, Reflection, ServiceDescriptor,
+    Status,
 };
+use ferry_discovery::Policy;
 use serde_json::Value;
 
-use crate::{args, failure::Failure, output::print};
+use crate::{args, connect, failure::Failure, output::print};
 
 /// The full name of the reflection method every ferry server offers.
 const DESCRIBE: &str = "ferry.reflect.describe";
@@ -23,9 +24,10 @@ Examples:
   ferry list 127.0.0.1:7070
   ferry list unix:/tmp/ferry.sock --json")]
 pub(crate) struct ListArgs {
-    /// The server: HOST:PORT or unix:PATH.
+    /// The server: HOST:PORT, unix:PATH, a list HOST:PORT,HOST:PORT or etcd://HOST:PORT (one
+    /// of their servers is asked).
     #[arg(value_name = "ADDR")]
-    address: Address,
+    address: String,
     /// Print the reflection document as pretty JSON instead.
     #[arg(long)]
     json: bool,
@@ -33,7 +35,8 @@ pub(crate) struct ListArgs {
 
 /// Prints every service and method of the server.
 pub(crate) async fn run(args: ListArgs) -> Result<(), Failure> {
-    let client = Client::connect_with(args.address, args::client_config(TIMEOUT)).await?;
+    let config = args::client_config(TIMEOUT);
+    let client = connect::client(&args.address, config, Policy::default()).await?;
     let reflection = describe(&client).await?;
     if args.json {
         let text = serde_json::to_string_pretty(&reflection)

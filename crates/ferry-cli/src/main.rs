@@ -8,13 +8,16 @@ mod bench;
 mod call;
 mod call_http;
 mod call_stream;
+mod connect;
 mod failure;
 mod get;
+mod instances;
 mod list;
 mod output;
 mod put;
 mod serve;
 mod serve_model;
+mod serve_register;
 mod transfer;
 
 use std::{future::Future, process::ExitCode};
@@ -43,6 +46,9 @@ Examples:
   ferry call 127.0.0.1:7070 calc.divide 200 100
   ferry put 127.0.0.1:7070 ./big.iso images/big.iso
   ferry get 127.0.0.1:7070 images/big.iso
+  ferry serve --listen 127.0.0.1:0 --register etcd://127.0.0.1:2379
+  ferry instances etcd://127.0.0.1:2379
+  ferry call etcd://127.0.0.1:2379 calc.add 2 3
 
 Exit codes: 0 ok, 1 the called method returned its own error, 2 any other failure.
 Logs go to stderr, filtered by RUST_LOG (default warn)."
@@ -66,6 +72,8 @@ enum Command {
     Put(put::PutArgs),
     /// Fetch a file from a server's --files store: resumed, verified, landed atomically.
     Get(get::GetArgs),
+    /// List the servers a registry (etcd://, or a list) offers, and whether each answers now.
+    Instances(instances::InstancesArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +86,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => block_on(bench::run(args)),
         Command::Put(args) => block_on(put::run(args)),
         Command::Get(args) => block_on(get::run(args)),
+        Command::Instances(args) => block_on(instances::run(args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use std::{
 };
 
 use anyhow::{anyhow, Context as _};
-use ferry::{Address, CallError, ItemStream, Status};
+use ferry::{CallError, ItemStream, Status};
 use ferry_files::{read_chunks, FilesClient, PutEvent, PutItem, Source};
 use tokio::{sync::mpsc, time::Instant};
 
@@ -34,9 +34,10 @@ Examples:
 
 Exit codes: 0 the file landed verified, 2 anything else (the reason on one line).")]
 pub(crate) struct PutArgs {
-    /// The server: HOST:PORT or unix:PATH.
+    /// The server: HOST:PORT, unix:PATH, a list HOST:PORT,HOST:PORT or etcd://HOST:PORT (one
+    /// server is chosen by the path, so a resumed transfer reaches the same one).
     #[arg(value_name = "ADDR")]
-    address: Address,
+    address: String,
     /// The file to send.
     #[arg(value_name = "LOCAL")]
     local: PathBuf,
@@ -72,7 +73,7 @@ pub(crate) async fn run(args: PutArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let remote = remote_path(&args)?;
     let local = open_local(&args.local).await?;
-    let files = transfer::connect(&args.address).await?;
+    let files = transfer::connect(&args.address, &remote).await?;
     let opened = open(&files, &remote, &local.source).await?;
     let (from, restart) = start(&local, &opened).await;
     let progress = Progress::new(local.source.size, from);

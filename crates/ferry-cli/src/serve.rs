@@ -10,7 +10,7 @@ use ferry::{Address, Router, Server, ServerConfig};
 use ferry_files::{FilesServer, FilesService, Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
-use crate::{failure::Failure, serve_model::Model};
+use crate::{failure::Failure, serve_model::Model, serve_register::RegisterArgs};
 
 /// The built-in service every router holds, left out of the listening line.
 const REFLECT: &str = "ferry.reflect";
@@ -32,7 +32,13 @@ Examples:
                                         # confined to ./store
   ferry serve --files ./store --files-max-size 10G --files-fsync-every 16M
   ferry serve --threads 1                # one event loop
-  ferry serve --model thread-per-core    # a listener and event loop per core")]
+  ferry serve --model thread-per-core    # a listener and event loop per core
+  ferry serve --listen 127.0.0.1:0 --register etcd://127.0.0.1:2379 --lease-ttl 5
+  ferry serve --listen 0.0.0.0:7070 --register etcd://10.0.0.9:2379 --advertise 10.0.0.5:7070
+
+With --register, one key per service served is put in etcd under a lease and kept alive while
+the server serves; on SIGTERM or SIGINT the lease is revoked (the keys go) before the server
+drains, so callers stop choosing it first. The layout is in docs/DISCOVERY.md.")]
 pub(crate) struct ServeArgs {
     /// Where to listen: HOST:PORT (port 0 picks a free port) or unix:PATH.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7070")]
@@ -60,6 +66,8 @@ pub(crate) struct ServeArgs {
     /// granularity, at most what a server crash makes a resumed upload send again.
     #[arg(long, value_name = "BYTES", requires = "files", value_parser = crate::args::byte_size)]
     files_fsync_every: Option<u64>,
+    #[command(flatten)]
+    register: RegisterArgs,
 }
 
 /// Serves until a signal, then drains.
@@ -68,12 +76,16 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
         check_www(www)?;
     }
     let files = files_root(&args)?;
-    let services = service_names(&router(files.as_ref()));
+    let served = router(files.as_ref());
     let threads = args.threads.map_or_else(cores, usize::from);
-    let (model, listen) = (args.model, args.listen.clone());
+    let (model, listen, register) = (args.model, args.listen.clone(), args.register.clone());
     let args = Arc::new(args);
     let bind = move |address, config| bind(args.clone(), files.clone(), address, config);
-    let announce = |address: &Address| eprintln!("ferry: serving {services} on {address}");
+    let announce = |address: &Address| {
+        eprintln!("ferry: serving {} on {address}", listed(&served));
+        let address = address.clone();
+        async move { register.register(&address, registered(&served)).await }
+    };
     crate::serve_model::serve(model, threads, listen, bind, announce)
 }
 
@@ -145,12 +157,17 @@ fn cores() -> usize {
 }
 
 /// `calc, echo`: the services a client may call, without the built-in one.
-fn service_names(router: &Router) -> String {
-    let names: Vec<&str> = router
-        .services()
-        .iter()
-        .map(|service| service.name.as_str())
-        .filter(|name| *name != REFLECT)
+fn listed(router: &Router) -> String {
+    let names: Vec<String> = registered(router)
+        .into_iter()
+        .filter(|name| name != REFLECT)
         .collect();
     names.join(", ")
+}
+
+/// Every service the router serves, the built-in one included: a caller of an etcd address
+/// finds a server to describe itself (`ferry list etcd://...`) under `ferry.reflect`.
+fn registered(router: &Router) -> Vec<String> {
+    let services = router.services().iter();
+    services.map(|service| service.name.clone()).collect()
 }

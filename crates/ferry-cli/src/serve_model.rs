@@ -9,6 +9,7 @@ use std::{
 
 use anyhow::{anyhow, Context as _};
 use ferry::{Address, Server, ServerConfig, ShutdownHandle};
+use ferry_discovery::etcd::Registration;
 use tokio::{
     runtime::Runtime,
     signal::unix::{signal, Signal, SignalKind},
@@ -44,14 +45,31 @@ where
     type Bound = F;
 }
 
+/// What a server does once every thread listens: says so, and registers where callers find it.
+/// The registration it returns is revoked first when a signal comes, before the servers drain,
+/// so callers stop choosing this server before it says goaway.
+pub(crate) trait Announce: FnOnce(&Address) -> Self::Registering {
+    /// The registration in progress.
+    type Registering: Future<Output = Result<Option<Registration>, Failure>>;
+}
+
+impl<A, F> Announce for A
+where
+    A: FnOnce(&Address) -> F,
+    F: Future<Output = Result<Option<Registration>, Failure>>,
+{
+    type Registering = F;
+}
+
 /// Binds with `bind` (once, or once per thread), calls `announce` with the address once every
-/// server listens, serves until SIGINT or SIGTERM, then drains every server.
+/// server listens, serves until SIGINT or SIGTERM, then revokes the registration and drains
+/// every server.
 pub(crate) fn serve(
     model: Model,
     threads: usize,
     listen: Address,
     bind: impl Bind,
-    announce: impl FnOnce(&Address),
+    announce: impl Announce,
 ) -> Result<(), Failure> {
     match model {
         Model::MultiThread => multi_thread(threads, listen, bind, announce),
@@ -63,7 +81,7 @@ fn multi_thread(
     threads: usize,
     listen: Address,
     bind: impl Bind,
-    announce: impl FnOnce(&Address),
+    announce: impl Announce,
 ) -> Result<(), Failure> {
     let runtime = if threads == 1 {
         single_threaded()?
@@ -77,9 +95,12 @@ fn multi_thread(
     runtime.block_on(async {
         let server = bind(listen, ServerConfig::default()).await?;
         let signals = Signals::install()?;
-        announce(&server.local_address());
         let handles = vec![server.shutdown_handle()];
-        serve_until_signal(server, signals, handles).await
+        let registration = match announce(&server.local_address()).await {
+            Ok(registration) => registration,
+            Err(failure) => return stop(handles, server, failure).await,
+        };
+        serve_until_signal(server, signals, handles, registration).await
     })
 }
 
@@ -87,7 +108,7 @@ fn thread_per_core<B: Bind>(
     threads: usize,
     listen: Address,
     bind: Arc<B>,
-    announce: impl FnOnce(&Address),
+    announce: impl Announce,
 ) -> Result<(), Failure> {
     if threads > 1 && matches!(listen, Address::Unix(_)) {
         return Err(anyhow!(
@@ -116,8 +137,11 @@ fn thread_per_core<B: Bind>(
             }
         }
         let signals = Signals::install()?;
-        announce(&address);
-        serve_until_signal(first, signals, handles).await
+        let registration = match announce(&address).await {
+            Ok(registration) => registration,
+            Err(failure) => return stop(handles, first, failure).await,
+        };
+        serve_until_signal(first, signals, handles, registration).await
     });
     let joined: Vec<_> = others.into_iter().map(join).collect();
     // Every thread is joined before the first failure is told.
@@ -173,17 +197,23 @@ fn single_threaded() -> Result<Runtime, Failure> {
     Ok(runtime)
 }
 
-/// Serves `server` until a signal, then shuts down every server in `all` and lets `server` drain.
+/// Serves `server` until a signal, then revokes `registration`, shuts down every server in
+/// `all` and lets `server` drain.
 async fn serve_until_signal(
     server: Server,
     mut signals: Signals,
     all: Vec<ShutdownHandle>,
+    registration: Option<Registration>,
 ) -> Result<(), Failure> {
     let mut serving = tokio::spawn(server.run());
     let joined = tokio::select! {
         joined = &mut serving => joined,
         () = signals.recv() => {
-            tracing::info!("signal received: draining");
+            if let Some(registration) = registration {
+                tracing::info!("signal received: leaving the registry, then draining");
+                registration.revoke().await;
+            }
+            tracing::info!("draining");
             all.iter().for_each(ShutdownHandle::shutdown);
             serving.await
         }
@@ -192,6 +222,13 @@ async fn serve_until_signal(
         .context("the server task failed")?
         .context("the server failed")?;
     Ok(())
+}
+
+/// Shuts down every server in `all` after the announcement failed, and lets `server` drain.
+async fn stop(all: Vec<ShutdownHandle>, server: Server, failure: Failure) -> Result<(), Failure> {
+    all.iter().for_each(ShutdownHandle::shutdown);
+    let _ = server.run().await;
+    Err(failure)
 }
 
 /// SIGINT and SIGTERM, listened for before the listening line is printed: a signal sent as soon

@@ -7,30 +7,22 @@
 //! - [`budget::RetryBudget`]: how many failed calls may be sent again.
 
 pub mod balance;
+mod balanced;
 pub mod budget;
-// `expect` rather than `allow`, here and on `health`, so that each goes once the balanced
-// client uses what it covers.
-#[expect(
-    dead_code,
-    reason = "endpoints are made and called through by the balanced client, not yet here"
-)]
 mod endpoint;
 mod error;
 pub mod etcd;
 pub mod ewma;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the balanced client, not yet here, ejects through it"
-    )
-)]
 mod health;
 mod instance;
 mod registry;
+pub mod resend;
+mod target;
 
 pub use balance::{Balancer, Policy};
-pub use endpoint::Endpoint;
+pub use balanced::{Balanced, BalancedConfig};
+pub use endpoint::{Endpoint, EndpointFigures};
 pub use error::DiscoveryError;
 pub use instance::{Instance, Instances};
 pub use registry::{Registered, Registry, StaticList};
+pub use target::{Target, ETCD_SCHEME};

@@ -1,22 +1,33 @@
 //! The ferry [`Target`]: one [`Client`] per connection, the arguments encoded once.
 
-use std::sync::Arc;
+use std::{fmt, sync::Arc};
 
-use ferry::{Address, ByteStr, Bytes, CallOptions, Client, ClientConfig, Status};
+use ferry::{Address, ByteStr, Bytes, CallError, CallOptions, Client, ClientConfig, Status};
 
 use crate::{BoxFuture, Target};
+
+/// Opens the client of one connection of the run.
+pub type ConnectClient = dyn Fn() -> BoxFuture<'static, Result<Client, CallError>> + Send + Sync;
 
 /// Calls one method of a ferry server with the same pre-encoded arguments every time.
 ///
 /// The engine's payload is not sent as is: the arguments are encoded once, with the client's
 /// codec, before the run (see [`FerryTarget::new`]), so the figures show the call path, not
 /// the encoder.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FerryTarget {
-    address: Address,
-    config: ClientConfig,
+    connect: Arc<ConnectClient>,
     method: ByteStr,
     body: Bytes,
+}
+
+impl fmt::Debug for FerryTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FerryTarget")
+            .field("method", &self.method)
+            .field("body", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One connection: its client, and what every call on it sends.
@@ -32,9 +43,18 @@ impl FerryTarget {
     /// Calls `method` (`service.method`) at `address`, sending `body`: arguments already
     /// encoded with `config.codec`. Each call's deadline is `config.default_timeout`.
     pub fn new(address: Address, config: ClientConfig, method: &str, body: Bytes) -> FerryTarget {
+        let connect = move || -> BoxFuture<'static, Result<Client, CallError>> {
+            let (address, config) = (address.clone(), config.clone());
+            Box::pin(Client::connect_with(address, config))
+        };
+        FerryTarget::over(Arc::new(connect), method, body)
+    }
+
+    /// Calls `method` with `body` over the clients `connect` opens, one per connection of the
+    /// run: a balanced client's, say, each spreading its calls over many servers.
+    pub fn over(connect: Arc<ConnectClient>, method: &str, body: Bytes) -> FerryTarget {
         FerryTarget {
-            address,
-            config,
+            connect,
             method: ByteStr::from(method),
             body,
         }
@@ -47,10 +67,10 @@ impl Target for FerryTarget {
     type Conn = Arc<FerryConn>;
 
     fn connect(&self) -> BoxFuture<'static, Result<Arc<FerryConn>, String>> {
-        let (address, config) = (self.address.clone(), self.config.clone());
+        let connecting = (self.connect)();
         let (method, body) = (self.method.clone(), self.body.clone());
         Box::pin(async move {
-            let client = Client::connect_with(address, config)
+            let client = connecting
                 .await
                 .map_err(|err| err.message().map_or_else(|| err.to_string(), str::to_owned))?;
             Ok(Arc::new(FerryConn {

@@ -55,7 +55,7 @@ use ferry::Bytes;
 
 pub use config::LoadConfig;
 pub use error::LoadError;
-pub use ferry_target::{FerryConn, FerryTarget};
+pub use ferry_target::{ConnectClient, FerryConn, FerryTarget};
 pub use percentiles::Percentiles;
 pub use report::Report;
 pub use run::run;

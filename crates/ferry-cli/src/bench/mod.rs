@@ -5,13 +5,24 @@ mod body;
 mod flags;
 mod stream;
 
-use std::time::Duration;
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use ferry::{Address, ClientConfig, Codec};
+use ferry::{Address, Bytes, CallError, Client, ClientConfig, Codec};
+use ferry_discovery::Balanced;
 use ferry_load::{FerryTarget, LoadConfig, LoadError, Report};
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
-use crate::{args, failure::Failure, output::print};
+use crate::{
+    args,
+    connect::{self, BalanceArgs},
+    failure::Failure,
+    output::print,
+};
 
 /// `ferry bench ADDR [--method SERVICE.METHOD] [--conns N] [--inflight N] ...`.
 #[derive(Debug, clap::Args)]
@@ -36,13 +47,19 @@ Examples:
   ferry bench 127.0.0.1:7070 --rate 5000 --json
   ferry bench 127.0.0.1:7070 --method calc.add --args '{\"a\": 1, \"b\": 2}'
   ferry bench 127.0.0.1:7070 --stream down --chunk 65536 --json
+  ferry bench 127.0.0.1:7070,127.0.0.1:7071,127.0.0.1:7072 --conns 8 --inflight 16 --json
+  ferry bench etcd://127.0.0.1:2379 --conns 4 --balance round-robin
+
+With a list or etcd:// address each connection is a balanced client spreading its calls over
+every server, and --json adds by_instance: the calls each server answered.
 
 Exit codes: 0 the run happened (failed calls are counted in the report), 2 it could not
 start (no connection, bad flags).")]
 pub(crate) struct BenchArgs {
-    /// The server: HOST:PORT or unix:PATH.
+    /// The server: HOST:PORT, unix:PATH, a list HOST:PORT,HOST:PORT or etcd://HOST:PORT (each
+    /// connection is then a balanced client over every server).
     #[arg(value_name = "ADDR")]
-    address: Address,
+    address: String,
     /// The method to call [default: echo.echo; with --stream, echo.source or echo.sink].
     #[arg(long, value_name = "SERVICE.METHOD")]
     method: Option<String>,
@@ -82,6 +99,8 @@ pub(crate) struct BenchArgs {
     /// Bytes per stream item, with --stream.
     #[arg(long, value_name = "BYTES", default_value = "65536", requires = "stream", value_parser = crate::args::byte_size)]
     chunk: u64,
+    #[command(flatten)]
+    balance: BalanceArgs,
 }
 
 impl BenchArgs {
@@ -102,12 +121,8 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
     }
     let codec = Codec::from(args.codec);
     let body = body::encode(args.method(), args.payload, args.named.as_ref(), codec)?;
-    let target = FerryTarget::new(
-        args.address.clone(),
-        client_config(&args),
-        args.method(),
-        body,
-    );
+    let balanced = Arc::new(Mutex::new(Vec::new()));
+    let target = target(&args, body, &balanced)?;
     let config = LoadConfig::default()
         .conns(args.conns)
         .inflight(args.inflight)
@@ -119,8 +134,9 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
     let report = ferry_load::run(target, config)
         .await
         .map_err(|err| failure(&args, err))?;
+    let by_instance = spread(&balanced);
     if args.json {
-        print(format_args!("{}\n", json(&args, &report)))
+        print(format_args!("{}\n", json(&args, &report, by_instance)))
     } else {
         print(format_args!(
             "ferry bench {} {} ({codec})\n{report}",
@@ -141,13 +157,62 @@ fn client_config(args: &BenchArgs) -> ClientConfig {
         .connect_timeout(connect_timeout)
 }
 
-/// The report as JSON, with what was loaded.
-fn json(args: &BenchArgs, report: &Report) -> Value {
+/// What the run calls: one client per connection, each of one server or balanced over the
+/// many of the address; the balanced ones are kept in `balanced` to say who answered.
+fn target(
+    args: &BenchArgs,
+    body: Bytes,
+    balanced: &Arc<Mutex<Vec<Balanced>>>,
+) -> Result<FerryTarget, Failure> {
+    let config = client_config(args);
+    let target = connect::target(&args.address)?;
+    if !target.is_many() {
+        let address = Address::from(args.address.as_str());
+        return Ok(FerryTarget::new(address, config, args.method(), body));
+    }
+    let registry = target.registry();
+    let config = connect::balanced_config(config, args.balance.balance);
+    let (name, kept) = (args.address.clone(), balanced.clone());
+    let open = move || -> BoxFuture<'static, Result<Client, CallError>> {
+        let opened = Balanced::new(name.as_str(), registry.clone(), config.clone());
+        let client = opened.client();
+        kept.lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(opened);
+        Box::pin(std::future::ready(Ok(client)))
+    };
+    Ok(FerryTarget::over(Arc::new(open), args.method(), body))
+}
+
+/// The calls each server answered, over every balanced client of the run; `None` when the
+/// run called one server.
+fn spread(balanced: &Mutex<Vec<Balanced>>) -> Option<Map<String, Value>> {
+    let balanced = balanced.lock().unwrap_or_else(|poison| poison.into_inner());
+    if balanced.is_empty() {
+        return None;
+    }
+    let mut by_instance = BTreeMap::<String, u64>::new();
+    for figures in balanced.iter().flat_map(Balanced::figures) {
+        *by_instance.entry(figures.address).or_default() += figures.answered;
+    }
+    Some(
+        by_instance
+            .into_iter()
+            .map(|(address, calls)| (address, calls.into()))
+            .collect(),
+    )
+}
+
+/// The report as JSON, with what was loaded, and with `by_instance` for a many-server run.
+fn json(args: &BenchArgs, report: &Report, by_instance: Option<Map<String, Value>>) -> Value {
     let mut json = report.to_json();
     if let Value::Object(fields) = &mut json {
-        fields.insert("address".to_owned(), args.address.to_string().into());
+        fields.insert("address".to_owned(), args.address.clone().into());
         fields.insert("method".to_owned(), args.method().into());
         fields.insert("codec".to_owned(), Codec::from(args.codec).name().into());
+        if let Some(by_instance) = by_instance {
+            fields.insert("by_instance".to_owned(), Value::Object(by_instance));
+        }
     }
     json
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use super::{client_config, BenchArgs};
-use crate::{failure::Failure, output::print};
+use crate::{connect, failure::Failure, output::print};
 
 /// Which way the items go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,7 +70,8 @@ pub(super) async fn run(args: &BenchArgs, way: Way) -> Result<(), Failure> {
     let config = client_config(args).default_timeout(None);
     let mut clients = Vec::with_capacity(args.conns);
     for _ in 0..args.conns {
-        clients.push(Client::connect_with(args.address.clone(), config.clone()).await?);
+        let client = connect::client(&args.address, config.clone(), args.balance.balance);
+        clients.push(client.await?);
     }
     let start = Instant::now() + Duration::from_millis(10);
     let window = Window {

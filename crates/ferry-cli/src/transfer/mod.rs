@@ -6,7 +6,8 @@ mod pace;
 mod progress;
 mod report;
 
-use ferry::{Address, Client, ClientConfig};
+use ferry::ClientConfig;
+use ferry_discovery::Policy;
 use ferry_files::FilesClient;
 
 pub(crate) use local::{hash_prefix, sync_dir};
@@ -14,7 +15,7 @@ pub(crate) use pace::Pace;
 pub(crate) use progress::Progress;
 pub(crate) use report::Report;
 
-use crate::failure::Failure;
+use crate::{connect, failure::Failure};
 
 /// The flags of `ferry put` and `ferry get`.
 #[derive(Debug, clap::Args)]
@@ -28,10 +29,12 @@ pub(crate) struct TransferArgs {
     pub(crate) limit_rate: Option<u64>,
 }
 
-/// The `files` service at `address`. Transfers have no deadline: a large file or a low
-/// `--limit-rate` takes as long as it takes; only the connect is bounded.
-pub(crate) async fn connect(address: &Address) -> Result<FilesClient, Failure> {
+/// The `files` service at `address`; over many servers, the one `remote` hashes to, so a
+/// resumed transfer of a path reaches the server holding its part. Transfers have no
+/// deadline: a large file or a low `--limit-rate` takes as long as it takes; only the connect
+/// is bounded.
+pub(crate) async fn connect(address: &str, remote: &str) -> Result<FilesClient, Failure> {
     let config = ClientConfig::default().default_timeout(None);
-    let client = Client::connect_with(address.clone(), config).await?;
-    Ok(FilesClient::new(client))
+    let client = connect::client(address, config, Policy::Hash).await?;
+    Ok(FilesClient::new(client.with_hash_key(remote)))
 }

@@ -27,6 +27,11 @@ pub trait Balancer: Send + Sync + std::fmt::Debug + 'static {
     /// The index in `usable` (never empty, sorted by address) of the endpoint that takes a
     /// call; `key` is the call's hash key, when the caller gave one.
     fn pick(&self, usable: &[Arc<Endpoint>], key: Option<u64>) -> usize;
+
+    /// Whether it reads [`Endpoint::latency`]: only then is each call timed.
+    fn measures_latency(&self) -> bool {
+        false
+    }
 }
 
 /// The balancing policies ferry ships, by the names a configuration gives them.

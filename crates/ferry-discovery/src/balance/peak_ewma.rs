@@ -16,6 +16,10 @@ impl Balancer for LeastLatency {
     fn pick(&self, usable: &[Arc<Endpoint>], _key: Option<u64>) -> usize {
         pick_of_two(usable, expected_wait)
     }
+
+    fn measures_latency(&self) -> bool {
+        true
+    }
 }
 
 /// What an endpoint is ranked by. Endpoints not yet measured all cost zero, so the calls in

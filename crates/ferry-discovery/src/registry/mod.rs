@@ -29,6 +29,23 @@ pub trait Registry: Send + Sync + std::fmt::Debug + 'static {
     ) -> BoxFuture<'a, Result<Vec<Registered>, DiscoveryError>>;
 }
 
+/// A shared registry is one too, so one can back many balanced clients.
+impl<R: Registry + ?Sized> Registry for std::sync::Arc<R> {
+    fn resolve<'a>(
+        &'a self,
+        service: &'a str,
+    ) -> BoxFuture<'a, Result<watch::Receiver<Instances>, DiscoveryError>> {
+        (**self).resolve(service)
+    }
+
+    fn list<'a>(
+        &'a self,
+        service: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<Registered>, DiscoveryError>> {
+        (**self).list(service)
+    }
+}
+
 /// One instance of one service, as [`Registry::list`] returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -275,7 +275,20 @@ fn refused() {
     });
     assert_wire(
         overloaded,
-        &[0, 0, 0, 2, 0x0A, 0, 0, 0, 0, 9, Status::Overloaded.as_u8(), 0xc0],
+        &[
+            0,
+            0,
+            0,
+            2,
+            0x0A,
+            0,
+            0,
+            0,
+            0,
+            9,
+            Status::Overloaded.as_u8(),
+            0xc0,
+        ],
     );
 }
 

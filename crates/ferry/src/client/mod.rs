@@ -119,7 +119,11 @@ impl Client {
     /// A client whose calls go through `channel`, which chooses a server per call; `name`
     /// (an address list, `etcd://...`) is what [`Client::address`] shows. `config` gives the
     /// codec and the default timeout; the channel's own clients connect.
-    pub fn over(name: impl Into<Address>, channel: Arc<dyn Channel>, config: ClientConfig) -> Client {
+    pub fn over(
+        name: impl Into<Address>,
+        channel: Arc<dyn Channel>,
+        config: ClientConfig,
+    ) -> Client {
         Client {
             channel: Some(channel),
             ..Client::lazy(name, config)
@@ -131,6 +135,17 @@ impl Client {
         self.connection
             .as_ref()
             .is_some_and(|connection| connection.is_usable())
+    }
+
+    /// A handle holding the live connection, connecting first when there is none.
+    pub async fn connected(&self) -> Result<Client, CallError> {
+        if self.is_connected() {
+            return Ok(self.clone());
+        }
+        Ok(Client {
+            connection: Some(self.shared.connection().await?),
+            ..self.clone()
+        })
     }
 
     /// A handle holding the live connection its clones found, when there is one and this
@@ -258,8 +273,15 @@ impl Client {
     /// calls for each server it tries. The error says whether the server may have run it.
     pub async fn attempt(&self, call: &RawCall<'_>) -> Result<Reply, AttemptError> {
         let metadata = Cow::Borrowed(call.metadata);
-        self.send_resolved(call.method, call.body, metadata, call.timeout, call.deadline, false)
-            .await
+        self.send_resolved(
+            call.method,
+            call.body,
+            metadata,
+            call.timeout,
+            call.deadline,
+            false,
+        )
+        .await
     }
 
     /// A call through the channel: the handle's timeout, metadata and key resolved once, so

@@ -1,0 +1,203 @@
+//! The instances a balanced client knows: one endpoint per address, shared by every service
+//! served there, and per service the set the registry lists and the part of it usable now.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, MutexGuard, Weak},
+};
+
+use arc_swap::ArcSwap;
+use tokio::{sync::watch, time::Instant};
+
+use ferry::{CallError, Client, Status};
+
+use super::BalancedConfig;
+use crate::{budget::RetryBudget, endpoint::EndpointFigures, Endpoint, Instances, Registry};
+
+/// Everything a balanced client shares between its clones and its upkeep task.
+#[derive(Debug)]
+pub(super) struct Pool {
+    registry: Arc<dyn Registry>,
+    pub(super) config: BalancedConfig,
+    /// The services called so far; replaced whole when one is added, so a call reads it
+    /// without a lock.
+    services: ArcSwap<Vec<Arc<ServiceSet>>>,
+    resolving: tokio::sync::Mutex<()>,
+    endpoints: Mutex<BTreeMap<String, Arc<Endpoint>>>,
+    budget: Mutex<RetryBudget>,
+}
+
+/// One service's instances.
+#[derive(Debug)]
+pub(super) struct ServiceSet {
+    service: String,
+    /// Every instance the registry lists, sorted by address.
+    all: Mutex<Vec<Arc<Endpoint>>>,
+    /// The ones that take calls now: those not ejected, or all of them when more than half
+    /// are ejected.
+    usable: ArcSwap<Vec<Arc<Endpoint>>>,
+}
+
+impl ServiceSet {
+    /// The endpoints that take calls now.
+    pub(super) fn usable(&self) -> arc_swap::Guard<Arc<Vec<Arc<Endpoint>>>> {
+        self.usable.load()
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.service
+    }
+
+    fn rebuild(&self) {
+        let all = lock(&self.all);
+        let healthy: Vec<Arc<Endpoint>> = all
+            .iter()
+            .filter(|endpoint| endpoint.health().usable())
+            .cloned()
+            .collect();
+        let ejected = all.len() - healthy.len();
+        let usable = if ejected * 2 > all.len() {
+            all.clone()
+        } else {
+            healthy
+        };
+        self.usable.store(Arc::new(usable));
+    }
+}
+
+impl Pool {
+    pub(super) fn new(registry: Arc<dyn Registry>, config: BalancedConfig) -> Pool {
+        Pool {
+            registry,
+            config,
+            services: ArcSwap::default(),
+            resolving: tokio::sync::Mutex::new(()),
+            endpoints: Mutex::new(BTreeMap::new()),
+            budget: Mutex::new(RetryBudget::new()),
+        }
+    }
+
+    /// The set of `service`, resolving it in the registry on its first call.
+    pub(super) async fn service(
+        self: &Arc<Self>,
+        service: &str,
+    ) -> Result<Arc<ServiceSet>, CallError> {
+        if let Some(set) = self.known(service) {
+            return Ok(set);
+        }
+        let _one_at_a_time = self.resolving.lock().await;
+        if let Some(set) = self.known(service) {
+            return Ok(set);
+        }
+        let receiver = self.registry.resolve(service).await.map_err(|err| {
+            CallError::new(Status::Unavailable, format!("cannot find {service}: {err}"))
+        })?;
+        let set = Arc::new(ServiceSet {
+            service: service.to_owned(),
+            all: Mutex::new(Vec::new()),
+            usable: ArcSwap::default(),
+        });
+        self.apply(&set, &receiver.borrow().clone());
+        let mut services = Vec::clone(&self.services.load());
+        services.push(set.clone());
+        self.services.store(Arc::new(services));
+        follow(Arc::downgrade(self), set.clone(), receiver);
+        Ok(set)
+    }
+
+    fn known(&self, service: &str) -> Option<Arc<ServiceSet>> {
+        let services = self.services.load();
+        services.iter().find(|set| set.service == service).cloned()
+    }
+
+    /// Makes `set` hold `instances`: endpoints of addresses already known are kept (with their
+    /// connections and figures), new ones made, and ones no service lists any more dropped.
+    fn apply(&self, set: &ServiceSet, instances: &Instances) {
+        let now = Instant::now();
+        let mut endpoints = lock(&self.endpoints);
+        let listed: Vec<Arc<Endpoint>> = instances
+            .iter()
+            .map(|instance| {
+                let endpoint = endpoints
+                    .entry(instance.address.clone())
+                    .or_insert_with(|| {
+                        let client =
+                            Client::lazy(instance.address.as_str(), self.config.client.clone());
+                        Arc::new(Endpoint::new(instance.clone(), client, now))
+                    });
+                endpoint.clone()
+            })
+            .collect();
+        *lock(&set.all) = listed;
+        set.rebuild();
+        let services = self.services.load();
+        endpoints.retain(|address, _| {
+            std::iter::once(set)
+                .chain(services.iter().map(|other| &**other))
+                .any(|service| lock(&service.all).iter().any(|e| e.address() == address))
+        });
+    }
+
+    /// Recomputes every service's usable endpoints, after an ejection or a passed probe.
+    pub(super) fn rebuild(&self) {
+        for set in self.services.load().iter() {
+            set.rebuild();
+        }
+    }
+
+    /// Every endpoint known, sorted by address.
+    pub(super) fn endpoints(&self) -> Vec<Arc<Endpoint>> {
+        lock(&self.endpoints).values().cloned().collect()
+    }
+
+    /// Each endpoint's figures now, by address.
+    pub(super) fn figures(&self) -> Vec<EndpointFigures> {
+        let endpoints = lock(&self.endpoints);
+        endpoints
+            .values()
+            .map(|endpoint| endpoint.figures())
+            .collect()
+    }
+
+    /// Samples the calls made so far for the retry budget.
+    pub(super) fn budget_tick(&self, now: Instant, calls: u64) {
+        lock(&self.budget).tick(now, calls);
+    }
+
+    /// Whether the retry budget has room for one more re-send, taking it if so.
+    pub(super) fn withdraw_retry(&self, now: Instant) -> bool {
+        let calls = self.calls();
+        let allowed = lock(&self.budget).try_withdraw(now, calls);
+        if !allowed {
+            tracing::warn!("ferry: retry budget spent; a failed call is not sent again");
+        }
+        allowed
+    }
+
+    /// Calls answered so far over every endpoint: what the retry budget is a share of.
+    pub(super) fn calls(&self) -> u64 {
+        lock(&self.endpoints).values().map(|e| e.answered()).sum()
+    }
+}
+
+/// Applies every change of the registry's set until the pool is gone.
+fn follow(pool: Weak<Pool>, set: Arc<ServiceSet>, mut receiver: watch::Receiver<Instances>) {
+    tokio::spawn(async move {
+        while receiver.changed().await.is_ok() {
+            let Some(pool) = pool.upgrade() else {
+                return;
+            };
+            let instances = receiver.borrow_and_update().clone();
+            tracing::info!(
+                service = set.name(),
+                instances = instances.len(),
+                "ferry: the set of instances changed"
+            );
+            pool.apply(&set, &instances);
+        }
+    });
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
