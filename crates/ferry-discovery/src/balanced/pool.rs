@@ -188,6 +188,15 @@ fn follow(pool: Weak<Pool>, set: Arc<ServiceSet>, mut receiver: watch::Receiver<
                 return;
             };
             let instances = receiver.borrow_and_update().clone();
+            if instances.is_empty() && !lock(&set.all).is_empty() {
+                tracing::warn!(
+                    service = set.name(),
+                    "ferry: the registry lists no instance of {}; calls go on to the last ones \
+                     known until it lists some again",
+                    set.name()
+                );
+                continue;
+            }
             tracing::info!(
                 service = set.name(),
                 instances = instances.len(),
