@@ -136,8 +136,9 @@ async fn native(address: String, args: CallArgs) -> Result<Option<Value>, Failur
     let body = Codec::Json
         .encode(&arguments)
         .map_err(|err| CallError::new(Status::InvalidArgs, err.to_string()))?;
+    let options = CallOptions::new().with_idempotent(shape.idempotent);
     let reply = client
-        .call_raw(&args.method.as_str().into(), &body, &CallOptions::new())
+        .call_raw(&args.method.as_str().into(), &body, &options)
         .await?;
     answer(&client, &args.method, reply).await.map(Some)
 }

@@ -10,11 +10,14 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::{args, call::answer, failure::Failure, list, output::print};
 
-/// Which ways a method streams, as the server describes it.
+/// Which ways a method streams, and whether it may run twice, as the server describes it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Shape {
     takes: bool,
     sends: bool,
+    /// Whether the method is idempotent: then a call that may have run may be sent again to
+    /// another server of a list or etcd.
+    pub(crate) idempotent: bool,
 }
 
 impl Shape {
@@ -41,6 +44,7 @@ pub(crate) async fn shape(client: &Client, method: &str) -> Shape {
         .map_or_else(Shape::default, |described| Shape {
             takes: described.client_stream.is_some(),
             sends: described.server_stream.is_some(),
+            idempotent: described.idempotent,
         })
 }
 

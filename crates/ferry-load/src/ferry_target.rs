@@ -19,6 +19,7 @@ pub struct FerryTarget {
     connect: Arc<ConnectClient>,
     method: ByteStr,
     body: Bytes,
+    options: CallOptions,
 }
 
 impl fmt::Debug for FerryTarget {
@@ -57,7 +58,16 @@ impl FerryTarget {
             connect,
             method: ByteStr::from(method),
             body,
+            options: CallOptions::new(),
         }
+    }
+
+    /// Marks every call idempotent (or not): a balanced client may then send one that may
+    /// have run again, to another server.
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> FerryTarget {
+        self.options = self.options.with_idempotent(idempotent);
+        self
     }
 }
 
@@ -69,6 +79,7 @@ impl Target for FerryTarget {
     fn connect(&self) -> BoxFuture<'static, Result<Arc<FerryConn>, String>> {
         let connecting = (self.connect)();
         let (method, body) = (self.method.clone(), self.body.clone());
+        let options = self.options.clone();
         Box::pin(async move {
             let client = connecting
                 .await
@@ -77,7 +88,7 @@ impl Target for FerryTarget {
                 client,
                 method,
                 body,
-                options: CallOptions::new(),
+                options,
             }))
         })
     }

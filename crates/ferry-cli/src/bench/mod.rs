@@ -18,7 +18,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::{
-    args,
+    args, call_stream,
     connect::{self, BalanceArgs},
     failure::Failure,
     output::print,
@@ -122,7 +122,8 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
     let codec = Codec::from(args.codec);
     let body = body::encode(args.method(), args.payload, args.named.as_ref(), codec)?;
     let balanced = Arc::new(Mutex::new(Vec::new()));
-    let target = target(&args, body, &balanced)?;
+    let idempotent = is_idempotent(&args).await;
+    let target = target(&args, body, &balanced)?.idempotent(idempotent);
     let config = LoadConfig::default()
         .conns(args.conns)
         .inflight(args.inflight)
@@ -182,6 +183,15 @@ fn target(
         Box::pin(std::future::ready(Ok(client)))
     };
     Ok(FerryTarget::over(Arc::new(open), args.method(), body))
+}
+
+/// Whether the server describes the method as idempotent; not when it cannot say.
+async fn is_idempotent(args: &BenchArgs) -> bool {
+    let config = client_config(args).codec(Codec::Json);
+    let Ok(client) = connect::client(&args.address, config, args.balance.balance).await else {
+        return false;
+    };
+    call_stream::shape(&client, args.method()).await.idempotent
 }
 
 /// The calls each server answered, over every balanced client of the run; `None` when the

@@ -111,7 +111,8 @@ impl Pool {
     }
 
     /// Makes `set` hold `instances`: endpoints of addresses already known are kept (with their
-    /// connections and figures), new ones made, and ones no service lists any more dropped.
+    /// connections and figures), new ones made, and ones no service lists any more let go of
+    /// their connections but stay known, so their figures still count what they answered.
     fn apply(&self, set: &ServiceSet, instances: &Instances) {
         let now = Instant::now();
         let mut endpoints = lock(&self.endpoints);
@@ -131,11 +132,14 @@ impl Pool {
         *lock(&set.all) = listed;
         set.rebuild();
         let services = self.services.load();
-        endpoints.retain(|address, _| {
-            std::iter::once(set)
-                .chain(services.iter().map(|other| &**other))
-                .any(|service| lock(&service.all).iter().any(|e| e.address() == address))
-        });
+        let sets = || std::iter::once(set).chain(services.iter().map(|other| &**other));
+        for (address, endpoint) in endpoints.iter() {
+            let listed =
+                sets().any(|service| lock(&service.all).iter().any(|e| e.address() == address));
+            if !listed && endpoint.client().is_connected() {
+                endpoint.keep_client(Client::lazy(address.as_str(), self.config.client.clone()));
+            }
+        }
     }
 
     /// Recomputes every service's usable endpoints, after an ejection or a passed probe.
