@@ -78,27 +78,13 @@ impl Target {
         }
     }
 
-    /// A balanced client over a many-server target; `None` for one server.
-    pub fn balanced(&self, config: BalancedConfig) -> Option<Balanced> {
-        match self {
-            Target::One(_) => None,
-            Target::Many { name, list } => Some(Balanced::new(name.clone(), list.clone(), config)),
-            Target::Etcd { name, registry, .. } => {
-                Some(Balanced::new(name.clone(), registry.clone(), config))
-            }
-        }
-    }
-
     /// A client of the target: direct to one server (connecting on its first call), or
     /// balanced over many.
     pub fn client(&self, config: BalancedConfig) -> Client {
         match self {
             Target::One(address) => Client::lazy(address.clone(), config.client),
-            Target::Many { name, list } => {
-                Balanced::new(name.clone(), list.clone(), config).client()
-            }
-            Target::Etcd { name, registry, .. } => {
-                Balanced::new(name.clone(), registry.clone(), config).client()
+            Target::Many { name, .. } | Target::Etcd { name, .. } => {
+                Balanced::new(name.as_str(), self.registry(), config).client()
             }
         }
     }

@@ -8,6 +8,7 @@ use std::{
 
 use arc_swap::ArcSwap;
 use tokio::{sync::watch, time::Instant};
+use tokio_util::sync::CancellationToken;
 
 use ferry::{CallError, Client, Status};
 
@@ -25,6 +26,15 @@ pub(super) struct Pool {
     resolving: tokio::sync::Mutex<()>,
     endpoints: Mutex<BTreeMap<String, Arc<Endpoint>>>,
     budget: Mutex<RetryBudget>,
+    /// Cancelled when the pool goes, so the tasks following the registry end with it rather
+    /// than at the registry's next change.
+    gone: CancellationToken,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.gone.cancel();
+    }
 }
 
 /// One service's instances.
@@ -74,6 +84,7 @@ impl Pool {
             resolving: tokio::sync::Mutex::new(()),
             endpoints: Mutex::new(BTreeMap::new()),
             budget: Mutex::new(RetryBudget::new()),
+            gone: CancellationToken::new(),
         }
     }
 
@@ -101,7 +112,12 @@ impl Pool {
         let mut services = Vec::clone(&self.services.load());
         services.push(set.clone());
         self.services.store(Arc::new(services));
-        follow(Arc::downgrade(self), set.clone(), receiver);
+        let gone = self.gone.clone();
+        tokio::spawn(gone.run_until_cancelled_owned(follow(
+            Arc::downgrade(self),
+            set.clone(),
+            receiver,
+        )));
         Ok(set)
     }
 
@@ -184,31 +200,29 @@ impl Pool {
     }
 }
 
-/// Applies every change of the registry's set until the pool is gone.
-fn follow(pool: Weak<Pool>, set: Arc<ServiceSet>, mut receiver: watch::Receiver<Instances>) {
-    tokio::spawn(async move {
-        while receiver.changed().await.is_ok() {
-            let Some(pool) = pool.upgrade() else {
-                return;
-            };
-            let instances = receiver.borrow_and_update().clone();
-            if instances.is_empty() && !lock(&set.all).is_empty() {
-                tracing::warn!(
-                    service = set.name(),
-                    "ferry: the registry lists no instance of {}; calls go on to the last ones \
-                     known until it lists some again",
-                    set.name()
-                );
-                continue;
-            }
-            tracing::info!(
+/// Applies every change of the registry's set while the pool lives.
+async fn follow(pool: Weak<Pool>, set: Arc<ServiceSet>, mut receiver: watch::Receiver<Instances>) {
+    while receiver.changed().await.is_ok() {
+        let Some(pool) = pool.upgrade() else {
+            return;
+        };
+        let instances = receiver.borrow_and_update().clone();
+        if instances.is_empty() && !lock(&set.all).is_empty() {
+            tracing::warn!(
                 service = set.name(),
-                instances = instances.len(),
-                "ferry: the set of instances changed"
+                "ferry: the registry lists no instance of {}; calls go on to the last ones \
+                 known until it lists some again",
+                set.name()
             );
-            pool.apply(&set, &instances);
+            continue;
         }
-    });
+        tracing::info!(
+            service = set.name(),
+            instances = instances.len(),
+            "ferry: the set of instances changed"
+        );
+        pool.apply(&set, &instances);
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
