@@ -70,7 +70,7 @@ impl BalancedConfig {
 /// ```no_run
 /// use ferry_discovery::{Balanced, BalancedConfig, StaticList};
 ///
-/// # async fn run() -> Result<(), ferry::CallError> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let servers = StaticList::of_addresses(["127.0.0.1:7070", "127.0.0.1:7071"]);
 /// let client = Balanced::new("127.0.0.1:7070,127.0.0.1:7071", servers, BalancedConfig::default())
 ///     .client();
