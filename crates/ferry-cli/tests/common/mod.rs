@@ -21,11 +21,22 @@ pub(crate) struct Served {
     pub(crate) address: String,
     /// Collects the rest of the server's stderr so its writes never fail.
     stderr: Option<JoinHandle<String>>,
+    /// Its stderr after the listening line, while [`Served::spawn`]'s caller reads it.
+    stderr_lines: Option<BufReader<ChildStderr>>,
 }
 
 impl Served {
     /// Starts `ferry serve ARGS...` and waits for its listening line.
     pub(crate) fn start(args: &[&str]) -> Served {
+        let mut served = Served::spawn(args);
+        let stderr = served.stderr_lines.take().expect("stderr not yet read");
+        served.stderr = Some(std::thread::spawn(move || rest(stderr)));
+        served
+    }
+
+    /// Starts `ferry serve ARGS...` and reads its listening line, leaving the rest of its
+    /// stderr in `stderr_lines` for the caller to read on.
+    fn spawn(args: &[&str]) -> Served {
         let mut child = Command::new(FERRY)
             .arg("serve")
             .args(args)
@@ -39,12 +50,45 @@ impl Served {
             .read_line(&mut line)
             .expect("ferry serve writes to stderr");
         let address = listening_address(&line);
-        let stderr = Some(std::thread::spawn(move || rest(stderr)));
         Served {
             child,
             address,
-            stderr,
+            stderr: None,
+            stderr_lines: Some(stderr),
         }
+    }
+
+    /// `ferry serve` on a free TCP port of 127.0.0.1 with one worker thread, registered in the
+    /// etcd at `etcd` (`HOST:PORT`) under a lease of `ttl` seconds, once it has said it is
+    /// registered (its keys are in etcd then).
+    pub(crate) fn registered(etcd: &str, ttl: u64) -> Served {
+        let register = format!("etcd://{etcd}");
+        let ttl = ttl.to_string();
+        let args = [
+            "--threads",
+            "1",
+            "--register",
+            &register,
+            "--lease-ttl",
+            &ttl,
+        ];
+        let mut served = Served::spawn(&[&["--listen", "127.0.0.1:0"], &args[..]].concat());
+        let mut stderr = served.stderr_lines.take().expect("stderr not yet read");
+        let want = format!("ferry: registered {} in {register}", served.address);
+        let mut before = Vec::new();
+        loop {
+            let mut line = String::new();
+            let read = stderr
+                .read_line(&mut line)
+                .expect("ferry serve writes to stderr");
+            assert!(read > 0, "ferry serve ended before registering: {before:?}");
+            if line.trim_end() == want {
+                break;
+            }
+            before.push(line);
+        }
+        served.stderr = Some(std::thread::spawn(move || rest(stderr)));
+        served
     }
 
     /// `ferry serve` on a free TCP port of 127.0.0.1, once it has said where it listens.
