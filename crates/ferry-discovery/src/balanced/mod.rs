@@ -113,6 +113,12 @@ impl Balanced {
     pub fn figures(&self) -> Vec<EndpointFigures> {
         self.pool.figures()
     }
+
+    /// Calls sent again to another instance after a failed attempt, so far: what the retry
+    /// budget allowed.
+    pub fn resent(&self) -> u64 {
+        self.pool.resent()
+    }
 }
 
 impl Channel for Balanced {

@@ -3,7 +3,10 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, Mutex, MutexGuard, Weak},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, MutexGuard, Weak,
+    },
 };
 
 use arc_swap::ArcSwap;
@@ -26,6 +29,8 @@ pub(super) struct Pool {
     resolving: tokio::sync::Mutex<()>,
     endpoints: Mutex<BTreeMap<String, Arc<Endpoint>>>,
     budget: Mutex<RetryBudget>,
+    /// Attempts made again after a failed one, the budget's withdrawals.
+    resent: AtomicU64,
     /// Cancelled when the pool goes, so the tasks following the registry end with it rather
     /// than at the registry's next change.
     gone: CancellationToken,
@@ -84,6 +89,7 @@ impl Pool {
             resolving: tokio::sync::Mutex::new(()),
             endpoints: Mutex::new(BTreeMap::new()),
             budget: Mutex::new(RetryBudget::new()),
+            resent: AtomicU64::new(0),
             gone: CancellationToken::new(),
         }
     }
@@ -188,10 +194,17 @@ impl Pool {
     pub(super) fn withdraw_retry(&self, now: Instant) -> bool {
         let calls = self.calls();
         let allowed = lock(&self.budget).try_withdraw(now, calls);
-        if !allowed {
+        if allowed {
+            self.resent.fetch_add(1, Ordering::Relaxed);
+        } else {
             tracing::warn!("ferry: retry budget spent; a failed call is not sent again");
         }
         allowed
+    }
+
+    /// Calls sent again after a failed attempt, so far.
+    pub(super) fn resent(&self) -> u64 {
+        self.resent.load(Ordering::Relaxed)
     }
 
     /// Calls answered so far over every endpoint: what the retry budget is a share of.
