@@ -22,6 +22,9 @@ pub struct Endpoint {
     hash: u64,
     in_flight: AtomicU32,
     answered: AtomicU64,
+    /// Calls whose first attempt it took: re-sends are not counted, so they earn the retry
+    /// budget nothing.
+    calls: AtomicU64,
     latency: Mutex<PeakEwma>,
     health: Mutex<Health>,
     /// Whether `health` counts failures a success must clear: read on every answer, so the
@@ -39,6 +42,7 @@ impl Endpoint {
             instance,
             in_flight: AtomicU32::new(0),
             answered: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
             latency: Mutex::new(PeakEwma::new(now)),
             health: Mutex::new(Health::new()),
             failing: AtomicBool::new(false),
@@ -69,6 +73,16 @@ impl Endpoint {
     /// Calls it answered (with any status) since the client started.
     pub fn answered(&self) -> u64 {
         self.answered.load(Ordering::Relaxed)
+    }
+
+    /// Calls whose first attempt it took (answered or not), re-sends left out.
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// It takes the first attempt of a call.
+    pub(crate) fn took_call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The peak-EWMA latency estimate.

@@ -98,6 +98,9 @@ impl<'a> Tries<'a> {
     fn next(&mut self) -> Result<Arc<Endpoint>, CallError> {
         let tried = &self.tried[..self.made];
         let endpoint = choose(&self.set, self.key, tried, self.pool)?;
+        if self.made == 0 {
+            endpoint.took_call();
+        }
         self.tried[self.made] = endpoint.hash();
         self.made += 1;
         Ok(endpoint)

@@ -194,9 +194,10 @@ impl Pool {
         allowed
     }
 
-    /// Calls answered so far over every endpoint: what the retry budget is a share of.
+    /// Calls made so far over every endpoint, each counted once however often it was sent:
+    /// what the retry budget is a share of.
     pub(super) fn calls(&self) -> u64 {
-        lock(&self.endpoints).values().map(|e| e.answered()).sum()
+        lock(&self.endpoints).values().map(|e| e.calls()).sum()
     }
 }
 
