@@ -157,6 +157,9 @@ async fn run(pool: &Pool, endpoint: &Endpoint, call: &RawCall<'_>) -> Result<Rep
         client.attempt(call).await
     };
     endpoint.ended(outcome.is_ok());
+    if outcome.is_err() {
+        pool.unanswered();
+    }
     if let Some(fresh) = client.refreshed() {
         endpoint.keep_client(fresh);
     }

@@ -31,6 +31,8 @@ pub(super) struct Pool {
     budget: Mutex<RetryBudget>,
     /// Attempts made again after a failed one, the budget's withdrawals.
     resent: AtomicU64,
+    /// Attempts that got no answer: with the answered ones, every attempt made.
+    unanswered: AtomicU64,
     /// Cancelled when the pool goes, so the tasks following the registry end with it rather
     /// than at the registry's next change.
     gone: CancellationToken,
@@ -90,6 +92,7 @@ impl Pool {
             endpoints: Mutex::new(BTreeMap::new()),
             budget: Mutex::new(RetryBudget::new()),
             resent: AtomicU64::new(0),
+            unanswered: AtomicU64::new(0),
             gone: CancellationToken::new(),
         }
     }
@@ -207,9 +210,19 @@ impl Pool {
         self.resent.load(Ordering::Relaxed)
     }
 
-    /// Calls answered so far over every endpoint: what the retry budget is a share of.
+    /// An attempt got no answer (the answered ones each endpoint counts).
+    pub(super) fn unanswered(&self) {
+        self.unanswered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Calls made so far, each counted once however often it was sent: what the retry budget
+    /// is a share of. Attempts are those answered and those not; the re-sends among them are
+    /// known. Counted so, a call costs no shared counter of its own, and re-sends earn no
+    /// re-sends.
     pub(super) fn calls(&self) -> u64 {
-        lock(&self.endpoints).values().map(|e| e.answered()).sum()
+        let answered: u64 = lock(&self.endpoints).values().map(|e| e.answered()).sum();
+        let attempts = answered + self.unanswered.load(Ordering::Relaxed);
+        attempts.saturating_sub(self.resent())
     }
 }
 
