@@ -115,65 +115,30 @@ async fn call(calc: &CalcClient, method: Method, n: i64) -> Option<String> {
     }
 }
 
-/// Calls each instance answered, summed over the balanced client's life: its figures sampled
-/// every 20 ms, so that an instance the registry dropped (its endpoint and figures gone) or
-/// dropped and listed again (a new endpoint counting from 0, noticed when its count is below
-/// the old one's) keeps what it answered up to the last sample before it was dropped.
-#[derive(Clone, Default)]
-struct Answered {
-    seen: Arc<Mutex<Seen>>,
-}
-
-#[derive(Default)]
-struct Seen {
-    /// Per address: answered in all, and the endpoint's own count at the last sample.
-    counts: BTreeMap<String, (u64, u64)>,
-    ejections: BTreeMap<String, u32>,
-}
+/// What the balanced client's figures say of each instance: they keep counting an instance the
+/// registry dropped, so a killed or stopped server's calls still show.
+#[derive(Clone, Copy)]
+struct Answered;
 
 impl Answered {
-    fn track(balanced: &Balanced) -> (Answered, JoinHandle<()>) {
-        let answered = Answered::default();
-        let (tracked, balanced) = (answered.clone(), balanced.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                tracked.sample(&balanced);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        });
-        (answered, task)
-    }
-
-    fn sample(&self, balanced: &Balanced) {
-        let mut seen = self.seen.lock().unwrap();
-        for figures in balanced.figures() {
-            let (total, last) = seen.counts.entry(figures.address.clone()).or_default();
-            *total += figures
-                .answered
-                .checked_sub(*last)
-                .unwrap_or(figures.answered);
-            *last = figures.answered;
-            let ejections = seen.ejections.entry(figures.address).or_default();
-            *ejections = (*ejections).max(figures.ejections);
-        }
-    }
-
-    /// Answered per address so far, sampling once more first.
-    fn now(&self, balanced: &Balanced) -> BTreeMap<String, u64> {
-        self.sample(balanced);
-        let seen = self.seen.lock().unwrap();
-        let counts = seen.counts.iter();
-        counts
-            .map(|(address, (total, _))| (address.clone(), *total))
+    /// Answered per address so far.
+    fn now(self, balanced: &Balanced) -> BTreeMap<String, u64> {
+        let figures = balanced.figures().into_iter();
+        figures
+            .map(|figures| (figures.address, figures.answered))
             .collect()
     }
 
-    fn of(&self, balanced: &Balanced, address: &str) -> u64 {
+    fn of(self, balanced: &Balanced, address: &str) -> u64 {
         self.now(balanced).get(address).copied().unwrap_or(0)
     }
 
-    fn ejections(&self) -> u32 {
-        self.seen.lock().unwrap().ejections.values().sum()
+    fn ejections(self, balanced: &Balanced) -> u32 {
+        balanced
+            .figures()
+            .iter()
+            .map(|figures| figures.ejections)
+            .sum()
     }
 }
 
@@ -185,9 +150,8 @@ fn over_etcd(etcd: &EtcdServer) -> Balanced {
 /// A balanced client over `address`, a list or an etcd:// address.
 fn over(address: &str) -> Balanced {
     let target = Target::parse(address).expect("the address parses");
-    target
-        .balanced(BalancedConfig::default())
-        .expect("a list or etcd names many servers")
+    assert!(target.is_many(), "{address} names many servers");
+    Balanced::new(address, target.registry(), BalancedConfig::default())
 }
 
 /// `count` servers registered in `etcd`.
@@ -267,14 +231,14 @@ fn in_flight(balanced: &Balanced, address: &str) -> u32 {
 /// the second after `event`.
 ///
 /// Answered less calls counts the attempts answered beyond one per call (a re-send after an
-/// `unavailable` answer); an attempt lost with its connection is in no figure, so a re-send
-/// after a kill does not show there. It goes below zero when an instance left the registry
-/// with calls in flight: what it answered after its endpoint was dropped is in no figure.
+/// `unavailable` answer); an attempt lost with its connection is answered by no one, so a
+/// re-send after a kill shows in `resent` (the balanced client's count) instead.
 fn check_and_print(
     scenario: &str,
     samples: &[Sample],
     answered: &BTreeMap<String, u64>,
     ejections: u32,
+    resent: u64,
     event: Option<(&str, Instant)>,
 ) {
     let failures: Vec<&str> = samples
@@ -286,7 +250,8 @@ fn check_and_print(
     let all: Vec<Duration> = samples.iter().map(|sample| sample.took).collect();
     println!(
         "figures {scenario}: calls {calls}, errors {}, answered over figures {sum} \
-         (answered - calls = {:+}), ejections {ejections}, p50 {} us, p99 {} us, max {} us",
+         (answered - calls = {:+}), re-sent {resent}, ejections {ejections}, p50 {} us, \
+         p99 {} us, max {} us",
         failures.len(),
         sum as i64 - calls as i64,
         quantile_us(all.clone(), 0.5),
@@ -373,7 +338,7 @@ async fn kill_one_under_load(
 ) -> Killed {
     let all = addresses(&servers);
     let calc = CalcClient::new(balanced.client());
-    let (answered, tracking) = Answered::track(balanced);
+    let answered = Answered;
     let load = Load::start(&calc, Method::Divide);
     until_all_answered(&answered, balanced, &all).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -388,12 +353,11 @@ async fn kill_one_under_load(
     let rest = Duration::from_secs(2).saturating_sub(at.elapsed());
     tokio::time::sleep(rest).await;
     let samples = load.finish().await;
-    tracking.abort();
 
     let after = answered.now(balanced);
     let survivors = addresses(&servers);
     assert_each_answered_more("after the kill", &survivors, &before, &after);
-    let ejections = answered.ejections();
+    let ejections = answered.ejections(balanced);
     Killed {
         samples,
         answered: after,
@@ -440,6 +404,7 @@ async fn a_killed_server_loses_no_idempotent_call_and_its_keys_expire() {
         &killed.samples,
         &killed.answered,
         killed.ejections,
+        balanced.resent(),
         Some(("kill", killed.at)),
     );
     assert!(
@@ -474,6 +439,7 @@ async fn a_killed_server_of_a_static_list_loses_no_idempotent_call() {
         &killed.samples,
         &killed.answered,
         killed.ejections,
+        balanced.resent(),
         Some(("kill", killed.at)),
     );
 }
@@ -488,7 +454,7 @@ async fn a_stopped_server_fails_no_call_and_exits_zero() {
     let all = addresses(&servers);
     let balanced = over_etcd(&etcd);
     let calc = CalcClient::new(balanced.client());
-    let (answered, tracking) = Answered::track(&balanced);
+    let answered = Answered;
     let load = Load::start(&calc, Method::Add);
     until_all_answered(&answered, &balanced, &all).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -504,7 +470,6 @@ async fn a_stopped_server_fails_no_call_and_exits_zero() {
     let still_listed = listed(&etcd.endpoint()).await.contains(&address);
     tokio::time::sleep(Duration::from_secs(2).saturating_sub(at.elapsed())).await;
     let samples = load.finish().await;
-    tracking.abort();
     let after = answered.now(&balanced);
 
     println!(
@@ -516,7 +481,8 @@ async fn a_stopped_server_fails_no_call_and_exits_zero() {
         "sigterm",
         &samples,
         &after,
-        answered.ejections(),
+        answered.ejections(&balanced),
+        balanced.resent(),
         Some(("SIGTERM", at)),
     );
     assert!(status.success(), "{address} exited {status}: {rest}");
@@ -535,7 +501,7 @@ async fn a_server_started_under_load_gets_calls() {
     let servers = blocking(|| registered(&etcd, 3));
     let balanced = over_etcd(&etcd);
     let calc = CalcClient::new(balanced.client());
-    let (answered, tracking) = Answered::track(&balanced);
+    let answered = Answered;
     let load = Load::start(&calc, Method::Divide);
     until_all_answered(&answered, &balanced, &addresses(&servers)).await;
 
@@ -549,7 +515,6 @@ async fn a_server_started_under_load_gets_calls() {
     let first_answer = started.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let samples = load.finish().await;
-    tracking.abort();
 
     println!(
         "figures newcomer: registered {} ms after its start, first call answered after {} ms",
@@ -560,7 +525,8 @@ async fn a_server_started_under_load_gets_calls() {
         "newcomer",
         &samples,
         &answered.now(&balanced),
-        answered.ejections(),
+        answered.ejections(&balanced),
+        balanced.resent(),
         None,
     );
 }
@@ -576,7 +542,7 @@ async fn calls_outlive_etcd_and_servers_register_again_in_a_fresh_one() {
     let three = addresses(&servers);
     let balanced = over_etcd(&etcd);
     let calc = CalcClient::new(balanced.client());
-    let (answered, tracking) = Answered::track(&balanced);
+    let answered = Answered;
     let load = Load::start(&calc, Method::Add);
     until_all_answered(&answered, &balanced, &three).await;
 
@@ -638,7 +604,6 @@ async fn calls_outlive_etcd_and_servers_register_again_in_a_fresh_one() {
     until_all_answered(&answered, &balanced, &four).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let samples = load.finish().await;
-    tracking.abort();
     let end = answered.now(&balanced);
     assert_each_answered_more("after etcd came back empty", &four, &before_fresh, &end);
     let known: BTreeSet<String> = balanced.figures().into_iter().map(|f| f.address).collect();
@@ -647,7 +612,8 @@ async fn calls_outlive_etcd_and_servers_register_again_in_a_fresh_one() {
         "etcd-away",
         &samples,
         &end,
-        answered.ejections(),
+        answered.ejections(&balanced),
+        balanced.resent(),
         Some(("etcd kill", killed)),
     );
 }
