@@ -15,7 +15,10 @@ the client gets the address, then the shared client flags, then `--json`.
         "raw||bench/target/release/raw-server|bench/target/release/raw-client"
 
 CPU per call is each process's utime + stime over the whole run divided by the measured calls:
-a warm-up's CPU counts too, so pass `--warmup 0` when the CPU columns matter.
+a warm-up's CPU counts too, so pass `--warmup 0` when the CPU columns matter. The client's is
+also split into user and kernel time: on loopback the kernel's part of a write includes
+delivering it to the server (and waking it when idle), so it moves with the server's load as
+much as with the client's own work.
 """
 
 import argparse
@@ -37,7 +40,7 @@ def cpu_seconds(pid):
 
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime, usage.ru_stime
 
 
 def run_once(variant, flags):
@@ -53,14 +56,17 @@ def run_once(variant, flags):
             ["taskset", "-c", "1", *shlex.split(client), address, *shlex.split(flags), "--json"],
             capture_output=True, text=True, check=True, env=env).stdout
         server_cpu = cpu_seconds(process.pid) - server_before
-        client_cpu = children_cpu() - client_before
+        client_after = children_cpu()
+        client_user = client_after[0] - client_before[0]
+        client_sys = client_after[1] - client_before[1]
     finally:
         process.terminate()
         process.wait()
     report = json.loads(output)
     calls = report["calls"]
     return label, (report["rps"], report["p50_us"], server_cpu / calls * 1e6,
-                   client_cpu / calls * 1e6)
+                   (client_user + client_sys) / calls * 1e6, client_user / calls * 1e6,
+                   client_sys / calls * 1e6)
 
 
 def main():
@@ -71,8 +77,8 @@ def main():
     parser.add_argument("variants", nargs="+", help="LABEL|ENV|SERVER|CLIENT")
     args = parser.parse_args()
     results = {variant.split("|")[0]: [] for variant in args.variants}
-    row = "{:14} {:>10} {:>8} {:>12} {:>12}"
-    print(row.format("variant", "calls/s", "p50 us", "server us", "client us"))
+    row = "{:14} {:>10} {:>8} {:>12} {:>12} {:>10} {:>10}"
+    print(row.format("variant", "calls/s", "p50 us", "server us", "client us", "user", "sys"))
     for _ in range(args.reps):
         for variant in args.variants:
             label, figures = run_once(variant, args.flags)

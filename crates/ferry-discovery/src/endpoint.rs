@@ -3,7 +3,7 @@
 use std::{
     hash::Hasher,
     sync::{
-        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard,
     },
     time::Duration,
@@ -20,8 +20,9 @@ use crate::{ewma::PeakEwma, health::Health, Instance};
 pub struct Endpoint {
     instance: Instance,
     hash: u64,
-    in_flight: AtomicU32,
-    answered: AtomicU64,
+    /// Calls in flight (the low [`IN_FLIGHT_BITS`]) and calls answered (the rest), in one word:
+    /// a call's end is one atomic add, not two.
+    calls: AtomicU64,
     latency: Mutex<PeakEwma>,
     health: Mutex<Health>,
     /// Whether `health` counts failures a success must clear: read on every answer, so the
@@ -37,8 +38,7 @@ impl Endpoint {
         Endpoint {
             hash: hash_key(instance.address.as_bytes()),
             instance,
-            in_flight: AtomicU32::new(0),
-            answered: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
             latency: Mutex::new(PeakEwma::new(now)),
             health: Mutex::new(Health::new()),
             failing: AtomicBool::new(false),
@@ -63,12 +63,12 @@ impl Endpoint {
 
     /// Calls sent to it and not yet answered.
     pub fn in_flight(&self) -> u32 {
-        self.in_flight.load(Ordering::Relaxed)
+        (self.calls.load(Ordering::Relaxed) & IN_FLIGHT_MASK) as u32
     }
 
     /// Calls it answered (with any status) since the client started.
     pub fn answered(&self) -> u64 {
-        self.answered.load(Ordering::Relaxed)
+        self.calls.load(Ordering::Relaxed) >> IN_FLIGHT_BITS
     }
 
     /// The peak-EWMA latency estimate.
@@ -89,15 +89,14 @@ impl Endpoint {
     }
 
     pub(crate) fn started(&self) {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.calls.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A call sent to it ended; `answered` when the server replied.
     pub(crate) fn ended(&self, answered: bool) {
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
-        if answered {
-            self.answered.fetch_add(1, Ordering::Relaxed);
-        }
+        // One in flight less and, when answered, one answered more: adding 2^BITS - 1 is both.
+        let change = if answered { ANSWERED_ONE - 1 } else { u64::MAX };
+        self.calls.fetch_add(change, Ordering::Relaxed);
     }
 
     pub(crate) fn observe_latency(&self, rtt: Duration, now: Instant) {
@@ -120,14 +119,16 @@ impl Endpoint {
 
     /// An answer came: clears the failures counted before it.
     pub(crate) fn succeeded(&self) {
-        if self.failing.swap(false, Ordering::Relaxed) {
+        // A load first: the usual answer finds nothing to clear and writes nothing.
+        if self.failing.load(Ordering::Relaxed) && self.failing.swap(false, Ordering::Relaxed) {
             self.health().success();
         }
     }
 
-    /// The handle its calls go through.
-    pub(crate) fn client(&self) -> arc_swap::Guard<Arc<ferry::Client>> {
-        self.client.load()
+    /// The handle its calls go through, owned: a call holds it across its wait, which a
+    /// borrowed guard of the swap must not be held for.
+    pub(crate) fn client(&self) -> Arc<ferry::Client> {
+        self.client.load_full()
     }
 
     /// Keeps `client`, which holds a live connection, for the calls that follow.
@@ -135,6 +136,12 @@ impl Endpoint {
         self.client.store(Arc::new(client));
     }
 }
+
+/// Bits of [`Endpoint`]'s word that count calls in flight: up to about a million at once on
+/// one endpoint; the other 44 count answered calls, 17 trillion of them.
+const IN_FLIGHT_BITS: u32 = 20;
+const IN_FLIGHT_MASK: u64 = (1 << IN_FLIGHT_BITS) - 1;
+const ANSWERED_ONE: u64 = 1 << IN_FLIGHT_BITS;
 
 /// One endpoint's figures, as [`Balanced::figures`](crate::Balanced::figures) reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -77,27 +77,39 @@ async fn connect(endpoint: &Endpoint, deadline: Option<Instant>) -> Result<Clien
 /// The attempts of one call: which instances it tried, so each re-send goes to another.
 struct Tries<'a> {
     pool: &'a Pool,
-    set: Arc<ServiceSet>,
+    service: &'a str,
     key: Option<u64>,
     tried: [u64; MAX_ATTEMPTS],
     made: usize,
 }
 
 impl<'a> Tries<'a> {
-    async fn of(pool: &'a Arc<Pool>, call: &RawCall<'_>) -> Result<Tries<'a>, CallError> {
+    /// The attempts of `call`, its service resolved first when it is new.
+    async fn of(pool: &'a Arc<Pool>, call: &RawCall<'a>) -> Result<Tries<'a>, CallError> {
+        let service = service_of(call.method)?;
+        if pool.with_known(service, |_| ()).is_none() {
+            pool.service(service).await?;
+        }
         Ok(Tries {
             pool,
-            set: pool.service(service_of(call.method)?).await?,
+            service,
             key: call.hash_key.map(hash_key),
             tried: [0; MAX_ATTEMPTS],
             made: 0,
         })
     }
 
-    /// The endpoint of the next attempt.
+    /// The endpoint of the next attempt. The set is looked at in place, not held: a call
+    /// holds only the endpoint it was given.
     fn next(&mut self) -> Result<Arc<Endpoint>, CallError> {
         let tried = &self.tried[..self.made];
-        let endpoint = choose(&self.set, self.key, tried, self.pool)?;
+        let chosen = self
+            .pool
+            .with_known(self.service, |set| choose(set, self.key, tried, self.pool));
+        let endpoint = chosen.unwrap_or_else(|| {
+            let message = format!("{} was resolved and then forgotten", self.service);
+            Err(CallError::new(Status::Internal, message))
+        })?;
         self.tried[self.made] = endpoint.hash();
         self.made += 1;
         Ok(endpoint)

@@ -131,8 +131,17 @@ impl Pool {
     }
 
     fn known(&self, service: &str) -> Option<Arc<ServiceSet>> {
+        self.with_known(service, |set| set.clone())
+    }
+
+    /// `look` at the set of `service`, when it was resolved already, in place.
+    pub(super) fn with_known<R>(
+        &self,
+        service: &str,
+        look: impl FnOnce(&Arc<ServiceSet>) -> R,
+    ) -> Option<R> {
         let services = self.services.load();
-        services.iter().find(|set| set.service == service).cloned()
+        services.iter().find(|set| set.service == service).map(look)
     }
 
     /// Makes `set` hold `instances`: endpoints of addresses already known are kept (with their

@@ -353,7 +353,9 @@ impl Client {
             let looked_up;
             let (connection, time_left) = match known {
                 Some(connection) => (connection, timeout),
-                None => match self.look_up(timeout, deadline, expired).await {
+                // Boxed: connecting is a large future, and held inline it would make every
+                // call's future as large, to be moved and touched on the usual path too.
+                None => match Box::pin(self.look_up(timeout, deadline, expired)).await {
                     Ok((connection, time_left)) => {
                         looked_up = connection;
                         (&looked_up, time_left)
