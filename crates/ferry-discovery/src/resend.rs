@@ -9,13 +9,11 @@
 //! | answered `unavailable` or `overloaded` by the server | re-sent | returned as answered |
 //! | any other answer, a passed deadline, a local refusal | returned | returned |
 //!
-//! Every re-send also needs an attempt left (at most [`MAX_ATTEMPTS`]), time left before the
-//! call's one deadline, and room in the [`RetryBudget`](crate::budget::RetryBudget).
+//! Every re-send also needs an attempt left (at most [`ferry::client::MAX_ATTEMPTS`], 3), time
+//! left before the call's one deadline, and room in the
+//! [`RetryBudget`](crate::budget::RetryBudget).
 
 use ferry::{client::AttemptError, Reply, Status};
-
-/// Attempts of one call, the first included.
-pub const MAX_ATTEMPTS: usize = 3;
 
 /// Whether the rule lets a call whose attempt ended in `outcome` be sent again.
 pub(crate) fn may_resend(outcome: &Result<Reply, AttemptError>, idempotent: bool) -> bool {

@@ -1,40 +1,76 @@
-//! One call through the balanced client: choose an instance, make the attempt, record how it
-//! went, and send it again elsewhere where the rule, the attempts left, the deadline and the
-//! budget all allow.
+//! One call through the balanced client, in the steps its `ferry::Client` takes: choose an
+//! instance, then, once the attempt on it ended, record how it went and say whether to send
+//! the call again elsewhere, where the rule, the attempts left, the deadline and the budget all
+//! allow.
 
-use std::sync::Arc;
+use std::{any::Any, sync::Arc};
 
 use tokio::time::Instant;
 
 use ferry::{
-    client::{AttemptError, RawCall},
+    client::{AttemptError, Chosen, RawCall, MAX_ATTEMPTS},
     CallError, Client, Reply, Status,
 };
 
 use super::pool::{Pool, ServiceSet};
-use crate::{
-    endpoint::hash_key,
-    health::Failure,
-    resend::{may_resend, MAX_ATTEMPTS},
-    Endpoint,
-};
+use crate::{endpoint::hash_key, health::Failure, resend::may_resend, Endpoint};
 
-/// Makes `call` on an instance of its service, re-sending as the rule allows.
-pub(super) async fn call(pool: &Arc<Pool>, call: RawCall<'_>) -> Result<Reply, CallError> {
-    let mut tries = Tries::of(pool, &call).await?;
-    loop {
-        let endpoint = tries.next()?;
-        let outcome = run(pool, &endpoint, &call).await;
-        record(pool, &endpoint, &outcome);
-        if tries.spent() || !may_resend(&outcome, call.idempotent) {
-            return outcome.map_err(AttemptError::into_error);
-        }
-        let now = Instant::now();
-        let out_of_time = call.deadline.is_some_and(|deadline| deadline <= now);
-        if out_of_time || !pool.withdraw_retry(now) {
-            return outcome.map_err(AttemptError::into_error);
-        }
+/// The instance for the next attempt of `call`; `None` while its service is not resolved.
+pub(super) fn choose(
+    pool: &Pool,
+    call: &RawCall<'_>,
+    tried: &[u64],
+) -> Result<Option<Chosen>, CallError> {
+    let service = service_of(call.method)?;
+    let key = call.hash_key.map(hash_key);
+    let Some(endpoint) = pool.with_known(service, |set| choose_in(set, key, tried, pool)) else {
+        return Ok(None);
+    };
+    let endpoint = endpoint?;
+    endpoint.started();
+    Ok(Some(Chosen {
+        client: endpoint.client(),
+        id: endpoint.hash(),
+        sent: pool.config.balancer.measures_latency().then(Instant::now),
+        server: endpoint,
+    }))
+}
+
+/// Resolves the service of `call`, so that [`choose`] finds its set.
+pub(super) async fn prepare(pool: &Arc<Pool>, call: &RawCall<'_>) -> Result<(), CallError> {
+    pool.service(service_of(call.method)?).await.map(drop)
+}
+
+/// Counts the attempt on `chosen` in its endpoint's figures and health, and says whether to
+/// send the call again.
+pub(super) fn settle(
+    pool: &Pool,
+    call: &RawCall<'_>,
+    chosen: &Chosen,
+    outcome: &Result<Reply, AttemptError>,
+    attempts: usize,
+) -> bool {
+    let Some(endpoint) = (&*chosen.server as &dyn Any).downcast_ref::<Endpoint>() else {
+        return false;
+    };
+    endpoint.ended(outcome.is_ok());
+    if outcome.is_err() {
+        pool.unanswered();
     }
+    if let Some(sent) = chosen.sent {
+        let now = Instant::now();
+        endpoint.observe_latency(now - sent, now);
+    }
+    if let Some(fresh) = chosen.client.refreshed() {
+        endpoint.keep_client(fresh);
+    }
+    record(pool, endpoint, outcome);
+    if attempts >= MAX_ATTEMPTS || !may_resend(outcome, call.idempotent) {
+        return false;
+    }
+    let now = Instant::now();
+    let out_of_time = call.deadline.is_some_and(|deadline| deadline <= now);
+    !out_of_time && pool.withdraw_retry(now)
 }
 
 /// The client of the instance that takes a streaming call, connected: an instance that
@@ -43,20 +79,28 @@ pub(super) async fn stream_client(
     pool: &Arc<Pool>,
     call: RawCall<'_>,
 ) -> Result<Client, CallError> {
-    let mut tries = Tries::of(pool, &call).await?;
+    let service = service_of(call.method)?;
+    let set = match pool.known(service) {
+        Some(set) => set,
+        None => pool.service(service).await?,
+    };
+    let key = call.hash_key.map(hash_key);
+    let mut tried = [0; MAX_ATTEMPTS];
+    let mut attempts = 0;
     loop {
-        let endpoint = tries.next()?;
-        match connect(&endpoint, call.deadline).await {
+        let endpoint = choose_in(&set, key, &tried[..attempts], pool)?;
+        tried[attempts] = endpoint.hash();
+        attempts += 1;
+        let err = match connect(&endpoint, call.deadline).await {
             Ok(client) => {
                 endpoint.keep_client(client.clone());
                 return Ok(client);
             }
-            Err(err) => {
-                failed(pool, &endpoint, Failure::Refused, &err);
-                if tries.spent() {
-                    return Err(err);
-                }
-            }
+            Err(err) => err,
+        };
+        failed(pool, &endpoint, Failure::Refused, &err);
+        if attempts == MAX_ATTEMPTS {
+            return Err(err);
         }
     }
 }
@@ -74,53 +118,6 @@ async fn connect(endpoint: &Endpoint, deadline: Option<Instant>) -> Result<Clien
     })
 }
 
-/// The attempts of one call: which instances it tried, so each re-send goes to another.
-struct Tries<'a> {
-    pool: &'a Pool,
-    service: &'a str,
-    key: Option<u64>,
-    tried: [u64; MAX_ATTEMPTS],
-    made: usize,
-}
-
-impl<'a> Tries<'a> {
-    /// The attempts of `call`, its service resolved first when it is new.
-    async fn of(pool: &'a Arc<Pool>, call: &RawCall<'a>) -> Result<Tries<'a>, CallError> {
-        let service = service_of(call.method)?;
-        if pool.with_known(service, |_| ()).is_none() {
-            pool.service(service).await?;
-        }
-        Ok(Tries {
-            pool,
-            service,
-            key: call.hash_key.map(hash_key),
-            tried: [0; MAX_ATTEMPTS],
-            made: 0,
-        })
-    }
-
-    /// The endpoint of the next attempt. The set is looked at in place, not held: a call
-    /// holds only the endpoint it was given.
-    fn next(&mut self) -> Result<Arc<Endpoint>, CallError> {
-        let tried = &self.tried[..self.made];
-        let chosen = self
-            .pool
-            .with_known(self.service, |set| choose(set, self.key, tried, self.pool));
-        let endpoint = chosen.unwrap_or_else(|| {
-            let message = format!("{} was resolved and then forgotten", self.service);
-            Err(CallError::new(Status::Internal, message))
-        })?;
-        self.tried[self.made] = endpoint.hash();
-        self.made += 1;
-        Ok(endpoint)
-    }
-
-    /// Whether every attempt allowed was made.
-    fn spent(&self) -> bool {
-        self.made == MAX_ATTEMPTS
-    }
-}
-
 /// `calc` of `calc.add`.
 fn service_of(method: &str) -> Result<&str, CallError> {
     match method.rsplit_once('.') {
@@ -132,9 +129,9 @@ fn service_of(method: &str) -> Result<&str, CallError> {
     }
 }
 
-/// The endpoint for the next attempt: the balancer's pick, or when it picked one already
-/// tried, the next untried one after it.
-fn choose(
+/// The endpoint the balancer picks in `set`, or when it picked one already tried, the next
+/// untried one after it.
+fn choose_in(
     set: &ServiceSet,
     key: Option<u64>,
     tried: &[u64],
@@ -153,29 +150,6 @@ fn choose(
         .map(|offset| (picked + offset) % usable.len())
         .find(|index| !tried.contains(&usable[*index].hash()));
     Ok(usable[untried.unwrap_or(picked)].clone())
-}
-
-/// One attempt on `endpoint`, counted in its figures.
-async fn run(pool: &Pool, endpoint: &Endpoint, call: &RawCall<'_>) -> Result<Reply, AttemptError> {
-    let client = endpoint.client();
-    endpoint.started();
-    let outcome = if pool.config.balancer.measures_latency() {
-        let sent = Instant::now();
-        let outcome = client.attempt(call).await;
-        let now = Instant::now();
-        endpoint.observe_latency(now - sent, now);
-        outcome
-    } else {
-        client.attempt(call).await
-    };
-    endpoint.ended(outcome.is_ok());
-    if outcome.is_err() {
-        pool.unanswered();
-    }
-    if let Some(fresh) = client.refreshed() {
-        endpoint.keep_client(fresh);
-    }
-    outcome
 }
 
 /// Counts the attempt's outcome in the endpoint's health.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 
 use ferry::{
-    client::{Channel, RawCall},
+    client::{AttemptError, Channel, Chosen, RawCall},
     CallError, Client, ClientConfig, Reply,
 };
 
@@ -122,8 +122,22 @@ impl Balanced {
 }
 
 impl Channel for Balanced {
-    fn call<'a>(&'a self, call: RawCall<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
-        Box::pin(attempts::call(&self.pool, call))
+    fn choose(&self, call: &RawCall<'_>, tried: &[u64]) -> Result<Option<Chosen>, CallError> {
+        attempts::choose(&self.pool, call, tried)
+    }
+
+    fn prepare<'a>(&'a self, call: &'a RawCall<'a>) -> BoxFuture<'a, Result<(), CallError>> {
+        Box::pin(attempts::prepare(&self.pool, call))
+    }
+
+    fn settle(
+        &self,
+        call: &RawCall<'_>,
+        chosen: &Chosen,
+        outcome: &Result<Reply, AttemptError>,
+        attempts: usize,
+    ) -> bool {
+        attempts::settle(&self.pool, call, chosen, outcome, attempts)
     }
 
     fn stream_client<'a>(&'a self, call: RawCall<'a>) -> BoxFuture<'a, Result<Client, CallError>> {

@@ -130,7 +130,8 @@ impl Pool {
         Ok(set)
     }
 
-    fn known(&self, service: &str) -> Option<Arc<ServiceSet>> {
+    /// The set of `service` when it was resolved already.
+    pub(super) fn known(&self, service: &str) -> Option<Arc<ServiceSet>> {
         self.with_known(service, |set| set.clone())
     }
 

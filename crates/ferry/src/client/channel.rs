@@ -1,7 +1,16 @@
 //! A client that spreads its calls over many servers: the [`Channel`] a balanced client
-//! implements, and the call it is handed.
+//! implements, the call it is handed, and the server it chooses for each attempt.
+//!
+//! ```text
+//!  Client::call ─▶ choose ─▶ Chosen(client) ─▶ attempt on its connection ─▶ settle ─┬─ done
+//!                    ▲   └─ not ready: prepare (resolve the service), then again    │
+//!                    └─────────────────────────── send again ◀───────────────────────┘
+//! ```
+//!
+//! The loop is the client's, and it allocates nothing: choosing and settling are plain
+//! calls, so a balanced call costs little more than a direct one.
 
-use std::{fmt, time::Duration};
+use std::{any::Any, fmt, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -9,20 +18,51 @@ use tokio::time::Instant;
 
 use ferry_wire::ByteStr;
 
-use super::Client;
+use super::{AttemptError, Client};
 use crate::{CallError, Reply};
 
+/// The most attempts one call gets through a channel, the first included.
+pub const MAX_ATTEMPTS: usize = 3;
+
 /// Where the calls of a [`Client`] built with [`Client::over`] go: a set of servers, one
-/// chosen per call. `ferry-discovery`'s balanced client implements it; generated client
+/// chosen per attempt. `ferry-discovery`'s balanced client implements it; generated client
 /// stubs work over such a client unchanged.
 pub trait Channel: Send + Sync + fmt::Debug + 'static {
-    /// Makes `call`, choosing a server (and another one for each re-send it allows), and
-    /// returns the reply.
-    fn call<'a>(&'a self, call: RawCall<'a>) -> BoxFuture<'a, Result<Reply, CallError>>;
+    /// The server for the next attempt of `call`, not one of `tried` while there is
+    /// another; `Ok(None)` when the channel must [`prepare`](Channel::prepare) first.
+    fn choose(&self, call: &RawCall<'_>, tried: &[u64]) -> Result<Option<Chosen>, CallError>;
 
-    /// The client of the server that takes a streaming call. A streaming call is never sent
-    /// twice: part of a stream may have been read.
+    /// Gets ready to choose for `call` (finds its service's servers), after
+    /// [`choose`](Channel::choose) said it is not.
+    fn prepare<'a>(&'a self, call: &'a RawCall<'a>) -> BoxFuture<'a, Result<(), CallError>>;
+
+    /// Records how the attempt on `chosen` ended, the `attempts`th of the call, and says
+    /// whether to send the call again (never after [`MAX_ATTEMPTS`]).
+    fn settle(
+        &self,
+        call: &RawCall<'_>,
+        chosen: &Chosen,
+        outcome: &Result<Reply, AttemptError>,
+        attempts: usize,
+    ) -> bool;
+
+    /// The client of the server that takes a streaming call, connected. A streaming call is
+    /// never sent twice: part of a stream may have been read.
     fn stream_client<'a>(&'a self, call: RawCall<'a>) -> BoxFuture<'a, Result<Client, CallError>>;
+}
+
+/// The server a [`Channel`] chose for one attempt.
+#[derive(Debug)]
+#[must_use]
+pub struct Chosen {
+    /// The client the attempt is made on.
+    pub client: Arc<Client>,
+    /// The server's identity among the channel's, for `tried`.
+    pub id: u64,
+    /// When the attempt was sent, if the channel times attempts.
+    pub sent: Option<Instant>,
+    /// The channel's own record of the server, for [`Channel::settle`].
+    pub server: Arc<dyn Any + Send + Sync>,
 }
 
 /// One call as a [`Channel`] is handed it: the method and arguments, with what the handle

@@ -29,7 +29,7 @@ use tokio::time::{timeout_at, Instant};
 use ferry_wire::{ByteStr, Metadata, Status};
 
 pub use attempt::AttemptError;
-pub use channel::{Channel, RawCall};
+pub use channel::{Channel, Chosen, RawCall, MAX_ATTEMPTS};
 pub use config::ClientConfig;
 use connection::{Connection, Handle};
 use exchange::Outgoing;
@@ -268,24 +268,9 @@ impl Client {
         }
     }
 
-    /// One attempt of `call` on this client's server, never sent twice, with the call's
-    /// metadata and deadline as given (the handle's own are not added): what a [`Channel`]
-    /// calls for each server it tries. The error says whether the server may have run it.
-    pub async fn attempt(&self, call: &RawCall<'_>) -> Result<Reply, AttemptError> {
-        let metadata = Cow::Borrowed(call.metadata);
-        self.send_resolved(
-            call.method,
-            call.body,
-            metadata,
-            call.timeout,
-            call.deadline,
-            false,
-        )
-        .await
-    }
-
     /// A call through the channel: the handle's timeout, metadata and key resolved once, so
-    /// every re-send shares one deadline.
+    /// every re-send shares one deadline; each attempt on the server the channel chose, until
+    /// the channel says it is settled.
     async fn call_over(
         &self,
         channel: &Arc<dyn Channel>,
@@ -304,7 +289,25 @@ impl Client {
             idempotent: options.idempotent,
             hash_key: options.hash_key.as_deref().or(self.hash_key.as_deref()),
         };
-        channel.call(call).await
+        let mut tried = [0; MAX_ATTEMPTS];
+        let mut attempts = 0;
+        loop {
+            let Some(chosen) = channel.choose(&call, &tried[..attempts])? else {
+                channel.prepare(&call).await?;
+                continue;
+            };
+            let metadata = Cow::Borrowed(call.metadata);
+            let outcome = chosen
+                .client
+                .send_resolved(method, body, metadata, timeout, call.deadline, false)
+                .await;
+            tried[attempts] = chosen.id;
+            attempts += 1;
+            let again = channel.settle(&call, &chosen, &outcome, attempts);
+            if !again || attempts == MAX_ATTEMPTS {
+                return outcome.map_err(AttemptError::into_error);
+            }
+        }
     }
 
     /// A call on this client's own connection, sent once more when `resend_unrun` and the
