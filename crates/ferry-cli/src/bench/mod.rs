@@ -185,8 +185,13 @@ fn target(
     Ok(FerryTarget::over(Arc::new(open), args.method(), body))
 }
 
-/// Whether the server describes the method as idempotent; not when it cannot say.
+/// Whether a balanced run may send a call that may have run again: when the servers describe
+/// the method as idempotent (not when they cannot say). A run against one server asks nothing,
+/// so that the server sees only the calls measured.
 async fn is_idempotent(args: &BenchArgs) -> bool {
+    if !connect::target(&args.address).is_ok_and(|target| target.is_many()) {
+        return false;
+    }
     let config = client_config(args).codec(Codec::Json);
     let Ok(client) = connect::client(&args.address, config, args.balance.balance).await else {
         return false;

@@ -6,6 +6,10 @@
 //! its future sends a cancel. When the connection is lost, calls in flight fail with
 //! `unavailable` and the next call reconnects. A call is re-sent only when its method is
 //! idempotent and the server cannot have run it.
+//!
+//! A client built with [`Client::over`] has a [`Channel`] instead of one connection: the
+//! channel chooses a server for each attempt (`ferry-discovery`'s balanced client does), and
+//! says after each whether to send the call again.
 
 mod attempt;
 mod channel;
@@ -160,11 +164,6 @@ impl Client {
             connection: Some(connection),
             ..self.clone()
         })
-    }
-
-    /// The channel this client's calls go through, when it has one.
-    pub fn channel(&self) -> Option<&Arc<dyn Channel>> {
-        self.channel.as_ref()
     }
 
     /// The server's address (for a client over a channel, the name it was given).
