@@ -88,4 +88,19 @@ mod tests {
         ));
         assert!(check_service("").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn every_key_written_parses_back(service in "[^/]{1,20}", address in ".{1,40}") {
+            let key = key_of(&service, &address);
+            proptest::prop_assert_eq!(parse_key(&key), Some((service.as_str(), address.as_str())));
+        }
+
+        #[test]
+        fn any_text_parses_or_is_refused_without_a_panic(key in ".{0,60}") {
+            if let Some((service, address)) = parse_key(&key) {
+                proptest::prop_assert_eq!(key_of(service, address), key);
+            }
+        }
+    }
 }
