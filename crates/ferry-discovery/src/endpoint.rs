@@ -93,7 +93,7 @@ impl Endpoint {
     }
 
     /// A call sent to it ended; `answered` when the server replied.
-    pub(crate) fn ended(&self, answered: bool) {
+    fn ended_call(&self, answered: bool) {
         // One in flight less and, when answered, one answered more: adding 2^BITS - 1 is both.
         let change = if answered { ANSWERED_ONE - 1 } else { u64::MAX };
         self.calls.fetch_add(change, Ordering::Relaxed);
@@ -134,6 +134,18 @@ impl Endpoint {
     /// Keeps `client`, which holds a live connection, for the calls that follow.
     pub(crate) fn keep_client(&self, client: ferry::Client) {
         self.client.store(Arc::new(client));
+    }
+}
+
+/// The client tells the endpoint each attempt it chose it for ended, however it ended (a call
+/// dropped mid-attempt too), so calls in flight never drift up.
+impl ferry::client::Server for Endpoint {
+    fn ended(&self, ended: ferry::client::Ended) {
+        self.ended_call(ended.answered());
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -722,6 +722,47 @@ async fn a_generated_stub_calls_through_the_balanced_client() {
     );
 }
 
+/// A call the caller drops mid-attempt (a timeout around it) leaves no call counted in flight,
+/// so least-in-flight does not steer away from that server for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_dropped_mid_attempt_is_no_longer_counted_in_flight() {
+    let servers = start_many(1).await;
+    let balanced = balanced(&servers.iter().collect::<Vec<_>>(), Policy::LeastInFlight);
+    let node = NodeClient::new(balanced.client());
+    let in_flight = || -> u32 { balanced.figures().iter().map(|f| f.in_flight).sum() };
+    let napping = tokio::spawn({
+        let node = node.clone();
+        async move { node.nap(10_000).await }
+    });
+    let mut seen = false;
+    for _ in 0..200 {
+        if in_flight() == 1 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(seen, "the napping call was never counted in flight");
+    napping.abort();
+    let _ = napping.await;
+    let dropped = tokio::time::timeout(Duration::from_millis(50), node.nap(10_000)).await;
+    assert!(
+        dropped.is_err(),
+        "the second nap was dropped by its timeout"
+    );
+    assert_eq!(
+        in_flight(),
+        0,
+        "calls dropped mid-attempt still counted in flight"
+    );
+    assert_eq!(node.work().await.unwrap(), 0);
+    let figures = balanced.figures();
+    assert_eq!(
+        figures[0].answered, 1,
+        "only the one call answered is counted: {figures:?}"
+    );
+}
+
 fn balanced_name(servers: &[TestServer]) -> String {
     let addresses: Vec<&str> = servers.iter().map(|s| s.address.as_str()).collect();
     addresses.join(",")

@@ -3,7 +3,7 @@
 //! the call again elsewhere, where the rule, the attempts left, the deadline and the budget all
 //! allow.
 
-use std::{any::Any, sync::Arc};
+use std::sync::Arc;
 
 use tokio::time::Instant;
 
@@ -28,12 +28,9 @@ pub(super) fn choose(
     };
     let endpoint = endpoint?;
     endpoint.started();
-    Ok(Some(Chosen {
-        client: endpoint.client(),
-        id: endpoint.hash(),
-        sent: pool.config.balancer.measures_latency().then(Instant::now),
-        server: endpoint,
-    }))
+    let chosen = Chosen::new(endpoint.client(), endpoint.hash(), endpoint);
+    let timed = pool.config.balancer.measures_latency();
+    Ok(Some(if timed { chosen.timed() } else { chosen }))
 }
 
 /// Resolves the service of `call`, so that [`choose`] finds its set.
@@ -41,8 +38,9 @@ pub(super) async fn prepare(pool: &Arc<Pool>, call: &RawCall<'_>) -> Result<(), 
     pool.service(service_of(call.method)?).await.map(drop)
 }
 
-/// Counts the attempt on `chosen` in its endpoint's figures and health, and says whether to
-/// send the call again.
+/// Counts the attempt on `chosen` in its endpoint's health, and says whether to send the call
+/// again. Its calls in flight and answered are counted when `chosen` is dropped, right after,
+/// or without a settling when the caller dropped the call mid-attempt.
 pub(super) fn settle(
     pool: &Pool,
     call: &RawCall<'_>,
@@ -50,18 +48,17 @@ pub(super) fn settle(
     outcome: &Result<Reply, AttemptError>,
     attempts: usize,
 ) -> bool {
-    let Some(endpoint) = (&*chosen.server as &dyn Any).downcast_ref::<Endpoint>() else {
+    let Some(endpoint) = chosen.server().as_any().downcast_ref::<Endpoint>() else {
         return false;
     };
-    endpoint.ended(outcome.is_ok());
     if outcome.is_err() {
         pool.unanswered();
     }
-    if let Some(sent) = chosen.sent {
+    if let Some(sent) = chosen.sent() {
         let now = Instant::now();
         endpoint.observe_latency(now - sent, now);
     }
-    if let Some(fresh) = chosen.client.refreshed() {
+    if let Some(fresh) = chosen.client().refreshed() {
         endpoint.keep_client(fresh);
     }
     record(pool, endpoint, outcome);

@@ -51,18 +51,90 @@ pub trait Channel: Send + Sync + fmt::Debug + 'static {
     fn stream_client<'a>(&'a self, call: RawCall<'a>) -> BoxFuture<'a, Result<Client, CallError>>;
 }
 
-/// The server a [`Channel`] chose for one attempt.
+/// A server a [`Channel`] chooses, told when each attempt on it ends, however it ends: with
+/// an answer, without one, or dropped mid-way because the caller gave up on the call.
+pub trait Server: Any + Send + Sync + fmt::Debug {
+    /// An attempt on it ended. Only the client calls it: [`Ended`] has no public constructor.
+    fn ended(&self, ended: Ended);
+
+    /// Itself, for the channel to find its own type again in [`Channel::settle`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// How an attempt ended, as the client tells its [`Server`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ended {
+    answered: bool,
+}
+
+impl Ended {
+    /// Whether the server answered (with any status).
+    pub fn answered(self) -> bool {
+        self.answered
+    }
+}
+
+/// The server a [`Channel`] chose for one attempt. When it is dropped, after the attempt was
+/// settled or because the call was, its server is told the attempt [`ended`](Server::ended).
 #[derive(Debug)]
 #[must_use]
 pub struct Chosen {
+    client: Arc<Client>,
+    id: u64,
+    sent: Option<Instant>,
+    server: Arc<dyn Server>,
+    answered: bool,
+}
+
+impl Chosen {
+    /// `server`, to be called through `client`; `id` tells it from the channel's others.
+    pub fn new(client: Arc<Client>, id: u64, server: Arc<dyn Server>) -> Chosen {
+        Chosen {
+            client,
+            id,
+            sent: None,
+            server,
+            answered: false,
+        }
+    }
+
+    /// Records when the attempt was sent, now, for a channel that times attempts.
+    pub fn timed(mut self) -> Chosen {
+        self.sent = Some(Instant::now());
+        self
+    }
+
     /// The client the attempt is made on.
-    pub client: Arc<Client>,
-    /// The server's identity among the channel's, for `tried`.
-    pub id: u64,
-    /// When the attempt was sent, if the channel times attempts.
-    pub sent: Option<Instant>,
-    /// The channel's own record of the server, for [`Channel::settle`].
-    pub server: Arc<dyn Any + Send + Sync>,
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The server's identity among the channel's.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// When the attempt was sent, if [`timed`](Chosen::timed).
+    pub fn sent(&self) -> Option<Instant> {
+        self.sent
+    }
+
+    /// The channel's own record of the server.
+    pub fn server(&self) -> &dyn Server {
+        &*self.server
+    }
+
+    /// The attempt got an answer.
+    pub(super) fn answered(&mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for Chosen {
+    fn drop(&mut self) {
+        let answered = self.answered;
+        self.server.ended(Ended { answered });
+    }
 }
 
 /// One call as a [`Channel`] is handed it: the method and arguments, with what the handle

@@ -33,7 +33,7 @@ use tokio::time::{timeout_at, Instant};
 use ferry_wire::{ByteStr, Metadata, Status};
 
 pub use attempt::AttemptError;
-pub use channel::{Channel, Chosen, RawCall, MAX_ATTEMPTS};
+pub use channel::{Channel, Chosen, Ended, RawCall, Server, MAX_ATTEMPTS};
 pub use config::ClientConfig;
 use connection::{Connection, Handle};
 use exchange::Outgoing;
@@ -291,16 +291,19 @@ impl Client {
         let mut tried = [0; MAX_ATTEMPTS];
         let mut attempts = 0;
         loop {
-            let Some(chosen) = channel.choose(&call, &tried[..attempts])? else {
+            let Some(mut chosen) = channel.choose(&call, &tried[..attempts])? else {
                 channel.prepare(&call).await?;
                 continue;
             };
             let metadata = Cow::Borrowed(call.metadata);
             let outcome = chosen
-                .client
+                .client()
                 .send_resolved(method, body, metadata, timeout, call.deadline, false)
                 .await;
-            tried[attempts] = chosen.id;
+            if outcome.is_ok() {
+                chosen.answered();
+            }
+            tried[attempts] = chosen.id();
             attempts += 1;
             let again = channel.settle(&call, &chosen, &outcome, attempts);
             if !again || attempts == MAX_ATTEMPTS {
