@@ -125,7 +125,7 @@ impl Chosen {
     }
 
     /// The attempt got an answer.
-    pub(super) fn answered(&mut self) {
+    pub(super) fn mark_answered(&mut self) {
         self.answered = true;
     }
 }
@@ -156,4 +156,12 @@ pub struct RawCall<'a> {
     pub idempotent: bool,
     /// The key a consistent-hash balancer places the call by, when the caller gave one.
     pub hash_key: Option<&'a [u8]>,
+}
+
+impl RawCall<'_> {
+    /// The time left before the deadline, now (`None`: no deadline).
+    pub fn left(&self) -> Option<Duration> {
+        let deadline = self.deadline?;
+        Some(deadline.saturating_duration_since(Instant::now()))
+    }
 }

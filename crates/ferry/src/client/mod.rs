@@ -122,7 +122,9 @@ impl Client {
 
     /// A client whose calls go through `channel`, which chooses a server per call; `name`
     /// (an address list, `etcd://...`) is what [`Client::address`] shows. `config` gives the
-    /// codec and the default timeout; the channel's own clients connect.
+    /// default timeout and the codec arguments are encoded with, which must be the codec of
+    /// the channel's own clients: they connect, and their layers (not `config`'s) see each
+    /// attempt.
     pub fn over(
         name: impl Into<Address>,
         channel: Arc<dyn Channel>,
@@ -134,14 +136,16 @@ impl Client {
         }
     }
 
-    /// Whether this handle holds a live connection, so its calls take no lock to find one.
+    /// Whether this handle holds a live connection, so its calls take no lock to find one
+    /// (for a client of one server; one over a channel holds none).
     pub fn is_connected(&self) -> bool {
         self.connection
             .as_ref()
             .is_some_and(|connection| connection.is_usable())
     }
 
-    /// A handle holding the live connection, connecting first when there is none.
+    /// A handle holding the live connection, connecting first when there is none (for a
+    /// client of one server).
     pub async fn connected(&self) -> Result<Client, CallError> {
         if self.is_connected() {
             return Ok(self.clone());
@@ -278,30 +282,25 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Reply, CallError> {
         let metadata = self.metadata_for(options);
-        let timeout = self.timeout_of(options);
-        let call = RawCall {
-            method,
-            body,
-            metadata: &metadata,
-            timeout,
-            deadline: timeout.map(|limit| Instant::now() + limit),
-            idempotent: options.idempotent,
-            hash_key: options.hash_key.as_deref().or(self.hash_key.as_deref()),
-        };
+        let call = self.raw_call(method, body, &metadata, options);
         let mut tried = [0; MAX_ATTEMPTS];
         let mut attempts = 0;
+        // The first attempt has the whole timeout; any later one, or one after resolving the
+        // service, what is left of it, so that the server is told the one deadline too.
+        let mut time_left = call.timeout;
         loop {
             let Some(mut chosen) = channel.choose(&call, &tried[..attempts])? else {
-                channel.prepare(&call).await?;
+                prepare(channel, &call).await?;
+                time_left = call.left();
                 continue;
             };
             let metadata = Cow::Borrowed(call.metadata);
             let outcome = chosen
                 .client()
-                .send_resolved(method, body, metadata, timeout, call.deadline, false)
+                .send_resolved(method, body, metadata, time_left, call.deadline, false)
                 .await;
             if outcome.is_ok() {
-                chosen.answered();
+                chosen.mark_answered();
             }
             tried[attempts] = chosen.id();
             attempts += 1;
@@ -309,6 +308,28 @@ impl Client {
             if !again || attempts == MAX_ATTEMPTS {
                 return outcome.map_err(AttemptError::into_error);
             }
+            time_left = call.left();
+        }
+    }
+
+    /// `method` with `body` as a channel is handed it: the handle's metadata and the call's
+    /// (`metadata`), timeout, deadline from now, and key, resolved.
+    pub(crate) fn raw_call<'a>(
+        &'a self,
+        method: &'a ByteStr,
+        body: &'a Bytes,
+        metadata: &'a [(ByteStr, ByteStr)],
+        options: &'a CallOptions,
+    ) -> RawCall<'a> {
+        let timeout = self.timeout_of(options);
+        RawCall {
+            method,
+            body,
+            metadata,
+            timeout,
+            deadline: timeout.map(|limit| Instant::now() + limit),
+            idempotent: options.idempotent,
+            hash_key: options.hash_key.as_deref().or(self.hash_key.as_deref()),
         }
     }
 
@@ -406,6 +427,18 @@ impl Client {
             (false, false) => Cow::Owned([&self.metadata[..], &options.metadata[..]].concat()),
         }
     }
+}
+
+/// Readies `channel` for `call` (resolves its service) within the call's deadline.
+async fn prepare(channel: &Arc<dyn Channel>, call: &RawCall<'_>) -> Result<(), CallError> {
+    let Some(deadline) = call.deadline else {
+        return channel.prepare(call).await;
+    };
+    let prepared = tokio::time::timeout_at(deadline, channel.prepare(call)).await;
+    prepared.unwrap_or_else(|_| {
+        let message = format!("{} found no server before its deadline", call.method);
+        Err(CallError::new(Status::DeadlineExceeded, message))
+    })
 }
 
 /// Tells the client's layers, innermost first, how a call ended.

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use ferry_wire::{ByteStr, Status};
 
-use super::{connection::Connection, exchange::Outgoing, CallOptions, Client, RawCall};
+use super::{connection::Connection, exchange::Outgoing, CallOptions, Client};
 use crate::{
     stream::{answer_of, ItemStream, Port, RawSink, RawSource, Sink, Ways},
     CallError, Codec, Reply,
@@ -82,38 +82,34 @@ impl Client {
         ways: Ways,
     ) -> Result<Opened, CallError> {
         let metadata = self.metadata_for(options);
-        let timeout = self.timeout_of(options);
+        let call = self.raw_call(method, body, &metadata, options);
         let Some(channel) = &self.channel else {
-            return self.open_here(method, body, metadata, timeout, ways).await;
-        };
-        let call = RawCall {
-            method,
-            body,
-            metadata: &metadata,
-            timeout,
-            deadline: timeout.map(|limit| Instant::now() + limit),
-            idempotent: false,
-            hash_key: options.hash_key.as_deref().or(self.hash_key.as_deref()),
+            let (timeout, deadline) = (call.timeout, call.deadline);
+            return self
+                .open_here(method, body, metadata.clone(), timeout, deadline, ways)
+                .await;
         };
         let chosen = channel.stream_client(call).await?;
+        let left = call.left();
         chosen
-            .open_here(method, body, metadata.clone(), timeout, ways)
+            .open_here(method, body, metadata.clone(), left, call.deadline, ways)
             .await
     }
 
-    /// Opens a streaming call on this client's own connection.
+    /// Opens a streaming call on this client's own connection, with `timeout` left before
+    /// `deadline`.
     async fn open_here(
         &self,
         method: &ByteStr,
         body: &Bytes,
         mut metadata: Cow<'_, [(ByteStr, ByteStr)]>,
         timeout: Option<Duration>,
+        deadline: Option<Instant>,
         ways: Ways,
     ) -> Result<Opened, CallError> {
         for layer in &self.shared.config.layers {
             layer.before(method, metadata.to_mut());
         }
-        let deadline = timeout.map(|limit| Instant::now() + limit);
         let expired = || {
             let limit = timeout.unwrap_or_default();
             CallError::new(
