@@ -28,6 +28,8 @@ pub struct Endpoint {
     /// Whether `health` counts failures a success must clear: read on every answer, so the
     /// lock is taken only when there is something to clear.
     failing: AtomicBool,
+    /// Whether a registry lists it now: one that left is not probed, and holds no connection.
+    listed: AtomicBool,
     /// A handle holding the live connection, replaced when the connection is found again.
     client: ArcSwap<ferry::Client>,
 }
@@ -42,6 +44,7 @@ impl Endpoint {
             latency: Mutex::new(PeakEwma::new(now)),
             health: Mutex::new(Health::new()),
             failing: AtomicBool::new(false),
+            listed: AtomicBool::new(true),
             client: ArcSwap::from_pointee(client),
         }
     }
@@ -125,6 +128,16 @@ impl Endpoint {
         }
     }
 
+    /// Whether a registry lists it now.
+    pub(crate) fn is_listed(&self) -> bool {
+        self.listed.load(Ordering::Relaxed)
+    }
+
+    /// Records whether a registry lists it now.
+    pub(crate) fn set_listed(&self, listed: bool) {
+        self.listed.store(listed, Ordering::Relaxed);
+    }
+
     /// The handle its calls go through, owned: a call holds it across its wait, which a
     /// borrowed guard of the swap must not be held for.
     pub(crate) fn client(&self) -> Arc<ferry::Client> {
@@ -172,7 +185,9 @@ pub struct EndpointFigures {
     pub ejections: u32,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// The guard of `mutex`, also after a panic while it was held: every value these locks guard
+/// stays whole between statements, so a poisoned one is still good.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// `Failure::Failed` in a row that eject an endpoint.
+/// `Failure::Trouble` in a row that eject an endpoint.
 pub(crate) const EJECT_AFTER: u32 = 5;
 
 /// How long the first ejection lasts; each further one lasts this much longer.
@@ -18,12 +18,12 @@ pub(crate) const MAX_EJECTION: Duration = Duration::from_secs(300);
 /// How a call to an endpoint failed, as far as ejection cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Failure {
-    /// The connection was refused or reset: nothing is serving there, so every call sent
-    /// would fail too, and the endpoint is ejected at once.
-    Refused,
-    /// Any other failure the endpoint answers for; one may be bad luck, [`EJECT_AFTER`] in a
-    /// row are not.
-    Failed,
+    /// The connection was refused, reset or lost, or the server is leaving: nothing is
+    /// serving there, so every call sent would fail too, and the endpoint is ejected at once.
+    Connection,
+    /// The server is in trouble (answered `unavailable`, `overloaded` or `internal`, or not
+    /// in time); one may be bad luck, [`EJECT_AFTER`] in a row are not.
+    Trouble,
 }
 
 /// The ejection state of one endpoint: usable, ejected until some time, or past that and
@@ -59,7 +59,7 @@ impl Health {
             return None;
         }
         self.consecutive = self.consecutive.saturating_add(1);
-        if kind == Failure::Failed && self.consecutive < EJECT_AFTER {
+        if kind == Failure::Trouble && self.consecutive < EJECT_AFTER {
             return None;
         }
         if self.back_long_enough(now) {
@@ -126,7 +126,7 @@ mod tests {
 
     /// Ejected by a refused connection at `now`, then probed back at the ejection's end.
     fn eject_and_recover(health: &mut Health, now: Instant) -> Instant {
-        let until = health.failure(Failure::Refused, now).unwrap();
+        let until = health.failure(Failure::Connection, now).unwrap();
         health.probe_passed();
         until
     }
@@ -135,7 +135,10 @@ mod tests {
     fn a_refused_connection_ejects_at_once() {
         let (mut health, now) = (Health::new(), Instant::now());
         assert!(health.usable());
-        assert_eq!(health.failure(Failure::Refused, now), Some(now + EJECTION));
+        assert_eq!(
+            health.failure(Failure::Connection, now),
+            Some(now + EJECTION)
+        );
         assert!(!health.usable());
         assert_eq!(health.ejected_until(), Some(now + EJECTION));
         assert_eq!(health.ejections(), 1);
@@ -145,29 +148,29 @@ mod tests {
     fn other_failures_eject_on_the_fifth_in_a_row() {
         let (mut health, now) = (Health::new(), Instant::now());
         for _ in 1..EJECT_AFTER {
-            assert_eq!(health.failure(Failure::Failed, now), None);
+            assert_eq!(health.failure(Failure::Trouble, now), None);
             assert!(health.usable());
         }
-        assert_eq!(health.failure(Failure::Failed, now), Some(now + EJECTION));
+        assert_eq!(health.failure(Failure::Trouble, now), Some(now + EJECTION));
         assert!(!health.usable());
     }
 
     #[test]
     fn a_success_starts_the_count_again() {
         let (mut health, now) = (Health::new(), Instant::now());
-        (1..EJECT_AFTER).for_each(|_| assert_eq!(health.failure(Failure::Failed, now), None));
+        (1..EJECT_AFTER).for_each(|_| assert_eq!(health.failure(Failure::Trouble, now), None));
         health.success();
-        (1..EJECT_AFTER).for_each(|_| assert_eq!(health.failure(Failure::Failed, now), None));
+        (1..EJECT_AFTER).for_each(|_| assert_eq!(health.failure(Failure::Trouble, now), None));
         assert!(health.usable());
-        assert!(health.failure(Failure::Failed, now).is_some());
+        assert!(health.failure(Failure::Trouble, now).is_some());
     }
 
     #[test]
     fn failures_while_ejected_change_nothing() {
         let (mut health, now) = (Health::new(), Instant::now());
-        let until = health.failure(Failure::Refused, now).unwrap();
-        assert_eq!(health.failure(Failure::Refused, now + SECOND), None);
-        assert_eq!(health.failure(Failure::Failed, until + SECOND), None);
+        let until = health.failure(Failure::Connection, now).unwrap();
+        assert_eq!(health.failure(Failure::Connection, now + SECOND), None);
+        assert_eq!(health.failure(Failure::Trouble, until + SECOND), None);
         assert_eq!(health.ejected_until(), Some(until));
         assert_eq!(health.ejections(), 1);
     }
@@ -175,7 +178,7 @@ mod tests {
     #[test]
     fn an_ended_ejection_awaits_a_probe_before_calls() {
         let (mut health, now) = (Health::new(), Instant::now());
-        let until = health.failure(Failure::Refused, now).unwrap();
+        let until = health.failure(Failure::Connection, now).unwrap();
         assert!(!health.probe_due(until - SECOND));
         assert!(health.probe_due(until));
         assert!(!health.usable());
@@ -189,10 +192,10 @@ mod tests {
     fn a_passed_probe_holds_no_earlier_failures_against_the_endpoint() {
         let (mut health, now) = (Health::new(), Instant::now());
         for _ in 0..EJECT_AFTER {
-            health.failure(Failure::Failed, now);
+            health.failure(Failure::Trouble, now);
         }
         health.probe_passed();
-        (1..EJECT_AFTER).for_each(|_| assert_eq!(health.failure(Failure::Failed, now), None));
+        (1..EJECT_AFTER).for_each(|_| assert_eq!(health.failure(Failure::Trouble, now), None));
         assert!(health.usable());
     }
 
@@ -215,7 +218,7 @@ mod tests {
     #[test]
     fn a_failed_probe_ejects_again_for_longer_however_late_it_came() {
         let (mut health, now) = (Health::new(), Instant::now());
-        let until = health.failure(Failure::Refused, now).unwrap();
+        let until = health.failure(Failure::Connection, now).unwrap();
         let late = until + MAX_EJECTION + SECOND;
         assert_eq!(health.probe_failed(late), late + 2 * EJECTION);
         assert_eq!(health.ejections(), 2);

@@ -52,9 +52,11 @@ pub(super) fn settle(
         return false;
     };
     if outcome.is_err() {
-        pool.unanswered();
+        pool.count_unanswered();
     }
-    if let Some(sent) = chosen.sent() {
+    // Only a good answer is a latency: one that fails fast would look like a fast server.
+    let good = matches!(outcome, Ok(reply) if !is_trouble(reply.status));
+    if let (Some(sent), true) = (chosen.sent(), good) {
         let now = Instant::now();
         endpoint.observe_latency(now - sent, now);
     }
@@ -95,7 +97,12 @@ pub(super) async fn stream_client(
             }
             Err(err) => err,
         };
-        failed(pool, &endpoint, Failure::Refused, &err);
+        // The caller's time running out says nothing of the instance, and leaves none for
+        // another.
+        if err.status() == Status::DeadlineExceeded {
+            return Err(err);
+        }
+        failed(pool, &endpoint, Failure::Connection, &err);
         if attempts == MAX_ATTEMPTS {
             return Err(err);
         }
@@ -142,31 +149,30 @@ fn choose_in(
         );
         return Err(CallError::new(Status::Unavailable, message));
     }
-    let picked = pool.config.balancer.pick(&usable, key);
+    // Modulo: an index out of range from a balancer of a user's own picks, not panics.
+    let picked = pool.config.balancer.pick(&usable, key) % usable.len();
     let untried = (0..usable.len())
         .map(|offset| (picked + offset) % usable.len())
         .find(|index| !tried.contains(&usable[*index].hash()));
     Ok(usable[untried.unwrap_or(picked)].clone())
 }
 
-/// Counts the attempt's outcome in the endpoint's health.
+/// Counts the attempt's outcome in the endpoint's health: a failed connection, or the server
+/// in trouble; what says nothing of the server (a call refused as too large, the method's own
+/// error) counts as neither.
 fn record(pool: &Pool, endpoint: &Endpoint, outcome: &Result<Reply, AttemptError>) {
     match outcome {
-        Ok(reply) if is_failure(reply.status) => {
-            failed(pool, endpoint, Failure::Failed, &reply.status)
+        Ok(reply) if is_trouble(reply.status) => {
+            failed(pool, endpoint, Failure::Trouble, &reply.status)
         }
         Ok(_) => endpoint.succeeded(),
-        Err(err) => failed(pool, endpoint, kind_of(err), err.error()),
-    }
-}
-
-/// A failure of the connection ejects at once; any other counts toward the five in a row
-/// that do.
-fn kind_of(err: &AttemptError) -> Failure {
-    if err.is_connection_failure() {
-        Failure::Refused
-    } else {
-        Failure::Failed
+        Err(err) if err.is_connection_failure() => {
+            failed(pool, endpoint, Failure::Connection, err.error())
+        }
+        Err(err) if is_trouble(err.error().status()) => {
+            failed(pool, endpoint, Failure::Trouble, err.error())
+        }
+        Err(_) => {}
     }
 }
 
@@ -186,10 +192,10 @@ fn failed(pool: &Pool, endpoint: &Endpoint, kind: Failure, why: &dyn std::fmt::D
     pool.rebuild();
 }
 
-/// An answer that says the instance is in trouble rather than the call wrong.
-fn is_failure(status: Status) -> bool {
+/// A status that says the instance is in trouble rather than the call wrong.
+fn is_trouble(status: Status) -> bool {
     matches!(
         status,
-        Status::Unavailable | Status::Overloaded | Status::Internal
+        Status::Unavailable | Status::Overloaded | Status::Internal | Status::DeadlineExceeded
     )
 }

@@ -5,7 +5,7 @@ use std::{
     collections::BTreeMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex, MutexGuard, Weak,
+        Arc, Mutex, Weak,
     },
 };
 
@@ -16,7 +16,11 @@ use tokio_util::sync::CancellationToken;
 use ferry::{CallError, Client, Status};
 
 use super::BalancedConfig;
-use crate::{budget::RetryBudget, endpoint::EndpointFigures, Endpoint, Instances, Registry};
+use crate::{
+    budget::RetryBudget,
+    endpoint::{lock, EndpointFigures},
+    Endpoint, Instances, Registry,
+};
 
 /// Everything a balanced client shares between its clones and its upkeep task.
 #[derive(Debug)]
@@ -171,6 +175,7 @@ impl Pool {
         for (address, endpoint) in endpoints.iter() {
             let listed =
                 sets().any(|service| lock(&service.all).iter().any(|e| e.address() == address));
+            endpoint.set_listed(listed);
             if !listed && endpoint.client().is_connected() {
                 endpoint.keep_client(Client::lazy(address.as_str(), self.config.client.clone()));
             }
@@ -221,7 +226,7 @@ impl Pool {
     }
 
     /// An attempt got no answer (the answered ones each endpoint counts).
-    pub(super) fn unanswered(&self) {
+    pub(super) fn count_unanswered(&self) {
         self.unanswered.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -259,8 +264,4 @@ async fn follow(pool: Weak<Pool>, set: Arc<ServiceSet>, mut receiver: watch::Rec
         );
         pool.apply(&set, &instances);
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }

@@ -1,5 +1,5 @@
 //! What a balanced client does once a second: sample the calls for the retry budget, and
-//! probe instances whose ejection ended.
+//! probe the instances whose ejection ended and that a registry still lists.
 
 use std::{sync::Weak, time::Duration};
 
@@ -39,7 +39,7 @@ async fn tick(pool: &Weak<Pool>) -> bool {
     let due = pool
         .endpoints()
         .into_iter()
-        .filter(|endpoint| endpoint.health().probe_due(now));
+        .filter(|endpoint| endpoint.is_listed() && endpoint.health().probe_due(now));
     let mut changed = false;
     for endpoint in due.collect::<Vec<_>>() {
         changed |= probe(&pool, &endpoint).await;
