@@ -197,8 +197,9 @@ fn single_threaded() -> Result<Runtime, Failure> {
     Ok(runtime)
 }
 
-/// Serves `server` until a signal, then revokes `registration`, shuts down every server in
-/// `all` and lets `server` drain.
+/// Serves `server` until a signal, then revokes `registration`, waits for watchers to see it,
+/// shuts down every server in `all` and lets `server` drain. A server that stops on its own
+/// revokes its registration too.
 async fn serve_until_signal(
     server: Server,
     mut signals: Signals,
@@ -207,13 +208,15 @@ async fn serve_until_signal(
 ) -> Result<(), Failure> {
     let mut serving = tokio::spawn(server.run());
     let joined = tokio::select! {
-        joined = &mut serving => joined,
+        joined = &mut serving => {
+            leave(registration).await;
+            joined
+        }
         () = signals.recv() => {
-            if let Some(registration) = registration {
-                tracing::info!("signal received: leaving the registry, then draining");
-                registration.revoke().await;
+            if leave(registration).await {
+                tokio::time::sleep(WATCHERS_GRACE).await;
             }
-            tracing::info!("draining");
+            tracing::info!("signal received: draining");
             all.iter().for_each(ShutdownHandle::shutdown);
             serving.await
         }
@@ -222,6 +225,20 @@ async fn serve_until_signal(
         .context("the server task failed")?
         .context("the server failed")?;
     Ok(())
+}
+
+/// How long a server that left etcd waits before it drains: callers watching see the keys go
+/// within milliseconds on one network, and stop choosing it before it says goaway.
+const WATCHERS_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Revokes `registration`, if any, so the server's keys go at once; true if there was one.
+async fn leave(registration: Option<Registration>) -> bool {
+    let Some(registration) = registration else {
+        return false;
+    };
+    tracing::info!("leaving the registry");
+    registration.revoke().await;
+    true
 }
 
 /// Shuts down every server in `all` after the announcement failed, and lets `server` drain.
