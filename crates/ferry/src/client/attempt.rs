@@ -26,6 +26,12 @@ pub enum AttemptError {
     Failed(CallError),
 }
 
+impl From<AttemptError> for CallError {
+    fn from(failure: AttemptError) -> CallError {
+        failure.into_error()
+    }
+}
+
 impl AttemptError {
     /// The error a caller sees.
     pub fn error(&self) -> &CallError {

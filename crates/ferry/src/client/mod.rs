@@ -26,7 +26,7 @@ mod unanswered;
 use std::{borrow::Cow, future::Future, sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use futures_util::{future::Either, TryFutureExt};
+use futures_util::future::Either;
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::time::{timeout_at, Instant};
 
@@ -263,10 +263,7 @@ impl Client {
         options: &'a CallOptions,
     ) -> impl Future<Output = Result<Reply, CallError>> + Send + 'a {
         match &self.channel {
-            None => Either::Left(
-                self.send(method, body, options, options.idempotent)
-                    .map_err(AttemptError::into_error),
-            ),
+            None => Either::Left(self.send(method, body, options, options.idempotent)),
             Some(channel) => Either::Right(self.call_over(channel, method, body, options)),
         }
     }
@@ -295,7 +292,7 @@ impl Client {
                 continue;
             };
             let metadata = Cow::Borrowed(call.metadata);
-            let outcome = chosen
+            let outcome: Result<Reply, AttemptError> = chosen
                 .client()
                 .send_resolved(method, body, metadata, time_left, call.deadline, false)
                 .await;
@@ -341,14 +338,17 @@ impl Client {
         body: &'a Bytes,
         options: &'a CallOptions,
         resend_unrun: bool,
-    ) -> impl Future<Output = Result<Reply, AttemptError>> + Send + 'a {
+    ) -> impl Future<Output = Result<Reply, CallError>> + Send + 'a {
         let timeout = self.timeout_of(options);
         let deadline = timeout.map(|limit| Instant::now() + limit);
         let metadata = self.metadata_for(options);
         self.send_resolved(method, body, metadata, timeout, deadline, resend_unrun)
     }
 
-    async fn send_resolved(
+    /// The call's loop. Its error is `E`, an [`AttemptError`] for a channel and a plain
+    /// [`CallError`] for a direct call: converted here, so a direct call's future is this one
+    /// alone, with no mapping around it.
+    async fn send_resolved<E: From<AttemptError>>(
         &self,
         method: &ByteStr,
         body: &Bytes,
@@ -356,7 +356,7 @@ impl Client {
         timeout: Option<Duration>,
         deadline: Option<Instant>,
         resend_unrun: bool,
-    ) -> Result<Reply, AttemptError> {
+    ) -> Result<Reply, E> {
         let layers = &self.shared.config.layers;
         let started = (!layers.is_empty()).then(|| {
             for layer in layers {
@@ -408,7 +408,7 @@ impl Client {
         if let Some(started) = started {
             report(layers, method, &outcome, started.elapsed());
         }
-        outcome
+        outcome.map_err(E::from)
     }
 
     /// The time a call with `options` has: its own, the handle's, or the client's default.
