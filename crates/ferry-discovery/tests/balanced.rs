@@ -386,18 +386,8 @@ async fn a_call_lost_with_its_server_is_resent_only_when_idempotent() {
     other.state.naps.store(false, Ordering::SeqCst);
     for idempotent in [false, true] {
         let doomed = Killable::start(0);
-        let balancer = Prefer::new(&doomed.address);
-        let config = BalancedConfig::default().balancer(balancer);
-        let balanced = balanced_over(&[&doomed.address, &other.address], config);
-        let node = NodeClient::new(balanced.client());
         let before = other.runs();
-        let call = tokio::spawn(async move {
-            if idempotent {
-                node.nap_idempotent(60_000).await
-            } else {
-                node.nap(60_000).await
-            }
-        });
+        let (balanced, call) = nap_on(&doomed.address, &other.address, idempotent);
         wait_for_runs(&doomed.state, 1).await;
         let state = doomed.state.clone();
         let doomed_address = doomed.address.clone();
@@ -408,6 +398,28 @@ async fn a_call_lost_with_its_server_is_resent_only_when_idempotent() {
         assert!(figures.ejected_until.is_some(), "{figures:?}");
         assert_resent_only_when_idempotent(outcome, idempotent, other.runs() - before);
     }
+}
+
+/// A long nap sent to `doomed` first, over a client that falls back to `other`.
+fn nap_on(
+    doomed: &str,
+    other: &str,
+    idempotent: bool,
+) -> (
+    Balanced,
+    tokio::task::JoinHandle<Result<u32, ferry::CallError>>,
+) {
+    let config = BalancedConfig::default().balancer(Prefer::new(doomed));
+    let balanced = balanced_over(&[doomed, other], config);
+    let node = NodeClient::new(balanced.client());
+    let call = tokio::spawn(async move {
+        if idempotent {
+            node.nap_idempotent(60_000).await
+        } else {
+            node.nap(60_000).await
+        }
+    });
+    (balanced, call)
 }
 
 /// An idempotent call lost on its server was answered by the other one (which ran it once);
@@ -437,18 +449,8 @@ async fn a_call_cut_off_by_a_shutdown_is_resent_only_when_idempotent() {
     for idempotent in [false, true] {
         let config = ServerConfig::default().drain_timeout(Duration::ZERO);
         let doomed = TestServer::start_on("127.0.0.1:0", 0, config).await;
-        let balancer = Prefer::new(&doomed.address);
-        let config = BalancedConfig::default().balancer(balancer);
-        let balanced = balanced_over(&[&doomed.address, &other.address], config);
-        let node = NodeClient::new(balanced.client());
         let before = other.runs();
-        let call = tokio::spawn(async move {
-            if idempotent {
-                node.nap_idempotent(60_000).await
-            } else {
-                node.nap(60_000).await
-            }
-        });
+        let (_balanced, call) = nap_on(&doomed.address, &other.address, idempotent);
         wait_for_runs(&doomed.state, 1).await;
         let state = doomed.state.clone();
         doomed.stop().await;
