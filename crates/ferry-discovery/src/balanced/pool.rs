@@ -5,7 +5,7 @@ use std::{
     collections::BTreeMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex, Weak,
+        Arc, Mutex, OnceLock, Weak,
     },
 };
 
@@ -22,14 +22,18 @@ use crate::{
     Endpoint, Instances, Registry,
 };
 
+/// The most services one balanced client calls.
+const MAX_SERVICES: usize = 64;
+
 /// Everything a balanced client shares between its clones and its upkeep task.
 #[derive(Debug)]
 pub(super) struct Pool {
     registry: Arc<dyn Registry>,
     pub(super) config: BalancedConfig,
-    /// The services called so far; replaced whole when one is added, so a call reads it
+    /// The services called so far, each in the first free slot for good: a call finds its
+    /// own with plain loads, no lock and no reference count.
     /// without a lock.
-    services: ArcSwap<Vec<Arc<ServiceSet>>>,
+    services: [OnceLock<Arc<ServiceSet>>; MAX_SERVICES],
     resolving: tokio::sync::Mutex<()>,
     endpoints: Mutex<BTreeMap<String, Arc<Endpoint>>>,
     budget: Mutex<RetryBudget>,
@@ -91,7 +95,7 @@ impl Pool {
         Pool {
             registry,
             config,
-            services: ArcSwap::default(),
+            services: std::array::from_fn(|_| OnceLock::new()),
             resolving: tokio::sync::Mutex::new(()),
             endpoints: Mutex::new(BTreeMap::new()),
             budget: Mutex::new(RetryBudget::new()),
@@ -122,9 +126,15 @@ impl Pool {
             usable: ArcSwap::default(),
         });
         self.apply(&set, &receiver.borrow().clone());
-        let mut services = Vec::clone(&self.services.load());
-        services.push(set.clone());
-        self.services.store(Arc::new(services));
+        let free = self.services.iter().find(|slot| slot.get().is_none());
+        let Some(free) = free else {
+            let message = format!(
+                "{service} is one service more than the {MAX_SERVICES} one balanced client calls; \
+                 use another client for it"
+            );
+            return Err(CallError::new(Status::InvalidArgs, message));
+        };
+        let _ = free.set(set.clone());
         let gone = self.gone.clone();
         tokio::spawn(gone.run_until_cancelled_owned(follow(
             Arc::downgrade(self),
@@ -145,8 +155,8 @@ impl Pool {
         service: &str,
         look: impl FnOnce(&Arc<ServiceSet>) -> R,
     ) -> Option<R> {
-        let services = self.services.load();
-        services.iter().find(|set| set.service == service).map(look)
+        let found = self.known_sets().find(|set| set.service == service);
+        found.map(look)
     }
 
     /// Makes `set` hold `instances`: endpoints of addresses already known are kept (with their
@@ -170,8 +180,7 @@ impl Pool {
             .collect();
         *lock(&set.all) = listed;
         set.rebuild();
-        let services = self.services.load();
-        let sets = || std::iter::once(set).chain(services.iter().map(|other| &**other));
+        let sets = || std::iter::once(set).chain(self.known_sets().map(|other| &**other));
         for (address, endpoint) in endpoints.iter() {
             let listed =
                 sets().any(|service| lock(&service.all).iter().any(|e| e.address() == address));
@@ -182,9 +191,14 @@ impl Pool {
         }
     }
 
+    /// The sets of the services resolved so far.
+    fn known_sets(&self) -> impl Iterator<Item = &Arc<ServiceSet>> {
+        self.services.iter().map_while(OnceLock::get)
+    }
+
     /// Recomputes every service's usable endpoints, after an ejection or a passed probe.
     pub(super) fn rebuild(&self) {
-        for set in self.services.load().iter() {
+        for set in self.known_sets() {
             set.rebuild();
         }
     }
