@@ -23,12 +23,12 @@ pub(super) fn choose(
 ) -> Result<Option<Chosen>, CallError> {
     let service = service_of(call.method)?;
     let key = call.hash_key.map(hash_key);
-    let Some(endpoint) = pool.with_known(service, |set| choose_in(set, key, tried, pool)) else {
+    let Some(chosen) = pool.with_known(service, |set| choose_in(set, key, tried, pool)) else {
         return Ok(None);
     };
-    let endpoint = endpoint?;
+    let (endpoint, client) = chosen?;
     endpoint.started();
-    let chosen = Chosen::new(endpoint.client(), endpoint.hash(), endpoint);
+    let chosen = Chosen::new(client, endpoint.hash(), endpoint);
     let timed = pool.config.balancer.measures_latency();
     Ok(Some(if timed { chosen.timed() } else { chosen }))
 }
@@ -62,6 +62,7 @@ pub(super) fn settle(
     }
     if let Some(fresh) = chosen.client().refreshed() {
         endpoint.keep_client(fresh);
+        pool.rebuild();
     }
     record(pool, endpoint, outcome);
     if attempts >= MAX_ATTEMPTS || !may_resend(outcome, call.idempotent) {
@@ -87,12 +88,15 @@ pub(super) async fn stream_client(
     let mut tried = [0; MAX_ATTEMPTS];
     let mut attempts = 0;
     loop {
-        let endpoint = choose_in(&set, key, &tried[..attempts], pool)?;
+        let (endpoint, _) = choose_in(&set, key, &tried[..attempts], pool)?;
         tried[attempts] = endpoint.hash();
         attempts += 1;
         let err = match connect(&endpoint, call.deadline).await {
             Ok(client) => {
-                endpoint.keep_client(client.clone());
+                if !endpoint.client().is_connected() {
+                    endpoint.keep_client(client.clone());
+                    pool.rebuild();
+                }
                 return Ok(client);
             }
             Err(err) => err,
@@ -134,14 +138,15 @@ fn service_of(method: &str) -> Result<&str, CallError> {
 }
 
 /// The endpoint the balancer picks in `set`, or when it picked one already tried, the next
-/// untried one after it.
+/// untried one after it; and the client to call it through.
 fn choose_in(
     set: &ServiceSet,
     key: Option<u64>,
     tried: &[u64],
     pool: &Pool,
-) -> Result<Arc<Endpoint>, CallError> {
-    let usable = set.usable();
+) -> Result<(Arc<Endpoint>, Arc<Client>), CallError> {
+    let snapshot = set.usable();
+    let usable = &snapshot.endpoints;
     if usable.is_empty() {
         let message = format!(
             "no instance of {} is known; is any server of it running and registered?",
@@ -150,11 +155,12 @@ fn choose_in(
         return Err(CallError::new(Status::Unavailable, message));
     }
     // Modulo: an index out of range from a balancer of a user's own picks, not panics.
-    let picked = pool.config.balancer.pick(&usable, key) % usable.len();
+    let picked = pool.config.balancer.pick(usable, key) % usable.len();
     let untried = (0..usable.len())
         .map(|offset| (picked + offset) % usable.len())
         .find(|index| !tried.contains(&usable[*index].hash()));
-    Ok(usable[untried.unwrap_or(picked)].clone())
+    let index = untried.unwrap_or(picked);
+    Ok((usable[index].clone(), snapshot.clients[index].clone()))
 }
 
 /// Counts the attempt's outcome in the endpoint's health: a failed connection, or the server

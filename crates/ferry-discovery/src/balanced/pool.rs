@@ -60,12 +60,20 @@ pub(super) struct ServiceSet {
     all: Mutex<Vec<Arc<Endpoint>>>,
     /// The ones that take calls now: those not ejected, or all of them when more than half
     /// are ejected.
-    usable: ArcSwap<Vec<Arc<Endpoint>>>,
+    usable: ArcSwap<Usable>,
+}
+
+/// The endpoints that take calls now, and beside each the client its calls go through, taken
+/// when the set was last rebuilt: a call takes both from the one snapshot it loads.
+#[derive(Debug, Default)]
+pub(super) struct Usable {
+    pub(super) endpoints: Vec<Arc<Endpoint>>,
+    pub(super) clients: Vec<Arc<Client>>,
 }
 
 impl ServiceSet {
     /// The endpoints that take calls now.
-    pub(super) fn usable(&self) -> arc_swap::Guard<Arc<Vec<Arc<Endpoint>>>> {
+    pub(super) fn usable(&self) -> arc_swap::Guard<Arc<Usable>> {
         self.usable.load()
     }
 
@@ -81,12 +89,13 @@ impl ServiceSet {
             .cloned()
             .collect();
         let ejected = all.len() - healthy.len();
-        let usable = if ejected * 2 > all.len() {
+        let endpoints = if ejected * 2 > all.len() {
             all.clone()
         } else {
             healthy
         };
-        self.usable.store(Arc::new(usable));
+        let clients = endpoints.iter().map(|endpoint| endpoint.client()).collect();
+        self.usable.store(Arc::new(Usable { endpoints, clients }));
     }
 }
 
@@ -196,7 +205,8 @@ impl Pool {
         self.services.iter().map_while(OnceLock::get)
     }
 
-    /// Recomputes every service's usable endpoints, after an ejection or a passed probe.
+    /// Recomputes every service's usable endpoints, after an ejection, a passed probe, or an
+    /// endpoint's client replaced.
     pub(super) fn rebuild(&self) {
         for set in self.known_sets() {
             set.rebuild();
