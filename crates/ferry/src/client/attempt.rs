@@ -5,7 +5,7 @@ use ferry_wire::Status;
 use super::unanswered::Unanswered;
 use crate::CallError;
 
-/// Why one attempt of a call ([`Client::attempt`](super::Client::attempt)) got no reply, sorted
+/// Why one attempt of a call through a [`Channel`](super::Channel) got no reply, sorted
 /// by what it means for sending the call again: whether the server may have run it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
