@@ -138,8 +138,8 @@ impl Endpoint {
         self.listed.store(listed, Ordering::Relaxed);
     }
 
-    /// The handle its calls go through, owned: a call holds it across its wait, which a
-    /// borrowed guard of the swap must not be held for.
+    /// The handle its calls go through, owned: what a service's usable snapshot takes for it,
+    /// and what a stream or a probe connects.
     pub(crate) fn client(&self) -> Arc<ferry::Client> {
         self.client.load_full()
     }

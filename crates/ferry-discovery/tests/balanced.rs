@@ -567,19 +567,7 @@ async fn a_stopped_server_is_ejected_at_once_and_tried_no_more() {
     second.stop().await;
     let live = &servers[0];
     let live_before = live.runs();
-    let (mut answered, mut failed) = (0, 0);
-    for _ in 0..30 {
-        match node.work().await {
-            Ok(index) => {
-                assert_eq!(index, 2);
-                answered += 1;
-            }
-            Err(err) => {
-                assert_eq!(err.status(), Status::Unavailable, "{err}");
-                failed += 1;
-            }
-        }
-    }
+    let (answered, failed) = tally(&node, 30, |index| index == 2, Status::Unavailable).await;
     let figures = balanced.figures();
     eprintln!(
         "ejection: with two of three ejected, {answered} answered, {failed} failed, {} \
@@ -602,6 +590,30 @@ async fn a_stopped_server_is_ejected_at_once_and_tried_no_more() {
     );
 }
 
+/// Makes `calls` calls of `node.work`: how many were answered, each by a server `answering`
+/// accepts, and how many failed, each with `failing`.
+async fn tally(
+    node: &NodeClient,
+    calls: usize,
+    answering: impl Fn(u32) -> bool,
+    failing: Status,
+) -> (u64, u64) {
+    let (mut answered, mut failed) = (0, 0);
+    for _ in 0..calls {
+        match node.work().await {
+            Ok(index) => {
+                assert!(answering(index), "answered by server {index}");
+                answered += 1;
+            }
+            Err(err) => {
+                assert_eq!(err.status(), failing, "{err}");
+                failed += 1;
+            }
+        }
+    }
+    (answered, failed)
+}
+
 /// 5b. Five `internal` answers in a row eject a server.
 #[tokio::test]
 async fn five_internal_answers_in_a_row_eject_a_server() {
@@ -609,19 +621,7 @@ async fn five_internal_answers_in_a_row_eject_a_server() {
     servers[0].state.answer(Answer::Internal);
     let balanced = balanced(&servers.iter().collect::<Vec<_>>(), Policy::RoundRobin);
     let node = NodeClient::new(balanced.client());
-    let (mut answered, mut internal) = (0, 0);
-    for _ in 0..30 {
-        match node.work().await {
-            Ok(index) => {
-                assert_ne!(index, 0);
-                answered += 1;
-            }
-            Err(err) => {
-                assert_eq!(err.status(), Status::Internal, "{err}");
-                internal += 1;
-            }
-        }
-    }
+    let (answered, internal) = tally(&node, 30, |index| index != 0, Status::Internal).await;
     assert_eq!((answered, internal), (25, 5));
     assert_eq!(
         servers[0].runs(),
