@@ -633,10 +633,10 @@ async fn five_internal_answers_in_a_row_eject_a_server() {
     assert_eq!(figures.ejections, 1);
 }
 
-/// 6. An ejected server that comes back on its port is probed at the end of its 30 s and takes
-///    calls again. The clock is tokio's, paused: it jumps ahead whenever the runtime idles.
-#[tokio::test(start_paused = true)]
-async fn an_ejected_server_back_on_its_port_is_probed_and_takes_calls_again() {
+/// Three servers over round robin, the second stopped and ejected by the calls that found it
+/// gone (every one of them answered by the others): the live two, the client, its stub, and
+/// the stopped one's address.
+async fn one_of_three_ejected() -> (Vec<TestServer>, Balanced, NodeClient, String) {
     let mut servers = start_many(3).await;
     let balanced = balanced(&servers.iter().collect::<Vec<_>>(), Policy::RoundRobin);
     let node = NodeClient::new(balanced.client());
@@ -646,6 +646,14 @@ async fn an_ejected_server_back_on_its_port_is_probed_and_takes_calls_again() {
     for _ in 0..6 {
         assert_ne!(node.work().await.unwrap(), 1);
     }
+    (servers, balanced, node, address)
+}
+
+/// 6. An ejected server that comes back on its port is probed at the end of its 30 s and takes
+///    calls again. The clock is tokio's, paused: it jumps ahead whenever the runtime idles.
+#[tokio::test(start_paused = true)]
+async fn an_ejected_server_back_on_its_port_is_probed_and_takes_calls_again() {
+    let (_servers, balanced, node, address) = one_of_three_ejected().await;
     let ejected = figures_of(&balanced, &address);
     let until = ejected.ejected_until.expect("ejected");
     let left = until - tokio::time::Instant::now();
@@ -673,15 +681,7 @@ async fn an_ejected_server_back_on_its_port_is_probed_and_takes_calls_again() {
 /// 6b. One still down when its probe comes is ejected again, for 60 s.
 #[tokio::test(start_paused = true)]
 async fn a_server_still_down_at_its_probe_is_ejected_again_for_longer() {
-    let mut servers = start_many(3).await;
-    let balanced = balanced(&servers.iter().collect::<Vec<_>>(), Policy::RoundRobin);
-    let node = NodeClient::new(balanced.client());
-    let gone = servers.remove(1);
-    let address = gone.address.clone();
-    gone.stop().await;
-    for _ in 0..6 {
-        assert_ne!(node.work().await.unwrap(), 1);
-    }
+    let (_servers, balanced, node, address) = one_of_three_ejected().await;
     let first = figures_of(&balanced, &address)
         .ejected_until
         .expect("ejected");
