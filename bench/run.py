@@ -443,15 +443,28 @@ def main(argv):
 
 def summary(settings, results):
     return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "settings": {key: (str(value) if isinstance(value, Path) else value)
                      for key, value in vars(settings).items()},
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
-                    "python": platform.python_version()},
+                    "python": platform.python_version(), "cpu_model": cpu_model()},
         "points": {name: {"shape": dict(zip(["kind", "payload", "conns", "inflight"],
                                             POINTS[name])),
                           "frameworks": result}
                    for name, result in results.items()},
     }
+
+
+def cpu_model():
+    """The first "model name" of /proc/cpuinfo, or None."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def interrupt(signum, frame):
