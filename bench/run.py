@@ -12,6 +12,9 @@ CPU time per call is read from /proc/PID/stat (utime + stime) between the end of
 the end of the run, divided by the calls measured.
 
 Every server listens on 127.0.0.1 only and is stopped when its run ends, also on Ctrl-C.
+
+With --svg DIR it also draws the comparison as SVG charts (bench/charts.py); --charts-from FILE
+draws them, and prints the tables, from the JSON of an earlier run (--out) without running.
 """
 
 import argparse
@@ -27,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import charts
 
 BENCH_DIR = Path(__file__).resolve().parent
 PYTHON_DIR = BENCH_DIR / "python"
@@ -83,6 +88,13 @@ def parse_args(argv):
                         help="comma-separated subset of the frameworks (default: all)")
     parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown")
     parser.add_argument("--out", type=Path, help="also write every run and median to this JSON file")
+    parser.add_argument("--svg", type=Path, metavar="DIR",
+                        help="also draw SVG charts into DIR: calls/s and server CPU per call, for "
+                             "the echo and the lpjson points, named STEM-KIND-METRIC.svg (STEM: "
+                             "the --out or --charts-from file's name without .json, else 'run')")
+    parser.add_argument("--charts-from", type=Path, metavar="FILE",
+                        help="run nothing: print the tables of FILE (JSON written by --out) and "
+                             "draw its charts into --svg DIR")
     parser.add_argument("--bin-dir", type=Path, default=default_bin_dir(),
                         help="where the bench binaries are (default: $CARGO_TARGET_DIR/release "
                              "or bench/target/release)")
@@ -99,6 +111,8 @@ def parse_args(argv):
         parser.error("--reps must be at least 1, --duration more than 0, --warmup 0 or more")
     if args.model and not args.ferry_bin:
         parser.error("--model needs --ferry-bin: only `ferry serve` has server models")
+    if args.charts_from and not args.svg:
+        parser.error("--charts-from needs --svg DIR: where to write the charts")
     return args
 
 
@@ -428,6 +442,8 @@ def plan(settings):
 
 def main(argv):
     settings = parse_args(argv)
+    if settings.charts_from:
+        return from_file(settings)
     check_ready(settings)
     results = {}
     peaks = {}
@@ -436,9 +452,41 @@ def main(argv):
         if name == PEAK_POINT:
             peaks = {fw: d["median"].get("rps") for fw, d in results[name].items()}
         print("\n".join(table(name, results[name], settings)), flush=True)
+    recorded = summary(settings, results)
     if settings.out:
-        settings.out.write_text(json.dumps(summary(settings, results), indent=2) + "\n")
+        settings.out.write_text(json.dumps(recorded, indent=2) + "\n")
         print("wrote %s" % settings.out)
+    if settings.svg:
+        draw(recorded, settings, settings.out.stem if settings.out else "run")
+
+
+def from_file(settings):
+    """Prints the tables of an earlier run's JSON and draws its charts; runs nothing."""
+    try:
+        recorded = json.loads(settings.charts_from.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise BenchError("cannot read %s: %s" % (settings.charts_from, err))
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("points"), dict):
+        raise BenchError("%s has no \"points\": not the JSON of run.py --out"
+                         % settings.charts_from)
+    # The tables say how many repetitions the recorded run had, not what this command line says.
+    shown = argparse.Namespace(**vars(settings))
+    shown.reps = (recorded.get("settings") or {}).get("reps", settings.reps)
+    for name, point in recorded["points"].items():
+        if name in POINTS and name in settings.points:
+            result = {fw: data for fw, data in point.get("frameworks", {}).items()
+                      if fw in settings.frameworks}
+            print("\n".join(table(name, result, shown)), flush=True)
+    draw(recorded, settings, settings.charts_from.stem)
+
+
+def draw(recorded, settings, stem):
+    written = charts.write_charts(recorded, settings.svg, stem, points=settings.points,
+                                  frameworks=settings.frameworks)
+    for path in written:
+        print("wrote %s" % path)
+    if not written:
+        print("no charts: no echo or lpjson point with a figure to draw")
 
 
 def summary(settings, results):
