@@ -1,12 +1,13 @@
 //! `ferry serve`: the demo services on a socket until SIGINT or SIGTERM.
 
 use std::{
+    net::SocketAddr,
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{Arc, Mutex},
 };
 
 use anyhow::Context as _;
-use ferry::{Address, Router, Server, ServerConfig};
+use ferry::{server::Figures, Address, Router, Server, ServerConfig};
 use ferry_files::{FilesServer, FilesService, Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
@@ -35,6 +36,10 @@ Examples:
   ferry serve --model thread-per-core    # a listener and event loop per core
   ferry serve --listen 127.0.0.1:0 --register etcd://127.0.0.1:2379 --lease-ttl 5
   ferry serve --listen 0.0.0.0:7070 --register etcd://10.0.0.9:2379 --advertise 10.0.0.5:7070
+  ferry serve --listen 0.0.0.0:7070 --admin-listen 127.0.0.1:7071   # pages on loopback only
+
+The pages /metrics (Prometheus), /status (a live dashboard), /status.json, /rpcz and /rpcz.json
+are on the main port unless --admin-listen moves them (docs/OBSERVABILITY.md).
 
 With --register, one key per service served is put in etcd under a lease and kept alive while
 the server serves; on SIGTERM or SIGINT the lease is revoked (the keys go) before the server
@@ -66,6 +71,10 @@ pub(crate) struct ServeArgs {
     /// granularity, at most what a server crash makes a resumed upload send again.
     #[arg(long, value_name = "BYTES", requires = "files", value_parser = crate::args::byte_size)]
     files_fsync_every: Option<u64>,
+    /// Serve the pages (/metrics, /status, /status.json, /rpcz, /rpcz.json) and /healthz on
+    /// a listener of their own at HOST:PORT, and take the pages off the main port.
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<std::net::SocketAddr>,
     #[command(flatten)]
     register: RegisterArgs,
 }
@@ -80,7 +89,9 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen, register) = (args.model, args.listen.clone(), args.register.clone());
     let args = Arc::new(args);
-    let bind = move |address, config| bind(args.clone(), files.clone(), address, config);
+    let shared = Arc::new(Mutex::new(Shared::First(served.clone())));
+    let bind =
+        move |address, config| bind(args.clone(), files.clone(), shared.clone(), address, config);
     let announce = |address: &Address| {
         eprintln!("ferry: serving {} on {address}", listed(&served));
         let address = address.clone();
@@ -89,17 +100,57 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     crate::serve_model::serve(model, threads, listen, bind, announce)
 }
 
+/// What the servers of one `ferry serve` share: one router (whose clones share its
+/// per-method figures), then the first server's counters.
+enum Shared {
+    First(Router),
+    Others(Router, Figures),
+}
+
 /// One server of the demo services on `address`; the model binds one per thread or one in all.
+/// Every server counts into the first one's figures, so each page shows the whole process.
 async fn bind(
     args: Arc<ServeArgs>,
     files: Option<Root>,
+    shared: Arc<Mutex<Shared>>,
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
-    let server = Server::bind_with(address, router(files.as_ref()), config)
+    let (router, figures) = match &*shared.lock().expect("no server panics while binding") {
+        Shared::First(router) => (router.clone(), None),
+        Shared::Others(router, figures) => (router.clone(), Some(figures.clone())),
+    };
+    let server = Server::bind_with(address, router.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    Ok(server.with_http(http(&args, files)))
+    let mut server = server.with_http(http(&args, files));
+    match figures {
+        Some(figures) => server = server.with_figures(figures),
+        None => {
+            *shared.lock().expect("no server panics while binding") =
+                Shared::Others(router, server.figures());
+            if let Some(admin) = args.admin_listen {
+                serve_pages(admin, &server, &args).await?;
+            }
+        }
+    }
+    Ok(server)
+}
+
+/// Serves the pages on `--admin-listen` beside `server`, until it shuts down.
+async fn serve_pages(admin: SocketAddr, server: &Server, args: &ServeArgs) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::bind(admin)
+        .await
+        .with_context(|| format!("--admin-listen {admin}: cannot listen"))?;
+    let bound = listener.local_addr().context("--admin-listen")?;
+    eprintln!("ferry: pages on http://{bound}/status (and /metrics, /rpcz)");
+    let pages = ferry_http::serve_pages(listener, server.dispatcher(), http_config(args, None));
+    tokio::spawn(async move {
+        if let Err(err) = pages.await {
+            tracing::warn!(%err, "the pages' listener stopped");
+        }
+    });
+    Ok(())
 }
 
 /// The demo services, and the files service over `--files` when given.
@@ -113,14 +164,19 @@ fn router(files: Option<&Root>) -> Router {
 
 /// The HTTP dialect, serving `--www` and `--files` when given.
 fn http(args: &ServeArgs, files: Option<Root>) -> Http {
-    let mut config = HttpConfig::default();
+    Http::new(http_config(args, files))
+}
+
+/// The HTTP settings: `--www`, `--files`, and the pages only without `--admin-listen`.
+fn http_config(args: &ServeArgs, files: Option<Root>) -> HttpConfig {
+    let mut config = HttpConfig::default().pages(args.admin_listen.is_none());
     if let Some(www) = &args.www {
         config = config.www(www);
     }
     if let Some(root) = files {
         config = config.files(root);
     }
-    Http::new(config)
+    config
 }
 
 /// The store of `--files`, opened once before anything listens and shared by every server

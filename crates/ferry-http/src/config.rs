@@ -36,6 +36,10 @@ pub struct HttpConfig {
     /// leaves `/files/` to the other routes. A `PUT` body is bounded by the store's
     /// `max_file_size`, not by `max_body_len`.
     pub files: Option<ferry_files::Root>,
+    /// Serves the pages (`/metrics`, `/status`, `/status.json`, `/rpcz`, `/rpcz.json`) on
+    /// this port (default on). Turn it off to keep them off the port callers reach, and serve
+    /// them elsewhere with [`serve_pages`](crate::serve_pages), or not at all.
+    pub pages: bool,
 }
 
 /// 16 MiB.
@@ -53,11 +57,18 @@ impl Default for HttpConfig {
             body_read_timeout: Duration::from_secs(30),
             www: None,
             files: None,
+            pages: true,
         }
     }
 }
 
 impl HttpConfig {
+    /// Serves the pages on this port, or not.
+    pub fn pages(mut self, on: bool) -> HttpConfig {
+        self.pages = on;
+        self
+    }
+
     /// Sets the largest request body, in bytes.
     pub fn max_body_len(mut self, max: usize) -> HttpConfig {
         self.max_body_len = max;

@@ -12,6 +12,9 @@
 //! | `GET /api/{service}/{method}?name=value` | REST: query parameters as named arguments |
 //! | `GET /api/openapi.json` | the OpenAPI 3.1 document of every REST route |
 //! | `GET /healthz` | `{"status":"ok"}`, 503 while the server shuts down |
+//! | `GET /metrics` | every figure in the Prometheus text format (see `ferry::metrics`) |
+//! | `GET /status`, `/status.json` | the live dashboard, and the figures it draws |
+//! | `GET /rpcz`, `/rpcz.json` | the most recent and the slowest calls |
 //! | `GET`/`HEAD /files/PATH` | a file of [`HttpConfig::files`] (with `Range`, `ETag` = BLAKE3), or a directory's JSON listing |
 //! | `PUT /files/PATH` | the body stored at PATH, landing whole once it has all arrived |
 //! | any other `GET`/`HEAD` | a file under [`HttpConfig::www`], when set |
@@ -62,6 +65,7 @@ mod files;
 pub mod fuzzing;
 mod health;
 mod jsonrpc;
+mod pages;
 mod refusal;
 mod respond;
 mod rest;
@@ -76,6 +80,7 @@ use std::sync::Arc;
 use ferry::server::{DialectDriver, Dispatcher, Serving, Socket};
 
 pub use config::HttpConfig;
+pub use pages::serve_pages;
 
 /// The HTTP/1.1 dialect of a ferry server; install it with [`ferry::Server::with_http`].
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,7 @@ use std::{convert::Infallible, pin::pin, sync::Arc};
 
 use bytes::Bytes;
 use ferry::{
-    server::{Dispatcher, Socket},
+    server::{Dispatcher, Limit, Socket},
     ByteStr, Dialect, Peer,
 };
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
@@ -16,7 +16,7 @@ use crate::{
     body::{self, BodyError, ResponseBody},
     caller::Caller,
     config::MIN_HEADER_LEN,
-    files, health, jsonrpc,
+    files, health, jsonrpc, pages,
     refusal::Refusal,
     respond,
     rest::{self, streaming::Format},
@@ -93,6 +93,7 @@ impl Site {
             JSONRPC => Ok(self.jsonrpc(request).await),
             XMLRPC => self.xmlrpc(request).await,
             health::PATH => self.health(&request),
+            _ if self.config.pages && pages::is_page(path) => self.page(&request),
             rest::OPENAPI => self.openapi(&request),
             _ if path.starts_with(rest::PREFIX) => return self.rest(request).await,
             _ if files::is_files_path(path) && self.config.files.is_some() => {
@@ -137,6 +138,12 @@ impl Site {
     fn health(&self, request: &Request<Incoming>) -> Answered {
         allow(request, &[Method::GET, Method::HEAD])?;
         Ok(health::answer(self.dispatcher.is_closing()))
+    }
+
+    fn page(&self, request: &Request<Incoming>) -> Answered {
+        allow(request, &pages::ALLOWED)?;
+        let path = request.uri().path();
+        Ok(pages::answer(path, &self.dispatcher, &self.config))
     }
 
     fn openapi(&self, request: &Request<Incoming>) -> Answered {
@@ -224,7 +231,11 @@ impl Site {
 
     async fn read(&self, request: Request<Incoming>) -> Result<Bytes, BodyError> {
         let (max, timeout) = (self.config.max_body_len, self.config.body_read_timeout);
-        body::read(request.into_body(), max, timeout).await
+        let read = body::read(request.into_body(), max, timeout).await;
+        if let Err(BodyError::TooLarge { .. }) = read {
+            self.dispatcher.count_refusal(Limit::MaxBodyLen);
+        }
+        read
     }
 }
 

@@ -47,6 +47,7 @@ mod descriptor;
 mod error;
 mod io;
 pub mod layer;
+pub mod metrics;
 mod router;
 pub mod server;
 pub mod stream;

@@ -19,6 +19,21 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// Every dialect, in the order metrics list them.
+    pub const ALL: [Dialect; 5] = [
+        Dialect::Native,
+        Dialect::JsonRpc,
+        Dialect::XmlRpc,
+        Dialect::Rest,
+        Dialect::LpJson,
+    ];
+
+    /// The dialect's place in [`Dialect::ALL`].
+    #[inline]
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
     /// The dialect's name as `echo.whoami` and the docs write it: `native`, `jsonrpc`,
     /// `xmlrpc`, `rest` or `lpjson`.
     pub fn name(self) -> &'static str {

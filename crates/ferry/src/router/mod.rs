@@ -34,6 +34,7 @@ use crate::{
         tower::{wrapper, HandlerService, Wrapper},
         Layer, Layers,
     },
+    metrics::MethodMetrics,
     MethodDescriptor, ServiceDescriptor,
 };
 
@@ -47,6 +48,10 @@ pub struct Router {
     layers: Layers,
     /// The tower layers every handler runs inside, innermost first.
     wrappers: Vec<Wrapper>,
+    /// The figures of the built-in reflection method, kept as its route is remade.
+    reflect_metrics: Arc<MethodMetrics>,
+    /// The figures every unknown method's calls share.
+    other_metrics: Arc<MethodMetrics>,
 }
 
 impl fmt::Debug for Router {
@@ -75,6 +80,8 @@ impl Router {
             services: vec![reflect::descriptor()],
             layers: Layers::default(),
             wrappers: Vec::new(),
+            reflect_metrics: Arc::new(MethodMetrics::new(reflect::SERVICE, reflect::DESCRIBE)),
+            other_metrics: Arc::new(MethodMetrics::other()),
         };
         router.refresh_reflection();
         router
@@ -97,7 +104,8 @@ impl Router {
             // count per call cost more than the descriptor's bytes, which a router, made once
             // for the life of its server, keeps anyway.
             let described = described.map(|found| &*Box::leak(Box::new(found.clone())));
-            let route = Route::new(self.wrapped(handler), described);
+            let metrics = Arc::new(MethodMetrics::new(&descriptor.name, &method));
+            let route = Route::new(self.wrapped(handler), described, metrics);
             let previous = self.routes.insert(full_name.clone(), route);
             assert!(
                 previous.is_none(),
@@ -229,6 +237,21 @@ impl Router {
         self.routes.get(full_name)
     }
 
+    /// The figures of the calls of no known method.
+    #[inline]
+    pub(crate) fn other_metrics(&self) -> &Arc<MethodMetrics> {
+        &self.other_metrics
+    }
+
+    /// Every method's figures, by service then method name, with `_other` (every unknown
+    /// method's calls) last. A clone of a router shares its figures.
+    pub fn method_metrics(&self) -> Vec<Arc<MethodMetrics>> {
+        let mut methods: Vec<_> = self.routes.values().map(|r| r.metrics().clone()).collect();
+        methods.sort_by(|a, b| (a.service(), a.method()).cmp(&(b.service(), b.method())));
+        methods.push(self.other_metrics.clone());
+        methods
+    }
+
     /// The full method names `name` may stand for: `name` itself when a handler has that full
     /// name, otherwise `service.name` for every service with a method `name`. Dialects that let
     /// callers leave the service out take the name when exactly one matches.
@@ -258,7 +281,8 @@ impl Router {
     fn refresh_reflection(&mut self) {
         let name = format!("{}.{}", reflect::SERVICE, reflect::DESCRIBE);
         let handler = self.wrapped(reflect::handler(&self.services));
-        let route = Route::new(handler, Some(reflect::method()));
+        let metrics = self.reflect_metrics.clone();
+        let route = Route::new(handler, Some(reflect::method()), metrics);
         self.routes.insert(name, route);
     }
 }

@@ -1,21 +1,36 @@
-//! One registered method: its handler and its descriptor, found together by one lookup.
+//! One registered method: its handler, its descriptor and its figures, found together by one
+//! lookup.
+
+use std::sync::Arc;
 
 use super::Handler;
-use crate::{layer::tower::Wrapper, MethodDescriptor};
+use crate::{layer::tower::Wrapper, metrics::MethodMetrics, MethodDescriptor};
 
-/// A method's handler and descriptor. Cloning is cheap.
+/// A method's handler, descriptor and figures. Cloning is cheap.
 #[derive(Clone)]
 pub(crate) struct Route {
     handler: Handler,
     descriptor: Option<&'static MethodDescriptor>,
+    metrics: Arc<MethodMetrics>,
 }
 
 impl Route {
-    pub(crate) fn new(handler: Handler, descriptor: Option<&'static MethodDescriptor>) -> Route {
+    pub(crate) fn new(
+        handler: Handler,
+        descriptor: Option<&'static MethodDescriptor>,
+        metrics: Arc<MethodMetrics>,
+    ) -> Route {
         Route {
             handler,
             descriptor,
+            metrics,
         }
+    }
+
+    /// The method's figures, made when it was registered.
+    #[inline]
+    pub(crate) fn metrics(&self) -> &Arc<MethodMetrics> {
+        &self.metrics
     }
 
     /// Puts the handler inside a tower layer.

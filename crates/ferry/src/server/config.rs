@@ -31,6 +31,10 @@ pub struct ServerConfig {
     pub max_metadata_len: usize,
     /// The window and largest item of the streams callers send.
     pub streams: StreamLimits,
+    /// Counts and times every call, and keeps recent ones for `/rpcz` (see
+    /// [`metrics`](crate::metrics)). On by default; off, calls cost nothing more and the
+    /// pages show zeros.
+    pub metrics: bool,
 }
 
 impl Default for ServerConfig {
@@ -45,11 +49,18 @@ impl Default for ServerConfig {
             max_metadata_entries: 64,
             max_metadata_len: 8 * 1024,
             streams: StreamLimits::default(),
+            metrics: true,
         }
     }
 }
 
 impl ServerConfig {
+    /// Turns counting calls on or off.
+    pub fn metrics(mut self, on: bool) -> ServerConfig {
+        self.metrics = on;
+        self
+    }
+
     /// Sets the largest frame body.
     pub fn max_frame_len(mut self, max: u32) -> ServerConfig {
         self.max_frame_len = max;

@@ -23,9 +23,13 @@ use tokio::time::Instant;
 
 use ferry_wire::Status;
 
-use super::{stats::ServerStats, Shared};
+use super::{
+    stats::{Limit, ServerStats},
+    Shared,
+};
 use crate::{
     layer::{Layers, Subject, Watch},
+    metrics::{counted::Counted, RecentCall, Telemetry},
     router::Route,
     Call, Codec, Dialect, Reply, ReplyFuture, Router, ServerConfig,
 };
@@ -61,16 +65,19 @@ impl Dispatcher {
     /// a layer's refusal, `unknown_method` when no handler has its name, `deadline_exceeded`
     /// when its deadline passes first, `internal` when the handler panics.
     pub async fn dispatch(&self, call: Call) -> Reply {
+        let arrived = Instant::now();
         let ctx = call.context();
         let (method, peer, dialect) =
             (ctx.method_name().clone(), ctx.peer().clone(), ctx.dialect());
         let codec = call.codec();
         let route = self.shared.router.route(&method);
         let descriptor = route.and_then(Route::descriptor);
+        let watched = Watched::start(&self.shared, route, &call, arrived);
         if descriptor.is_some_and(|described| described.is_streaming() && !call.has_streams()) {
-            return Reply::error(codec, Status::InvalidArgs, &cannot_stream(&method, dialect));
+            let reply = Reply::error(codec, Status::InvalidArgs, &cannot_stream(&method, dialect));
+            return watched.finish(reply, &self.shared, &method, &peer);
         }
-        match begin(&self.shared, call, route, Instant::now()) {
+        let reply = match begin(&self.shared, call, route, arrived) {
             Begun::Answered(reply) => reply,
             Begun::Started(started) => {
                 ServerStats::count(&self.shared.stats.calls);
@@ -90,7 +97,23 @@ impl Dispatcher {
                 }
                 reply
             }
-        }
+        };
+        watched.finish(reply, &self.shared, &method, &peer)
+    }
+
+    /// The per-method figures, their last minutes and the recent calls.
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.shared.telemetry
+    }
+
+    /// The server's running totals.
+    pub fn stats(&self) -> &ServerStats {
+        &self.shared.stats
+    }
+
+    /// Counts a call or request refused for going over `limit`.
+    pub fn count_refusal(&self, limit: Limit) {
+        self.shared.stats.refused(limit);
     }
 
     /// Resolves once the server begins shutting down.
@@ -106,6 +129,55 @@ impl Dispatcher {
     /// Counts a connection closed because its peer broke the dialect's rules.
     pub fn count_protocol_error(&self) {
         ServerStats::count(&self.shared.stats.protocol_errors);
+    }
+}
+
+/// A call of a dialect with no tally of its own, counted while it runs and, if it was picked
+/// on arrival, kept for `/rpcz` once answered.
+struct Watched {
+    counted: Option<Counted>,
+    /// The bytes of its arguments, when it is to be kept.
+    kept: Option<usize>,
+}
+
+impl Watched {
+    fn start(shared: &Shared, route: Option<&Route>, call: &Call, arrived: Instant) -> Watched {
+        let telemetry = &shared.telemetry;
+        if !telemetry.enabled() {
+            return Watched {
+                counted: None,
+                kept: None,
+            };
+        }
+        let metrics = route.map_or(shared.router.other_metrics(), Route::metrics);
+        let dialect = call.context().dialect();
+        Watched {
+            counted: Some(Counted::start(metrics.clone(), dialect, arrived)),
+            kept: telemetry.recent().keep_shared().then(|| call.body().len()),
+        }
+    }
+
+    /// Counts the call as answered with `reply`, then hands the reply on.
+    fn finish(self, reply: Reply, shared: &Shared, method: &str, peer: &crate::Peer) -> Reply {
+        let Some(counted) = self.counted else {
+            return reply;
+        };
+        let dialect = counted.dialect();
+        let elapsed = counted.finish(reply.status);
+        if let Some(bytes_in) = self.kept {
+            let bytes = (bytes_in, reply.body.len());
+            let call = RecentCall::answered(
+                method,
+                dialect,
+                peer.to_string(),
+                reply.status,
+                elapsed,
+                bytes,
+                None,
+            );
+            shared.telemetry.keep(call);
+        }
+        reply
     }
 }
 
@@ -131,6 +203,7 @@ pub(crate) struct Started {
 pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now: Instant) -> Begun {
     let codec = call.codec();
     if let Err(message) = check_metadata(&call, &shared.config) {
+        shared.stats.refused(Limit::MaxMetadata);
         return Begun::Answered(Reply::error(codec, Status::TooLarge, &message));
     }
     if let Some(route) = route {

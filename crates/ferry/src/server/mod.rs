@@ -14,6 +14,7 @@ mod dialect;
 mod dispatcher;
 mod listener;
 mod lpjson;
+mod metered;
 mod native;
 mod route;
 mod sniff;
@@ -30,9 +31,9 @@ pub use dispatcher::Dispatcher;
 use listener::{Accepted, Listener};
 pub use sniff::{sniff, Sniffed};
 pub use socket::Socket;
-pub use stats::ServerStats;
+pub use stats::{ConnectionKind, Limit, ServerStats};
 
-use crate::{Address, Router};
+use crate::{metrics::Telemetry, Address, Router};
 
 /// A bound server. [`Server::run`] serves until its [`ShutdownHandle`] fires.
 #[derive(Debug)]
@@ -48,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) router: Router,
     pub(crate) config: ServerConfig,
     pub(crate) stats: Arc<ServerStats>,
+    pub(crate) telemetry: Arc<Telemetry>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
     /// Serves connections that open with an HTTP request line.
@@ -64,6 +66,13 @@ impl std::fmt::Debug for Shared {
             .field("http", &self.http.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// A server's counters and telemetry, shared by the servers made [`Server::with_figures`].
+#[derive(Debug, Clone)]
+pub struct Figures {
+    stats: Arc<ServerStats>,
+    telemetry: Arc<Telemetry>,
 }
 
 /// Starts a graceful shutdown: stop accepting, send goaway, let running calls finish.
@@ -91,10 +100,12 @@ impl Server {
     ) -> io::Result<Server> {
         let listener = Listener::bind(&address.into(), config.reuse_port).await?;
         let local_address = listener.local_address()?;
+        let telemetry = Arc::new(Telemetry::new(router.method_metrics(), config.metrics));
         let shared = Shared {
             router,
             config,
             stats: Arc::default(),
+            telemetry,
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             http: None,
@@ -131,9 +142,44 @@ impl Server {
         self.shared.stats.clone()
     }
 
+    /// The per-method figures, their last minutes and the recent calls.
+    pub fn telemetry(&self) -> Arc<Telemetry> {
+        self.shared.telemetry.clone()
+    }
+
+    /// The dispatch of this server, for a dialect served apart from its port (such as
+    /// `ferry_http::serve_pages`). Take it after the last `with_*` call.
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher::new(self.shared.clone())
+    }
+
+    /// This server's counters and telemetry, to share with another server of the same
+    /// process ([`Server::with_figures`]).
+    pub fn figures(&self) -> Figures {
+        Figures {
+            stats: self.shared.stats.clone(),
+            telemetry: self.shared.telemetry.clone(),
+        }
+    }
+
+    /// Counts into `figures`, another server's, so that several servers of one process (one
+    /// per thread, on one port) show one set of figures on every page. Both servers must
+    /// serve clones of one [`Router`]: a router's clones share its per-method figures.
+    pub fn with_figures(mut self, figures: Figures) -> Server {
+        let shared =
+            Arc::get_mut(&mut self.shared).expect("a server's state is shared only once it runs");
+        shared.stats = figures.stats;
+        shared.telemetry = figures.telemetry;
+        self
+    }
+
     /// Serves until shut down, then waits for every connection to drain.
     pub async fn run(self) -> io::Result<()> {
         let shared = self.shared.clone();
+        if shared.telemetry.enabled() {
+            let ticking = shared.telemetry.clone().run(shared.shutdown.clone());
+            tokio::spawn(ticking);
+        }
         loop {
             tokio::select! {
                 () = shared.shutdown.cancelled() => break,

@@ -10,9 +10,10 @@ use tokio::{
 };
 
 use super::{
+    metered::Metered,
     native,
     sniff::{sniff, Sniffed},
-    stats::ServerStats,
+    stats::{ConnectionKind, ServerStats},
     DialectDriver, Dispatcher, Shared, Socket,
 };
 use crate::context::Peer;
@@ -21,23 +22,49 @@ use crate::context::Peer;
 const NO_HTTP: &[u8] = b"HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 45\r\n\r\nthis ferry server does not serve HTTP (yet).\n";
 
 /// Serves one accepted socket in whichever dialect it speaks.
-pub(crate) async fn route<S>(mut socket: S, peer: Peer, shared: Arc<Shared>)
+pub(crate) async fn route<S>(socket: S, peer: Peer, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     ServerStats::count(&shared.stats.connections);
+    let mut socket = Metered::new(socket, shared.stats.clone());
     let mut input = BytesMut::with_capacity(8 * 1024);
     let dialect = match first_bytes(&mut socket, &mut input, &shared).await {
         Some(dialect) => dialect,
         None => return ServerStats::count(&shared.stats.protocol_errors),
     };
-    match dialect {
-        Sniffed::Native => native::serve(socket, input, peer, shared).await,
-        Sniffed::LengthPrefixed => {
+    let kind = match dialect {
+        Sniffed::Native => ConnectionKind::Native,
+        Sniffed::LengthPrefixed => ConnectionKind::LpJson,
+        _ => ConnectionKind::Http,
+    };
+    let _open = Open::count(shared.stats.clone(), kind);
+    match kind {
+        ConnectionKind::Native => native::serve(socket, input, peer, shared).await,
+        ConnectionKind::LpJson => {
             let driver = shared.length_prefixed.clone();
             serve_with(&*driver, Socket::new(input, socket, peer), shared).await;
         }
         _ => serve_http(socket, input, peer, shared).await,
+    }
+}
+
+/// A connection counted open until it is dropped, however its task ends.
+struct Open {
+    stats: Arc<ServerStats>,
+    kind: ConnectionKind,
+}
+
+impl Open {
+    fn count(stats: Arc<ServerStats>, kind: ConnectionKind) -> Open {
+        stats.opened(kind);
+        Open { stats, kind }
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.stats.closed(self.kind);
     }
 }
 

@@ -22,7 +22,10 @@ use ferry_wire::{Frame, FrameDecoder, Kind, Status, WireError};
 use super::requests::Requests;
 use crate::{
     io::{poll_write_queue, Liveness, ReadRoom, Verdict, WriteQueue, WRITE_BATCH_LIMIT},
-    server::{stats::ServerStats, Shared},
+    server::{
+        stats::{Limit, ServerStats},
+        Shared,
+    },
     CallError,
 };
 
@@ -157,7 +160,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             };
             if handled % FRAMES_PER_WRITE == 0 && handled > 0 || self.out.len() >= WRITE_BATCH_LIMIT
             {
-                // The client starts on these answers while this task makes the rest.
+                // The client starts on these answers while this task makes the rest; their
+                // calls are counted first.
+                self.requests.count_calls();
                 let _ = self.poll_write(cx);
             }
             handled += 1;
@@ -181,6 +186,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 len,
                 max,
             } if kind == Kind::Request as u8 => {
+                self.shared.stats.refused(Limit::MaxFrameLen);
                 let message =
                     format!("request of {len} bytes is over this server's {max}-byte frame limit");
                 self.requests

@@ -25,9 +25,15 @@ use crate::{
     context::Peer,
     io::WriteQueue,
     layer::Subject,
+    metrics::{
+        counted::Counted,
+        recent::Countdown,
+        tally::{Kept, Tally},
+    },
     router::Route,
     server::{
         dispatcher::{begin, poll_guarded, Begun},
+        stats::Limit,
         Shared,
     },
     stream::{Incoming, RawSink, RawSource, StreamEnds, StreamTable, Ways},
@@ -50,6 +56,12 @@ pub(super) struct Requests {
     recent: Option<(ByteStr, Route)>,
     /// Calls dispatched since the server's counter was last brought up to date.
     uncounted: u64,
+    /// Whether calls are counted per method (the server's `metrics` setting).
+    metered: bool,
+    /// Calls answered in their first poll, not yet in their methods' figures.
+    tally: Tally,
+    /// Picks the calls kept for `/rpcz`.
+    countdown: Countdown,
     /// The streams of the streaming calls in flight.
     pub(super) streams: StreamTable,
 }
@@ -62,6 +74,7 @@ impl Requests {
         peer: Peer,
     ) -> Requests {
         Requests {
+            metered: shared.telemetry.enabled(),
             shared,
             codec,
             peer_max_frame_len,
@@ -71,6 +84,8 @@ impl Requests {
             draining: false,
             recent: None,
             uncounted: 0,
+            tally: Tally::default(),
+            countdown: Countdown::default(),
             streams: StreamTable::default(),
         }
     }
@@ -204,13 +219,15 @@ impl Requests {
         call.with_streams(ends)
     }
 
-    /// Brings the server's call counter up to date: once per read, not once per call, so
-    /// connections do not contend for its cache line.
+    /// Brings the server's call counter and the methods' figures up to date: once per pass
+    /// over a read, not once per call, so connections do not contend for their cache lines.
+    /// Runs before answers are written, so a scrape after an answer counts its call.
     pub(super) fn count_calls(&mut self) {
         if self.uncounted > 0 {
             let calls = &self.shared.stats.calls;
             calls.fetch_add(std::mem::take(&mut self.uncounted), Ordering::Relaxed);
         }
+        self.tally.flush(&self.shared.telemetry, &self.peer);
     }
 
     fn on_request(
@@ -224,6 +241,9 @@ impl Requests {
         if let Err((status, message)) = self.admit(&request) {
             return self.refuse(out, call_id, status, &message);
         }
+        // Decided before any work is done for the call, as a countdown of this connection's.
+        let kept_len = (self.metered && self.countdown.keep(self.shared.telemetry.recent()))
+            .then(|| request.body.len());
         let Prepared {
             call,
             known,
@@ -237,11 +257,20 @@ impl Requests {
         };
         let route = remembered.map(|(_, route)| route);
         let descriptor = route.and_then(Route::descriptor);
+        let metrics = route.map_or(self.shared.router.other_metrics(), Route::metrics);
         let started = match begin(&self.shared, call, route, now) {
             Begun::Answered(reply) => {
                 let refused = CallError::new(Status::Cancelled, "the call was refused");
                 self.streams.finish(call_id, None, &refused);
-                self.queue_reply(out, call_id, reply, method);
+                let bytes_out = reply.body.len();
+                let status = self.queue_reply(out, call_id, reply, method);
+                if self.metered {
+                    self.tally.add(metrics, status, now);
+                    if let Some(bytes_in) = kept_len {
+                        self.tally
+                            .keep(Kept::new(method, status, (bytes_in, bytes_out)));
+                    }
+                }
                 return;
             }
             Begun::Started(started) => started,
@@ -261,6 +290,7 @@ impl Requests {
         };
         match poll_guarded(&mut handler, method, self.codec, cx) {
             Poll::Ready(reply) => {
+                let bytes_out = reply.body.len();
                 let status = if streaming {
                     let response =
                         answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
@@ -273,9 +303,19 @@ impl Requests {
                 if let Some(watch) = started.watch {
                     watch.finish(layers, subject(), status);
                 }
+                if self.metered {
+                    self.tally.add(metrics, status, now);
+                    if let Some(bytes_in) = kept_len {
+                        self.tally
+                            .keep(Kept::new(method, status, (bytes_in, bytes_out)));
+                    }
+                }
             }
             Poll::Pending => {
                 let guard = started.watch.map(|watch| watch.guard(layers, subject()));
+                let counted = self
+                    .metered
+                    .then(|| Counted::start(metrics.clone(), Dialect::Native, now));
                 let task = Task {
                     call_id,
                     method: method.clone(),
@@ -283,6 +323,10 @@ impl Requests {
                     codec: self.codec,
                     peer_max_frame_len: self.peer_max_frame_len,
                     guard,
+                    counted,
+                    kept: kept_len.map(|bytes_in| {
+                        (bytes_in, self.shared.telemetry.clone(), self.peer.clone())
+                    }),
                 };
                 self.running.spawn(task, handler);
             }
@@ -354,6 +398,7 @@ impl Requests {
         }
         let running = self.running.len();
         if running >= self.shared.config.max_in_flight {
+            self.shared.stats.refused(Limit::MaxInFlight);
             let message = format!(
                 "{running} calls already running on this connection, the server's limit; retry when some finish"
             );

@@ -15,10 +15,12 @@ use ferry_wire::{ByteStr, Response, Status};
 
 use super::port::{Outbound, ServerPort};
 use crate::{
+    context::Peer,
     layer::Guard,
+    metrics::{counted::Counted, RecentCall, Telemetry},
     server::dispatcher::{run_guarded, Deadline},
     stream::Port,
-    Codec, Reply, ReplyFuture,
+    Codec, Dialect, Reply, ReplyFuture,
 };
 
 /// What answering a call takes besides its handler.
@@ -30,9 +32,36 @@ pub(super) struct Task {
     pub(super) peer_max_frame_len: u32,
     /// The layers waiting for the outcome; dropped with the task, it reports `cancelled`.
     pub(super) guard: Option<Guard>,
+    /// The call in its method's figures; dropped with the task, it counts `cancelled`.
+    pub(super) counted: Option<Counted>,
+    /// For a call kept for `/rpcz`: the bytes of its arguments, where to keep it, and who
+    /// called.
+    pub(super) kept: Option<(usize, Arc<Telemetry>, Peer)>,
 }
 
 impl Task {
+    /// Counts the call, answered with `response`, before its answer goes to be written.
+    fn count(&mut self, response: &Response) {
+        let Some(counted) = self.counted.take() else {
+            return;
+        };
+        let elapsed = counted.finish(response.status);
+        if let Some((bytes_in, telemetry, peer)) = self.kept.take() {
+            let method = self.method.as_str();
+            let bytes = (bytes_in, response.body.len());
+            let call = RecentCall::answered(
+                method,
+                Dialect::Native,
+                peer.to_string(),
+                response.status,
+                elapsed,
+                bytes,
+                None,
+            );
+            telemetry.keep(call);
+        }
+    }
+
     /// The response frame carrying `reply`.
     fn answer(&self, reply: Reply) -> Response {
         answer(
@@ -110,6 +139,7 @@ impl Running {
             if let Some(guard) = task.guard.take() {
                 guard.finish(response.status);
             }
+            task.count(&response);
             let _ = answers.send(Outbound::Answer(response));
         });
         self.calls.insert(call_id, running.abort_handle());

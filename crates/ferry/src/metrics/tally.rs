@@ -1,0 +1,131 @@
+//! The native connection's count of the calls it answered in their handler's first poll: they
+//! are added to their methods' histograms once per pass over a read, before the answers are
+//! written, rather than once each, so connections do not contend for the counters' cache lines
+//! at every call. A pass's calls arrived together (one clock reading per read) and are timed
+//! together, by one more reading when the pass ends.
+
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use ferry_wire::Status;
+
+use super::{histogram::nanos_of, method::MethodMetrics, recent::RecentCall, Telemetry};
+use crate::{Dialect, Peer};
+
+/// Calls answered and not yet counted.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    /// When the calls being tallied arrived.
+    arrived: Option<Instant>,
+    counts: Vec<(Arc<MethodMetrics>, Status, u64)>,
+    kept: Vec<Kept>,
+}
+
+/// A call kept for `/rpcz`, waiting for its duration.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    pub(crate) method: String,
+    pub(crate) status: Status,
+    pub(crate) bytes: (usize, usize),
+    pub(crate) trace_id: Option<String>,
+}
+
+impl Kept {
+    /// A call of `method` that ended `status`, with `bytes` in and out.
+    pub(crate) fn new(method: &str, status: Status, bytes: (usize, usize)) -> Kept {
+        Kept {
+            method: method.to_owned(),
+            status,
+            bytes,
+            trace_id: None,
+        }
+    }
+}
+
+impl Tally {
+    /// Tallies a call of `metrics`'s method that arrived at `arrived` and ended `status`.
+    #[inline]
+    pub(crate) fn add(&mut self, metrics: &Arc<MethodMetrics>, status: Status, arrived: Instant) {
+        if self.arrived != Some(arrived) {
+            if self.arrived.is_some() {
+                self.flush_pending(Instant::now());
+            }
+            self.arrived = Some(arrived);
+        }
+        let same = |(m, s, _): &&mut (Arc<MethodMetrics>, Status, u64)| {
+            Arc::ptr_eq(m, metrics) && *s == status
+        };
+        match self.counts.iter_mut().find(same) {
+            Some((_, _, count)) => *count += 1,
+            None => self.counts.push((metrics.clone(), status, 1)),
+        }
+    }
+
+    /// Holds a call kept for `/rpcz` until the pass ends.
+    pub(crate) fn keep(&mut self, kept: Kept) {
+        self.kept.push(kept);
+    }
+
+    /// Counts what was tallied, timed at now; hands the kept calls to `telemetry`.
+    #[inline]
+    pub(crate) fn flush(&mut self, telemetry: &Telemetry, peer: &Peer) {
+        if self.arrived.is_none() {
+            return;
+        }
+        let now = Instant::now();
+        let elapsed = self.flush_pending(now);
+        for kept in self.kept.drain(..) {
+            let call = RecentCall::answered(
+                &kept.method,
+                Dialect::Native,
+                peer.to_string(),
+                kept.status,
+                elapsed,
+                kept.bytes,
+                kept.trace_id,
+            );
+            telemetry.keep(call);
+        }
+    }
+
+    fn flush_pending(&mut self, now: Instant) -> std::time::Duration {
+        let elapsed = self
+            .arrived
+            .take()
+            .map(|arrived| now.saturating_duration_since(arrived))
+            .unwrap_or_default();
+        let nanos = nanos_of(elapsed);
+        for (metrics, status, count) in self.counts.drain(..) {
+            metrics.record_many(Dialect::Native, status, nanos, count);
+        }
+        elapsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_a_pass_at_once_per_method_and_status() {
+        let add = Arc::new(MethodMetrics::new("calc", "add"));
+        let telemetry = Telemetry::new(vec![add.clone()], true);
+        let mut tally = Tally::default();
+        let arrived = Instant::now();
+        for _ in 0..5 {
+            tally.add(&add, Status::Ok, arrived);
+        }
+        tally.add(&add, Status::InvalidArgs, arrived);
+        assert_eq!(tally.counts.len(), 2);
+        assert_eq!(add.by_status()[0].count(), 0);
+        tally.flush(&telemetry, &Peer::Unknown);
+        let by_status = add.by_status();
+        assert_eq!(by_status[usize::from(Status::Ok.as_u8())].count(), 5);
+        assert_eq!(
+            by_status[usize::from(Status::InvalidArgs.as_u8())].count(),
+            1
+        );
+        assert!(tally.counts.is_empty());
+    }
+}
