@@ -50,6 +50,7 @@ pub mod layer;
 mod router;
 pub mod server;
 pub mod stream;
+pub mod trace;
 
 pub use address::Address;
 pub use bytes::Bytes;
