@@ -428,3 +428,365 @@ fn seed() -> u64 {
     SystemTime::now().hash(&mut hasher);
     hasher.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The spec's example of a sampled request.
+    const SAMPLE: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const PARENT: &str = "00f067aa0ba902b7";
+
+    fn parse(traceparent: &str) -> Option<TraceContext> {
+        TraceContext::parse(traceparent, None)
+    }
+
+    /// The `tracestate` kept of `tracestate`, sent with the spec's sample `traceparent`.
+    fn state(tracestate: &str) -> Option<String> {
+        let context = TraceContext::parse(SAMPLE, Some(tracestate)).unwrap();
+        context.tracestate().map(str::to_owned)
+    }
+
+    /// `count` list-members `k1=v`, `k2=v`, ...
+    fn members(count: usize) -> Vec<String> {
+        (1..=count).map(|n| format!("k{n}=v")).collect()
+    }
+
+    #[test]
+    fn the_specs_sample_parses() {
+        let context = parse(SAMPLE).unwrap();
+        assert_eq!(context.trace_id().to_string(), TRACE);
+        assert_eq!(context.parent_id().to_string(), PARENT);
+        assert!(context.sampled());
+        assert_eq!(context.tracestate(), None);
+        assert_eq!(context.traceparent(), SAMPLE);
+        let unsampled = parse(&format!("00-{TRACE}-{PARENT}-00")).unwrap();
+        assert!(!unsampled.sampled());
+    }
+
+    #[test]
+    fn only_the_sampled_flag_is_kept() {
+        for (flags, sampled) in [("09", "01"), ("ff", "01"), ("08", "00"), ("fe", "00")] {
+            let context = parse(&format!("00-{TRACE}-{PARENT}-{flags}")).unwrap();
+            assert_eq!(
+                context.traceparent(),
+                format!("00-{TRACE}-{PARENT}-{sampled}")
+            );
+        }
+    }
+
+    #[test]
+    fn uppercase_hex_is_invalid() {
+        assert_eq!(parse(&SAMPLE.replace("4bf9", "4BF9")), None);
+        assert_eq!(parse(&SAMPLE.replace("00f067aa", "00F067AA")), None);
+        assert_eq!(parse(&format!("00-{TRACE}-{PARENT}-0A")), None);
+        assert_eq!(parse(&format!("CC-{TRACE}-{PARENT}-01")), None);
+    }
+
+    #[test]
+    fn non_hex_characters_are_invalid() {
+        for field in [".0", "0.", "0g"] {
+            assert_eq!(parse(&format!("{field}-{TRACE}-{PARENT}-01")), None);
+            assert_eq!(parse(&format!("00-{TRACE}-{PARENT}-{field}")), None);
+        }
+        assert_eq!(parse(&SAMPLE.replacen('4', ".", 1)), None);
+        assert_eq!(parse(&SAMPLE.replace("b7-", ".7-")), None);
+        assert_eq!(parse(&SAMPLE.replace("-00f0", "+00f0")), None);
+        assert_eq!(parse(&SAMPLE.replace("4736", "47é")), None);
+    }
+
+    #[test]
+    fn version_ff_is_invalid() {
+        assert_eq!(parse(&format!("ff-{TRACE}-{PARENT}-01")), None);
+        assert_eq!(parse(&format!("ff-{TRACE}-{PARENT}-01-00")), None);
+    }
+
+    #[test]
+    fn all_zero_ids_are_invalid() {
+        let zero_trace = "0".repeat(32);
+        let zero_span = "0".repeat(16);
+        assert_eq!(parse(&format!("00-{zero_trace}-{PARENT}-01")), None);
+        assert_eq!(parse(&format!("00-{TRACE}-{zero_span}-01")), None);
+        assert_eq!(TraceId::from_bytes([0; 16]), None);
+        assert_eq!(SpanId::from_bytes([0; 8]), None);
+    }
+
+    #[test]
+    fn fields_of_the_wrong_length_are_invalid() {
+        let invalid = [
+            format!("0-{TRACE}-{PARENT}-01"),
+            format!("000-{TRACE}-{PARENT}-01"),
+            format!("00-{}-{PARENT}-01", &TRACE[1..]),
+            format!("00-{TRACE}0-{PARENT}-01"),
+            format!("00-{TRACE}-{}-01", &PARENT[1..]),
+            format!("00-{TRACE}-{PARENT}0-01"),
+            format!("00-{TRACE}-{PARENT}-1"),
+            format!("00-{TRACE}-{PARENT}-001"),
+            // 55 bytes, but the dashes out of place.
+            format!("00-{}-{PARENT}0-01", &TRACE[1..]),
+            String::new(),
+            "00".to_owned(),
+            SAMPLE[..54].to_owned(),
+        ];
+        for traceparent in invalid {
+            assert_eq!(parse(&traceparent), None, "{traceparent:?}");
+        }
+    }
+
+    #[test]
+    fn version_00_has_nothing_after_its_fields() {
+        assert_eq!(parse(&format!("{SAMPLE}.")), None);
+        assert_eq!(parse(&format!("{SAMPLE}-")), None);
+        assert_eq!(
+            parse(&format!("{SAMPLE}-what-the-future-will-be-like")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_later_version_may_add_fields_after_a_dash() {
+        let future = format!("cc-{TRACE}-{PARENT}-01");
+        for traceparent in [
+            future.clone(),
+            format!("{future}-what-the-future-will-be-like"),
+        ] {
+            let context = parse(&traceparent).unwrap();
+            assert_eq!(context.trace_id().to_string(), TRACE);
+            assert_eq!(context.parent_id().to_string(), PARENT);
+            assert!(context.sampled());
+            // Sent on in the version this code knows.
+            assert_eq!(context.traceparent(), SAMPLE);
+        }
+        assert_eq!(
+            parse(&format!("{future}.what-the-future-will-be-like")),
+            None
+        );
+        assert_eq!(parse(&format!("{future}é")), None);
+        assert_eq!(parse(&format!("cc-{TRACE}-{PARENT}-1-x")), None);
+    }
+
+    #[test]
+    fn spaces_and_tabs_around_the_value_are_ignored() {
+        for traceparent in [
+            format!(" {SAMPLE}"),
+            format!("\t{SAMPLE}"),
+            format!("{SAMPLE} "),
+            format!("\t {SAMPLE} \t"),
+        ] {
+            assert_eq!(parse(&traceparent).unwrap().traceparent(), SAMPLE);
+        }
+        assert_eq!(parse(&format!("{SAMPLE}\n")), None);
+        assert_eq!(parse(&SAMPLE.replace('-', " - ")), None);
+    }
+
+    #[test]
+    fn tracestate_is_kept_without_optional_whitespace_and_empty_members() {
+        assert_eq!(
+            state("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE").as_deref(),
+            Some("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")
+        );
+        assert_eq!(
+            state("foo=1 \t , \t bar=2,\t baz=3\t").as_deref(),
+            Some("foo=1,bar=2,baz=3")
+        );
+        assert_eq!(state(",foo=1,, ,bar=2,").as_deref(), Some("foo=1,bar=2"));
+        // A value's leading spaces are its own.
+        assert_eq!(state("foo=  1").as_deref(), Some("foo=  1"));
+        assert_eq!(state(""), None);
+        assert_eq!(state(" \t, ,"), None);
+    }
+
+    #[test]
+    fn tracestate_accepts_every_character_the_grammar_allows() {
+        let key = "abcdefghijklmnopqrstuvwxyz0123456789_-*/";
+        let value: String = (b' '..=b'~')
+            .filter(|byte| !matches!(byte, b',' | b'='))
+            .map(char::from)
+            .collect();
+        for key in [key.to_owned(), format!("{key}@a-z0-9_-*/")] {
+            let member = format!("{key}={value}");
+            assert_eq!(state(&member), Some(member));
+        }
+        assert!(state("0tenant@system=1").is_some());
+    }
+
+    #[test]
+    fn tracestate_with_an_invalid_member_is_dropped_whole() {
+        let invalid = [
+            "foo =1",
+            "FOO=1",
+            "foo.bar=1",
+            "0foo=1",
+            "foo",
+            "=1",
+            "foo@=1",
+            "@foo=1",
+            "foo@@bar=1",
+            "foo@bar@baz=1",
+            "foo@0bar=1",
+            "foo=bar=baz",
+            "foo=",
+            "foo=a\tb",
+            "foo=é",
+            "foo=\u{7f}",
+        ];
+        for member in invalid {
+            assert_eq!(state(&format!("{member},bar=2")), None, "{member:?}");
+        }
+    }
+
+    #[test]
+    fn tracestate_keys_and_values_have_length_limits() {
+        let z = |count| "z".repeat(count);
+        assert!(state(&format!("{}=1", z(256))).is_some());
+        assert_eq!(state(&format!("{}=1", z(257))), None);
+        assert!(state(&format!("{}@{}=1", z(241), z(14))).is_some());
+        assert_eq!(state(&format!("{}@v=1", z(242))), None);
+        assert_eq!(state(&format!("t@{}=1", z(15))), None);
+        assert!(state(&format!("foo={}", z(256))).is_some());
+        assert_eq!(state(&format!("foo={}", z(257))), None);
+    }
+
+    #[test]
+    fn tracestate_with_a_key_twice_is_dropped() {
+        assert_eq!(state("foo=1,foo=1"), None);
+        assert_eq!(state("foo=1,bar=2,foo=3"), None);
+    }
+
+    #[test]
+    fn tracestate_holds_at_most_32_members() {
+        let most = members(32).join(",");
+        assert_eq!(state(&most), Some(most));
+        assert_eq!(state(&members(33).join(",")), None);
+    }
+
+    #[test]
+    fn a_long_tracestate_loses_long_members_first_then_the_last_ones() {
+        // 31 members of 10 bytes, 340 in all with commas: the long one goes and the rest stay.
+        let member = |n: usize| format!("k{n:02}=456789");
+        let mut list: Vec<String> = (1..=31).map(member).collect();
+        list.insert(3, format!("long={}", "v".repeat(200)));
+        let kept = state(&list.join(",")).unwrap();
+        list.remove(3);
+        assert_eq!(kept, list.join(","));
+
+        // 60-byte members: 8 fit in 512 with their commas (488 bytes), a ninth would not.
+        let member = |n: usize| format!("k{n:02}={}", "v".repeat(56));
+        let list: Vec<String> = (1..=12).map(member).collect();
+        let kept = state(&list.join(",")).unwrap();
+        assert_eq!(kept, list[..8].join(","));
+        assert!(kept.len() <= MAX_STATE_LEN);
+    }
+
+    #[test]
+    fn an_invalid_tracestate_leaves_the_traceparent() {
+        let context = TraceContext::parse(SAMPLE, Some("FOO=1")).unwrap();
+        assert_eq!(context.traceparent(), SAMPLE);
+        assert_eq!(context.tracestate(), None);
+    }
+
+    #[test]
+    fn a_span_continues_the_callers_trace_with_a_span_of_its_own() {
+        let received = TraceContext::parse(SAMPLE, Some("congo=t61rcWkgMzE")).unwrap();
+        let span = Span::continue_from(received.clone());
+        assert_eq!(span.trace_id(), received.trace_id());
+        assert_eq!(span.parent_id(), Some(received.parent_id()));
+        assert_ne!(span.span_id(), received.parent_id());
+        assert!(span.sampled());
+        assert_eq!(span.tracestate(), Some("congo=t61rcWkgMzE"));
+
+        // What a call from within sends: same trace and flags, this span as the parent.
+        let sent = TraceContext::parse(&span.traceparent(), span.tracestate()).unwrap();
+        assert_eq!(sent.trace_id(), received.trace_id());
+        assert_eq!(sent.parent_id(), span.span_id());
+        assert_eq!(sent.sampled(), received.sampled());
+        assert_eq!(sent.tracestate(), received.tracestate());
+        let downstream = Span::continue_from(sent);
+        assert_eq!(downstream.parent_id(), Some(span.span_id()));
+    }
+
+    #[test]
+    fn a_root_span_starts_a_trace_with_the_sampled_flag_given() {
+        for sampled in [false, true] {
+            let span = Span::root(sampled);
+            assert_eq!(span.parent_id(), None);
+            assert_eq!(span.sampled(), sampled);
+            assert_eq!(span.tracestate(), None);
+            let sent = parse(&span.traceparent()).unwrap();
+            assert_eq!(sent.trace_id(), span.trace_id());
+            assert_eq!(sent.parent_id(), span.span_id());
+            assert_eq!(sent.sampled(), sampled);
+        }
+        assert_ne!(Span::root(true).trace_id(), Span::root(true).trace_id());
+    }
+
+    #[test]
+    fn ids_show_as_lowercase_hex() {
+        let trace = TraceId::from_bytes(
+            *b"\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36",
+        );
+        assert_eq!(trace.unwrap().to_string(), TRACE);
+        let span = SpanId::from_bytes([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]).unwrap();
+        assert_eq!(span.to_string(), PARENT);
+        assert_eq!(format!("{span:?}"), format!("SpanId({PARENT})"));
+        assert_eq!(
+            span.to_bytes(),
+            [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
+        );
+    }
+
+    #[test]
+    fn random_ids_differ_within_and_across_threads() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            assert!(seen.insert(SpanId::random()));
+        }
+        let here = TraceId::random();
+        let there = std::thread::spawn(TraceId::random).join().unwrap();
+        assert_ne!(here, there);
+        assert_ne!(here.to_bytes(), [0; 16]);
+    }
+
+    /// Any text shaped roughly like a `traceparent`, to reach the valid ones often.
+    fn traceparent_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9a-fA-F-]{50,60}",
+            "[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.{0,8}|.)?",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_rendered_context_parses_back(
+            trace in any::<[u8; 16]>(),
+            span in any::<[u8; 8]>(),
+            flags in any::<u8>(),
+        ) {
+            let (Some(trace), Some(span)) = (TraceId::from_bytes(trace), SpanId::from_bytes(span))
+            else {
+                return Ok(());
+            };
+            let header = format!("00-{trace}-{span}-{flags:02x}");
+            let context = parse(&header).unwrap();
+            prop_assert_eq!(context.trace_id(), trace);
+            prop_assert_eq!(context.parent_id(), span);
+            prop_assert_eq!(context.sampled(), flags & SAMPLED != 0);
+            prop_assert_eq!(context.traceparent(), format!("00-{trace}-{span}-{:02x}", flags & SAMPLED));
+        }
+
+        #[test]
+        fn whatever_parses_renders_to_the_same_context(
+            traceparent in traceparent_like(),
+            tracestate in proptest::option::of("[a-z0-9@*/_= \t,-]{0,80}|.{0,40}"),
+        ) {
+            if let Some(context) = TraceContext::parse(&traceparent, tracestate.as_deref()) {
+                let again = TraceContext::parse(&context.traceparent(), context.tracestate());
+                prop_assert_eq!(again, Some(context));
+            }
+        }
+    }
+}
