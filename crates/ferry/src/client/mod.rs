@@ -420,12 +420,15 @@ impl Client {
     }
 
     /// The handle's metadata followed by the call's own, borrowed when only one has any.
+    /// Inside a traced handler, the trace is added (see [`trace`](crate::trace)).
     fn metadata_for<'a>(&'a self, options: &'a CallOptions) -> Cow<'a, [(ByteStr, ByteStr)]> {
-        match (self.metadata.is_empty(), options.metadata.is_empty()) {
-            (_, true) => Cow::Borrowed(&self.metadata),
-            (true, false) => Cow::Borrowed(&options.metadata),
+        let mut metadata = match (self.metadata.is_empty(), options.metadata.is_empty()) {
+            (_, true) => Cow::Borrowed(&self.metadata[..]),
+            (true, false) => Cow::Borrowed(&options.metadata[..]),
             (false, false) => Cow::Owned([&self.metadata[..], &options.metadata[..]].concat()),
-        }
+        };
+        crate::trace::propagate(&mut metadata);
+        metadata
     }
 }
 

@@ -37,7 +37,7 @@ pub use dialect::Dialect;
 pub use extensions::Extensions;
 pub use peer::Peer;
 
-use crate::MethodDescriptor;
+use crate::{trace::Span, MethodDescriptor};
 
 /// One call's context: its method, metadata, deadline, peer and dialect, the method's
 /// descriptor once it is resolved, and whatever layers put in [`Context::extensions_mut`].
@@ -50,6 +50,8 @@ pub struct Context {
     dialect: Dialect,
     descriptor: Option<&'static MethodDescriptor>,
     extensions: Extensions,
+    /// Boxed: most calls are not traced, and a context is moved with every call.
+    trace: Option<Box<Span>>,
 }
 
 impl Context {
@@ -76,6 +78,7 @@ impl Context {
             dialect,
             descriptor: None,
             extensions: Extensions::default(),
+            trace: None,
         }
     }
 
@@ -165,6 +168,17 @@ impl Context {
     #[inline]
     pub(crate) fn set_descriptor(&mut self, descriptor: Option<&'static MethodDescriptor>) {
         self.descriptor = descriptor;
+    }
+
+    /// The trace the call runs under: the caller's continued (it sent a valid `traceparent`),
+    /// or one the server started because a `tracing` subscriber listens for call spans.
+    /// Calls the handler makes with a ferry client carry it on.
+    pub fn trace(&self) -> Option<&Span> {
+        self.trace.as_deref()
+    }
+
+    pub(crate) fn set_trace(&mut self, span: Span) {
+        self.trace = Some(Box::new(span));
     }
 
     /// Values layers attach for handlers and later layers (an authenticated identity, say).

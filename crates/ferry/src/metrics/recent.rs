@@ -15,7 +15,7 @@ use std::{
 use ferry_wire::Status;
 use serde::Serialize;
 
-use crate::Dialect;
+use crate::{trace::TraceId, Dialect};
 
 /// Below this many calls a second, every call is kept.
 pub const KEEP_ALL_BELOW: u64 = 1_000;
@@ -62,7 +62,7 @@ impl RecentCall {
         status: Status,
         elapsed: Duration,
         bytes: (usize, usize),
-        trace_id: Option<String>,
+        trace_id: Option<TraceId>,
     ) -> RecentCall {
         let at = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -76,7 +76,7 @@ impl RecentCall {
             duration_seconds: elapsed.as_secs_f64(),
             bytes_in: bytes.0,
             bytes_out: bytes.1,
-            trace_id,
+            trace_id: trace_id.map(|id| id.to_string()),
         }
     }
 }

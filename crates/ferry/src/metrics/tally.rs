@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use ferry_wire::Status;
 
 use super::{histogram::nanos_of, method::MethodMetrics, recent::RecentCall, Telemetry};
-use crate::{Dialect, Peer};
+use crate::{trace::TraceId, Dialect, Peer};
 
 /// Calls answered and not yet counted.
 #[derive(Debug, Default)]
@@ -28,17 +28,22 @@ pub(crate) struct Kept {
     pub(crate) method: String,
     pub(crate) status: Status,
     pub(crate) bytes: (usize, usize),
-    pub(crate) trace_id: Option<String>,
+    pub(crate) trace_id: Option<TraceId>,
 }
 
 impl Kept {
     /// A call of `method` that ended `status`, with `bytes` in and out.
-    pub(crate) fn new(method: &str, status: Status, bytes: (usize, usize)) -> Kept {
+    pub(crate) fn new(
+        method: &str,
+        status: Status,
+        bytes: (usize, usize),
+        trace_id: Option<TraceId>,
+    ) -> Kept {
         Kept {
             method: method.to_owned(),
             status,
             bytes,
-            trace_id: None,
+            trace_id,
         }
     }
 }

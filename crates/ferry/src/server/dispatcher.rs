@@ -31,6 +31,7 @@ use crate::{
     layer::{Layers, Subject, Watch},
     metrics::{counted::Counted, RecentCall, Telemetry},
     router::Route,
+    trace::{self, Span, TraceId},
     Call, Codec, Dialect, Reply, ReplyFuture, Router, ServerConfig,
 };
 
@@ -72,7 +73,7 @@ impl Dispatcher {
         let codec = call.codec();
         let route = self.shared.router.route(&method);
         let descriptor = route.and_then(Route::descriptor);
-        let watched = Watched::start(&self.shared, route, &call, arrived);
+        let mut watched = Watched::start(&self.shared, route, &call, arrived);
         if descriptor.is_some_and(|described| described.is_streaming() && !call.has_streams()) {
             let reply = Reply::error(codec, Status::InvalidArgs, &cannot_stream(&method, dialect));
             return watched.finish(reply, &self.shared, &method, &peer);
@@ -81,6 +82,7 @@ impl Dispatcher {
             Begun::Answered(reply) => reply,
             Begun::Started(started) => {
                 ServerStats::count(&self.shared.stats.calls);
+                watched.trace_id = started.trace_id;
                 let subject = Subject {
                     method: &method,
                     descriptor,
@@ -138,6 +140,8 @@ struct Watched {
     counted: Option<Counted>,
     /// The bytes of its arguments, when it is to be kept.
     kept: Option<usize>,
+    /// The trace it ran under.
+    trace_id: Option<TraceId>,
 }
 
 impl Watched {
@@ -147,6 +151,7 @@ impl Watched {
             return Watched {
                 counted: None,
                 kept: None,
+                trace_id: None,
             };
         }
         let metrics = route.map_or(shared.router.other_metrics(), Route::metrics);
@@ -154,6 +159,7 @@ impl Watched {
         Watched {
             counted: Some(Counted::start(metrics.clone(), dialect, arrived)),
             kept: telemetry.recent().keep_shared().then(|| call.body().len()),
+            trace_id: None,
         }
     }
 
@@ -173,7 +179,7 @@ impl Watched {
                 reply.status,
                 elapsed,
                 bytes,
-                None,
+                self.trace_id,
             );
             shared.telemetry.keep(call);
         }
@@ -195,6 +201,8 @@ pub(crate) struct Started {
     pub(crate) deadline: Option<Deadline>,
     /// The layers waiting for the outcome; `None` on a router without layers.
     pub(crate) watch: Option<Watch>,
+    /// The trace the handler runs under, if the call is traced.
+    pub(crate) trace_id: Option<TraceId>,
 }
 
 /// Starts `call` of `route` (`None`: no handler has its name) at `now`: everything up to the
@@ -208,6 +216,10 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now:
     }
     if let Some(route) = route {
         call.context_mut().set_descriptor(route.descriptor());
+    }
+    let traced = trace::for_call(call.context());
+    if let Some(span) = &traced {
+        call.context_mut().set_trace(span.clone());
     }
     let layers = shared.router.layers();
     let watch = if layers.is_empty() {
@@ -235,10 +247,19 @@ pub(crate) fn begin(shared: &Shared, mut call: Call, route: Option<&Route>, now:
             }
         },
     };
+    let trace_id = traced.as_ref().map(Span::trace_id);
+    let handler = match traced {
+        None => (route.handler())(call),
+        Some(span) => {
+            let call_span = trace::call_span(&span, call.context());
+            trace::run_in(span, call_span, (route.handler())(call))
+        }
+    };
     Begun::Started(Started {
-        handler: (route.handler())(call),
+        handler,
         deadline,
         watch,
+        trace_id,
     })
 }
 

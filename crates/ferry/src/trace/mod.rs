@@ -18,6 +18,9 @@
 //! assert_eq!(span.tracestate(), Some("congo=t61rcWkgMzE"));
 //! ```
 
+mod current;
 mod traceparent;
 
+pub(crate) use current::{call_span, for_call, propagate, run_in};
+pub use current::{current, scope, CALL_TARGET, TRACEPARENT, TRACESTATE};
 pub use traceparent::{Span, SpanId, TraceContext, TraceId};

@@ -19,7 +19,7 @@ use ferry_wire::{
 use super::{
     goaway, kind_name,
     port::Outbound,
-    running::{answer, Running, Task},
+    running::{answer, Keep, Running, Task},
 };
 use crate::{
     context::Peer,
@@ -29,6 +29,7 @@ use crate::{
         counted::Counted,
         recent::Countdown,
         tally::{Kept, Tally},
+        MethodMetrics,
     },
     router::Route,
     server::{
@@ -37,6 +38,7 @@ use crate::{
         Shared,
     },
     stream::{Incoming, RawSink, RawSource, StreamEnds, StreamTable, Ways},
+    trace::TraceId,
     Call, CallError, Codec, Context as CallContext, Dialect, MethodDescriptor, Reply, Router,
 };
 
@@ -264,13 +266,15 @@ impl Requests {
                 self.streams.finish(call_id, None, &refused);
                 let bytes_out = reply.body.len();
                 let status = self.queue_reply(out, call_id, reply, method);
-                if self.metered {
-                    self.tally.add(metrics, status, now);
-                    if let Some(bytes_in) = kept_len {
-                        self.tally
-                            .keep(Kept::new(method, status, (bytes_in, bytes_out)));
-                    }
-                }
+                let kept = kept_len.map(|bytes_in| (bytes_in, bytes_out));
+                tally_call(
+                    self.metered.then_some(&mut self.tally),
+                    metrics,
+                    (status, now),
+                    method,
+                    kept,
+                    None,
+                );
                 return;
             }
             Begun::Started(started) => started,
@@ -303,13 +307,16 @@ impl Requests {
                 if let Some(watch) = started.watch {
                     watch.finish(layers, subject(), status);
                 }
-                if self.metered {
-                    self.tally.add(metrics, status, now);
-                    if let Some(bytes_in) = kept_len {
-                        self.tally
-                            .keep(Kept::new(method, status, (bytes_in, bytes_out)));
-                    }
-                }
+                let kept = kept_len.map(|bytes_in| (bytes_in, bytes_out));
+                let trace_id = started.trace_id;
+                tally_call(
+                    self.metered.then_some(&mut self.tally),
+                    metrics,
+                    (status, now),
+                    method,
+                    kept,
+                    trace_id,
+                );
             }
             Poll::Pending => {
                 let guard = started.watch.map(|watch| watch.guard(layers, subject()));
@@ -324,8 +331,11 @@ impl Requests {
                     peer_max_frame_len: self.peer_max_frame_len,
                     guard,
                     counted,
-                    kept: kept_len.map(|bytes_in| {
-                        (bytes_in, self.shared.telemetry.clone(), self.peer.clone())
+                    kept: kept_len.map(|bytes_in| Keep {
+                        bytes_in,
+                        trace_id: started.trace_id,
+                        telemetry: self.shared.telemetry.clone(),
+                        peer: self.peer.clone(),
                     }),
                 };
                 self.running.spawn(task, handler);
@@ -443,6 +453,27 @@ impl Requests {
     /// Queues a goaway saying why the connection takes no more calls.
     pub(super) fn goaway(&self, out: &mut WriteQueue, status: Status, message: String) {
         out.push_frame(&goaway(self.last_call_id, status, message));
+    }
+}
+
+/// Tallies, into `tally` when calls are counted, a call answered in its first poll that
+/// arrived at `now` and ended `status`; with the bytes in and out of a call kept for `/rpcz`,
+/// keeps it too.
+#[inline]
+fn tally_call(
+    tally: Option<&mut Tally>,
+    metrics: &Arc<MethodMetrics>,
+    (status, now): (Status, Instant),
+    method: &str,
+    kept: Option<(usize, usize)>,
+    trace_id: Option<TraceId>,
+) {
+    let Some(tally) = tally else {
+        return;
+    };
+    tally.add(metrics, status, now);
+    if let Some(bytes) = kept {
+        tally.keep(Kept::new(method, status, bytes, trace_id));
     }
 }
 

@@ -20,6 +20,7 @@ use crate::{
     metrics::{counted::Counted, RecentCall, Telemetry},
     server::dispatcher::{run_guarded, Deadline},
     stream::Port,
+    trace::TraceId,
     Codec, Dialect, Reply, ReplyFuture,
 };
 
@@ -34,9 +35,17 @@ pub(super) struct Task {
     pub(super) guard: Option<Guard>,
     /// The call in its method's figures; dropped with the task, it counts `cancelled`.
     pub(super) counted: Option<Counted>,
-    /// For a call kept for `/rpcz`: the bytes of its arguments, where to keep it, and who
-    /// called.
-    pub(super) kept: Option<(usize, Arc<Telemetry>, Peer)>,
+    /// What keeping the call for `/rpcz` takes, when it is kept.
+    pub(super) kept: Option<Keep>,
+}
+
+/// A running call kept for `/rpcz`: the bytes of its arguments, its trace, where to keep it,
+/// and who called.
+pub(super) struct Keep {
+    pub(super) bytes_in: usize,
+    pub(super) trace_id: Option<TraceId>,
+    pub(super) telemetry: Arc<Telemetry>,
+    pub(super) peer: Peer,
 }
 
 impl Task {
@@ -46,19 +55,18 @@ impl Task {
             return;
         };
         let elapsed = counted.finish(response.status);
-        if let Some((bytes_in, telemetry, peer)) = self.kept.take() {
-            let method = self.method.as_str();
-            let bytes = (bytes_in, response.body.len());
+        if let Some(keep) = self.kept.take() {
+            let bytes = (keep.bytes_in, response.body.len());
             let call = RecentCall::answered(
-                method,
+                self.method.as_str(),
                 Dialect::Native,
-                peer.to_string(),
+                keep.peer.to_string(),
                 response.status,
                 elapsed,
                 bytes,
-                None,
+                keep.trace_id,
             );
-            telemetry.keep(call);
+            keep.telemetry.keep(call);
         }
     }
 

@@ -1,0 +1,102 @@
+//! The trace a call runs under, carried from the server that took the call to the ferry calls
+//! its handler makes: the server continues the caller's trace (or starts one when a `tracing`
+//! subscriber listens for call spans), runs the handler inside it, and a client called from
+//! inside the handler sends it on as `traceparent` and `tracestate` metadata.
+
+use std::{future::Future, time::Instant};
+
+use tracing::{field, Instrument, Level};
+
+use ferry_wire::{ByteStr, Metadata};
+
+use super::{Span, TraceContext};
+use crate::{Context, Reply, ReplyFuture};
+
+/// The `tracing` target of the span each traced call runs in.
+pub const CALL_TARGET: &str = "ferry::call";
+
+/// The metadata key (and HTTP header) of the W3C trace parent.
+pub const TRACEPARENT: &str = "traceparent";
+
+/// The metadata key (and HTTP header) of the W3C trace state.
+pub const TRACESTATE: &str = "tracestate";
+
+tokio::task_local! {
+    static CURRENT: Span;
+}
+
+/// The span of the call whose handler is running now, if it is traced.
+pub fn current() -> Option<Span> {
+    CURRENT.try_with(Span::clone).ok()
+}
+
+/// Runs `future` inside `span`: the ferry calls it makes carry the span as their parent. A
+/// handler's own future is run so already; use this for a task the handler spawns.
+pub fn scope<F: Future>(span: Span, future: F) -> impl Future<Output = F::Output> {
+    CURRENT.scope(span, future)
+}
+
+/// The span of a call with `ctx`: the caller's trace continued when it sent a valid
+/// `traceparent` (an invalid one is ignored, as the W3C rules say), a new trace when a
+/// `tracing` subscriber listens for [`CALL_TARGET`] spans, and none otherwise, so an untraced
+/// call costs a metadata scan and one check of the subscriber's interest.
+pub(crate) fn for_call(ctx: &Context) -> Option<Span> {
+    let continued = ctx
+        .metadata(TRACEPARENT)
+        .and_then(|parent| TraceContext::parse(parent, ctx.metadata(TRACESTATE)));
+    match continued {
+        Some(context) => Some(Span::continue_from(context)),
+        None => tracing::enabled!(target: CALL_TARGET, Level::DEBUG).then(|| Span::root(true)),
+    }
+}
+
+/// The `tracing` span of the call with `ctx`, traced as `span`: it records the method,
+/// dialect, peer and trace ids, and once the call is over its status and duration.
+pub(crate) fn call_span(span: &Span, ctx: &Context) -> tracing::Span {
+    let parent = span.parent_id().map(|id| id.to_string());
+    tracing::debug_span!(
+        target: CALL_TARGET,
+        "call",
+        rpc.method = ctx.method(),
+        dialect = ctx.dialect().name(),
+        peer = %ctx.peer(),
+        trace_id = %span.trace_id(),
+        span_id = %span.span_id(),
+        parent_id = parent,
+        rpc.status = field::Empty,
+        duration_us = field::Empty,
+    )
+}
+
+/// `handler` run inside `span`, as the current trace, and inside `call_span`.
+pub(crate) fn run_in(span: Span, call_span: tracing::Span, handler: ReplyFuture) -> ReplyFuture {
+    let started = Instant::now();
+    Box::pin(async move {
+        let reply: Reply = CURRENT
+            .scope(span, handler)
+            .instrument(call_span.clone())
+            .await;
+        call_span.record("rpc.status", reply.status.name());
+        call_span.record("duration_us", started.elapsed().as_micros() as u64);
+        reply
+    })
+}
+
+/// `metadata` with the current trace added, when a handler's call sends it and the caller has
+/// not set a `traceparent` of its own.
+pub(crate) fn propagate(metadata: &mut std::borrow::Cow<'_, [(ByteStr, ByteStr)]>) {
+    let Ok(Some(pair)) = CURRENT.try_with(|span| {
+        let set = metadata
+            .iter()
+            .any(|(key, _)| key.as_bytes() == TRACEPARENT.as_bytes());
+        (!set).then(|| (span.traceparent(), span.tracestate().map(str::to_owned)))
+    }) else {
+        return;
+    };
+    let (parent, state) = pair;
+    let metadata: &mut Metadata = metadata.to_mut();
+    metadata.push((ByteStr::from_static(TRACEPARENT), ByteStr::from(parent)));
+    if let Some(state) = state {
+        metadata.push((ByteStr::from_static(TRACESTATE), ByteStr::from(state)));
+    }
+}
