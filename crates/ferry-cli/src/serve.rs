@@ -75,6 +75,10 @@ pub(crate) struct ServeArgs {
     /// a listener of their own at HOST:PORT, and take the pages off the main port.
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<std::net::SocketAddr>,
+    /// Count nothing: calls are not timed or kept, and the pages show zeros (for measuring
+    /// what counting costs).
+    #[arg(long)]
+    no_metrics: bool,
     #[command(flatten)]
     register: RegisterArgs,
 }
@@ -88,12 +92,18 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     let served = router(files.as_ref());
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen, register) = (args.model, args.listen.clone(), args.register.clone());
+    let admin = args.admin_listen.map(bind_admin).transpose()?;
+    let admin_address = admin.as_ref().map(|(_, address)| *address);
     let args = Arc::new(args);
-    let shared = Arc::new(Mutex::new(Shared::First(served.clone())));
+    let first = Shared::First(served.clone(), admin.map(|(listener, _)| listener));
+    let shared = Arc::new(Mutex::new(first));
     let bind =
         move |address, config| bind(args.clone(), files.clone(), shared.clone(), address, config);
     let announce = |address: &Address| {
         eprintln!("ferry: serving {} on {address}", listed(&served));
+        if let Some(admin) = admin_address {
+            eprintln!("ferry: pages on http://{admin}/status (and /metrics, /rpcz)");
+        }
         let address = address.clone();
         async move { register.register(&address, registered(&served)).await }
     };
@@ -103,7 +113,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
 /// What the servers of one `ferry serve` share: one router (whose clones share its
 /// per-method figures), then the first server's counters.
 enum Shared {
-    First(Router),
+    First(Router, Option<std::net::TcpListener>),
     Others(Router, Figures),
 }
 
@@ -116,10 +126,12 @@ async fn bind(
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
-    let (router, figures) = match &*shared.lock().expect("no server panics while binding") {
-        Shared::First(router) => (router.clone(), None),
-        Shared::Others(router, figures) => (router.clone(), Some(figures.clone())),
-    };
+    let (router, figures, admin) =
+        match &mut *shared.lock().expect("no server panics while binding") {
+            Shared::First(router, admin) => (router.clone(), None, admin.take()),
+            Shared::Others(router, figures) => (router.clone(), Some(figures.clone()), None),
+        };
+    let config = config.metrics(!args.no_metrics);
     let server = Server::bind_with(address, router.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -129,21 +141,30 @@ async fn bind(
         None => {
             *shared.lock().expect("no server panics while binding") =
                 Shared::Others(router, server.figures());
-            if let Some(admin) = args.admin_listen {
-                serve_pages(admin, &server, &args).await?;
+            if let Some(admin) = admin {
+                serve_pages(admin, &server, &args)?;
             }
         }
     }
     Ok(server)
 }
 
-/// Serves the pages on `--admin-listen` beside `server`, until it shuts down.
-async fn serve_pages(admin: SocketAddr, server: &Server, args: &ServeArgs) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(admin)
-        .await
-        .with_context(|| format!("--admin-listen {admin}: cannot listen"))?;
+/// Binds `--admin-listen` before anything serves, so a taken address fails the start.
+fn bind_admin(address: SocketAddr) -> anyhow::Result<(std::net::TcpListener, SocketAddr)> {
+    let listener = std::net::TcpListener::bind(address)
+        .with_context(|| format!("--admin-listen {address}: cannot listen"))?;
+    listener.set_nonblocking(true).context("--admin-listen")?;
     let bound = listener.local_addr().context("--admin-listen")?;
-    eprintln!("ferry: pages on http://{bound}/status (and /metrics, /rpcz)");
+    Ok((listener, bound))
+}
+
+/// Serves the pages on the `--admin-listen` listener beside `server`, until it shuts down.
+fn serve_pages(
+    listener: std::net::TcpListener,
+    server: &Server,
+    args: &ServeArgs,
+) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::from_std(listener).context("--admin-listen")?;
     let pages = ferry_http::serve_pages(listener, server.dispatcher(), http_config(args, None));
     tokio::spawn(async move {
         if let Err(err) = pages.await {

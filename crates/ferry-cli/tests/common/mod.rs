@@ -72,23 +72,38 @@ impl Served {
             "--lease-ttl",
             &ttl,
         ];
-        let mut served = Served::spawn(&[&["--listen", "127.0.0.1:0"], &args[..]].concat());
+        let args = [&["--listen", "127.0.0.1:0"], &args[..]].concat();
+        let want = |served: &Served, line: &str| {
+            line == format!("ferry: registered {} in {register}", served.address)
+        };
+        Served::start_until(&args, want).0
+    }
+
+    /// Starts `ferry serve ARGS...` and reads its stderr until a line `want` says is the one
+    /// (the server and the line trimmed); that line.
+    pub(crate) fn start_until(
+        args: &[&str],
+        want: impl Fn(&Served, &str) -> bool,
+    ) -> (Served, String) {
+        let mut served = Served::spawn(args);
         let mut stderr = served.stderr_lines.take().expect("stderr not yet read");
-        let want = format!("ferry: registered {} in {register}", served.address);
         let mut before = Vec::new();
-        loop {
+        let found = loop {
             let mut line = String::new();
             let read = stderr
                 .read_line(&mut line)
                 .expect("ferry serve writes to stderr");
-            assert!(read > 0, "ferry serve ended before registering: {before:?}");
-            if line.trim_end() == want {
-                break;
+            assert!(
+                read > 0,
+                "ferry serve ended before the line wanted: {before:?}"
+            );
+            if want(&served, line.trim_end()) {
+                break line.trim_end().to_owned();
             }
             before.push(line);
-        }
+        };
         served.stderr = Some(std::thread::spawn(move || rest(stderr)));
-        served
+        (served, found)
     }
 
     /// `ferry serve` on a free TCP port of 127.0.0.1, once it has said where it listens.
