@@ -6,7 +6,7 @@ mod common;
 
 use common::TestServer;
 use ferry::{with_context, CallOptions, Client, Context, Router};
-use ferry_http::HttpConfig;
+use ferry_http::{client::JsonRpcClient, HttpConfig};
 use serde_json::{json, Value};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -54,6 +54,22 @@ fn first_hop(next: String) -> Router {
                     .call("hop.here", &(), &options)
                     .await
                     .expect("hop.here");
+                json!({"here": seen(&ctx), "there": there})
+            }
+        }),
+    )
+}
+
+/// `hop.through`, calling the next hop over JSON-RPC with ferry's HTTP client.
+fn first_hop_over_http(next: String) -> Router {
+    Router::new().function(
+        "hop.through",
+        [],
+        with_context(move |ctx: Context| {
+            let url = format!("http://{next}/jsonrpc");
+            async move {
+                let client = JsonRpcClient::new(&url).expect("a JSON-RPC URL");
+                let there = client.call("hop.here", vec![]).await.expect("hop.here");
                 json!({"here": seen(&ctx), "there": there})
             }
         }),
@@ -143,6 +159,23 @@ fn a_call_through_two_servers_carries_one_trace_id() {
     );
     assert_eq!(rpcz_trace_ids(&first, "hop.through"), [json!(TRACE_ID)]);
     assert_eq!(rpcz_trace_ids(&last, "hop.here"), [json!(TRACE_ID)]);
+}
+
+#[test]
+fn a_call_over_http_from_a_handler_carries_the_trace_too() {
+    let last = TestServer::start_with(last_hop(), HttpConfig::default());
+    let first = TestServer::start_with(
+        first_hop_over_http(last.address.clone()),
+        HttpConfig::default(),
+    );
+    let parent = traceparent();
+    let seen = native_call(
+        &first.address,
+        "hop.through",
+        &[("traceparent", parent.as_str())],
+    );
+    assert_eq!(seen["there"]["trace_id"], TRACE_ID);
+    assert_eq!(seen["there"]["parent_id"], seen["here"]["span_id"]);
 }
 
 #[test]

@@ -10,6 +10,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::{url::Endpoint, ClientError};
+use ferry::trace::{TRACEPARENT, TRACESTATE};
+
 use crate::caller::header_name;
 
 /// What every request says it is.
@@ -74,9 +76,21 @@ impl Post<'_> {
             .header(header::HOST, self.endpoint.host.as_str())
             .header(header::CONTENT_TYPE, self.content_type)
             .header(header::USER_AGENT, USER_AGENT);
+        let sets_trace = self.metadata.iter().any(|(key, _)| key == TRACEPARENT);
         let request = self.metadata.iter().fold(request, |request, (key, value)| {
             request.header(header_name(key).as_ref(), value.as_str())
         });
+        // Inside a traced handler, the call continues its trace, as a native call would.
+        let request = match ferry::trace::current().filter(|_| !sets_trace) {
+            None => request,
+            Some(span) => {
+                let request = request.header(TRACEPARENT, span.traceparent());
+                match span.tracestate() {
+                    Some(state) => request.header(TRACESTATE, state),
+                    None => request,
+                }
+            }
+        };
         request
             .body(Full::new(body))
             .map_err(|err| ClientError::Url(format!("{}: {err}", self.endpoint)))
