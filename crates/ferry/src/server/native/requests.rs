@@ -24,7 +24,7 @@ use super::{
 use crate::{
     context::Peer,
     io::WriteQueue,
-    layer::Subject,
+    layer::{Guard, Subject},
     metrics::{
         counted::Counted,
         recent::Countdown,
@@ -33,13 +33,14 @@ use crate::{
     },
     router::Route,
     server::{
-        dispatcher::{begin, poll_guarded, Begun},
+        dispatcher::{begin, poll_guarded, Begun, Deadline, Started},
         stats::Limit,
         Shared,
     },
     stream::{Incoming, RawSink, RawSource, StreamEnds, StreamTable, Ways},
     trace::TraceId,
-    Call, CallError, Codec, Context as CallContext, Dialect, MethodDescriptor, Reply, Router,
+    Call, CallError, Codec, Context as CallContext, Dialect, MethodDescriptor, Reply, ReplyFuture,
+    Router,
 };
 
 /// One connection's dispatch state.
@@ -246,100 +247,178 @@ impl Requests {
         // Decided before any work is done for the call, as a countdown of this connection's.
         let kept_len = (self.metered && self.countdown.keep(self.shared.telemetry.recent()))
             .then(|| request.body.len());
-        let Prepared {
-            call,
-            known,
-            streaming,
-            unknown,
-        } = self.prepare(request, now, out);
-        let remembered = if known { self.recent.as_ref() } else { None };
-        let method = match remembered {
-            Some((name, _)) => name,
-            None => &unknown,
+        let prepared = self.prepare(request, now, out);
+        // Taken out while the call runs, so that the name and route it lends cost no copy
+        // and no reference count.
+        let recent = self.recent.take();
+        let remembered = recent.as_ref().filter(|_| prepared.known);
+        let arrival = Arrival {
+            call_id,
+            now,
+            kept_len,
         };
+        self.run(prepared, remembered, arrival, out, cx);
+        self.recent = recent;
+    }
+
+    /// Runs a prepared call of the method `remembered` (`None`: no method has its name).
+    fn run(
+        &mut self,
+        prepared: Prepared,
+        remembered: Option<&(ByteStr, Route)>,
+        arrival: Arrival,
+        out: &mut WriteQueue,
+        cx: &mut Context<'_>,
+    ) {
+        let method = remembered.map_or(&prepared.unknown, |(name, _)| name);
         let route = remembered.map(|(_, route)| route);
-        let descriptor = route.and_then(Route::descriptor);
-        let metrics = route.map_or(self.shared.router.other_metrics(), Route::metrics);
-        let started = match begin(&self.shared, call, route, now) {
-            Begun::Answered(reply) => {
-                let refused = CallError::new(Status::Cancelled, "the call was refused");
-                self.streams.finish(call_id, None, &refused);
-                let bytes_out = reply.body.len();
-                let status = self.queue_reply(out, call_id, reply, method);
-                let kept = kept_len.map(|bytes_in| (bytes_in, bytes_out));
-                tally_call(
-                    self.metered.then_some(&mut self.tally),
-                    metrics,
-                    (status, now),
-                    method,
-                    kept,
-                    None,
-                );
-                return;
+        let other;
+        let metrics = match route {
+            Some(route) => route.metrics(),
+            None => {
+                other = self.shared.router.other_metrics().clone();
+                &other
             }
-            Begun::Started(started) => started,
         };
-        self.last_call_id = self.last_call_id.max(call_id);
-        self.uncounted += 1;
-        let mut handler = started.handler;
-        // Polled once, here: most handlers finish in their first poll and are answered without
-        // a task (a spawn per call cost more than half the throughput of small calls). One that
-        // is not done moves to a task of its own, so it holds up no other call.
-        let layers = self.shared.router.layers();
-        let subject = || Subject {
+        let at = Answering {
+            method,
+            metrics,
+            arrival,
+            streaming: prepared.streaming,
+        };
+        match begin(&self.shared, prepared.call, route, arrival.now) {
+            Begun::Answered(reply) => self.answer_unstarted(&at, reply, out),
+            Begun::Started(started) => {
+                self.last_call_id = self.last_call_id.max(arrival.call_id);
+                self.uncounted += 1;
+                self.poll_first(&at, route.and_then(Route::descriptor), started, out, cx);
+            }
+        }
+    }
+
+    /// Answers a call refused before its handler ran.
+    fn answer_unstarted(&mut self, at: &Answering<'_>, reply: Reply, out: &mut WriteQueue) {
+        let call_id = at.arrival.call_id;
+        let refused = CallError::new(Status::Cancelled, "the call was refused");
+        self.streams.finish(call_id, None, &refused);
+        let bytes_out = reply.body.len();
+        let status = self.queue_reply(out, call_id, reply, at.method);
+        self.tally_call(at, status, bytes_out, None);
+    }
+
+    /// Polls a handler once, here: most handlers finish in their first poll and are answered
+    /// without a task (a spawn per call cost more than half the throughput of small calls).
+    /// One that is not done moves to a task of its own, so it holds up no other call.
+    fn poll_first(
+        &mut self,
+        at: &Answering<'_>,
+        descriptor: Option<&'static MethodDescriptor>,
+        started: Started,
+        out: &mut WriteQueue,
+        cx: &mut Context<'_>,
+    ) {
+        let Started {
+            mut handler,
+            deadline,
+            watch,
+            trace_id,
+        } = started;
+        let reply = match poll_guarded(&mut handler, at.method, self.codec, cx) {
+            Poll::Ready(reply) => reply,
+            Poll::Pending => {
+                let subject = self.subject(at.method, descriptor);
+                let guard = watch.map(|watch| watch.guard(self.shared.router.layers(), subject));
+                let running = RunningCall {
+                    deadline,
+                    guard,
+                    trace_id,
+                };
+                return self.spawn(at, running, handler);
+            }
+        };
+        let bytes_out = reply.body.len();
+        let status = self.answer_first(at, reply, out);
+        if let Some(watch) = watch {
+            let subject = self.subject(at.method, descriptor);
+            watch.finish(self.shared.router.layers(), subject, status);
+        }
+        self.tally_call(at, status, bytes_out, trace_id);
+    }
+
+    /// Answers a call whose handler finished in its first poll; the status it went out with.
+    fn answer_first(&mut self, at: &Answering<'_>, reply: Reply, out: &mut WriteQueue) -> Status {
+        let call_id = at.arrival.call_id;
+        if !at.streaming {
+            return self.queue_reply(out, call_id, reply, at.method);
+        }
+        // Behind the stream frames its handler made: the answer must not overtake its items.
+        let response = answer(
+            call_id,
+            reply,
+            at.method,
+            self.codec,
+            self.peer_max_frame_len,
+        );
+        let status = response.status;
+        self.running.answer_in_turn(response);
+        status
+    }
+
+    /// Moves a call whose handler is not done to a task of its own.
+    fn spawn(&mut self, at: &Answering<'_>, running: RunningCall, handler: ReplyFuture) {
+        let counted = self
+            .metered
+            .then(|| Counted::start(at.metrics.clone(), Dialect::Native, at.arrival.now));
+        let kept = at.arrival.kept_len.map(|bytes_in| Keep {
+            bytes_in,
+            trace_id: running.trace_id,
+            telemetry: self.shared.telemetry.clone(),
+            peer: self.peer.clone(),
+        });
+        let task = Task {
+            call_id: at.arrival.call_id,
+            method: at.method.clone(),
+            deadline: running.deadline,
+            codec: self.codec,
+            peer_max_frame_len: self.peer_max_frame_len,
+            guard: running.guard,
+            counted,
+            kept,
+        };
+        self.running.spawn(task, handler);
+    }
+
+    /// Who and what the call is, for its layers' report.
+    fn subject<'a>(
+        &'a self,
+        method: &'a ByteStr,
+        descriptor: Option<&'static MethodDescriptor>,
+    ) -> Subject<'a> {
+        Subject {
             method,
             descriptor,
             dialect: Dialect::Native,
             peer: &self.peer,
-        };
-        match poll_guarded(&mut handler, method, self.codec, cx) {
-            Poll::Ready(reply) => {
-                let bytes_out = reply.body.len();
-                let status = if streaming {
-                    let response =
-                        answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
-                    let status = response.status;
-                    self.running.answer_in_turn(response);
-                    status
-                } else {
-                    self.queue_reply(out, call_id, reply, method)
-                };
-                if let Some(watch) = started.watch {
-                    watch.finish(layers, subject(), status);
-                }
-                let kept = kept_len.map(|bytes_in| (bytes_in, bytes_out));
-                let trace_id = started.trace_id;
-                tally_call(
-                    self.metered.then_some(&mut self.tally),
-                    metrics,
-                    (status, now),
-                    method,
-                    kept,
-                    trace_id,
-                );
-            }
-            Poll::Pending => {
-                let guard = started.watch.map(|watch| watch.guard(layers, subject()));
-                let counted = self
-                    .metered
-                    .then(|| Counted::start(metrics.clone(), Dialect::Native, now));
-                let task = Task {
-                    call_id,
-                    method: method.clone(),
-                    deadline: started.deadline,
-                    codec: self.codec,
-                    peer_max_frame_len: self.peer_max_frame_len,
-                    guard,
-                    counted,
-                    kept: kept_len.map(|bytes_in| Keep {
-                        bytes_in,
-                        trace_id: started.trace_id,
-                        telemetry: self.shared.telemetry.clone(),
-                        peer: self.peer.clone(),
-                    }),
-                };
-                self.running.spawn(task, handler);
-            }
+        }
+    }
+
+    /// Tallies a call answered in its first poll that ended `status`; a call kept for
+    /// `/rpcz` is kept too.
+    #[inline]
+    fn tally_call(
+        &mut self,
+        at: &Answering<'_>,
+        status: Status,
+        bytes_out: usize,
+        trace_id: Option<TraceId>,
+    ) {
+        if !self.metered {
+            return;
+        }
+        self.tally.add(at.metrics, status, at.arrival.now);
+        if let Some(bytes_in) = at.arrival.kept_len {
+            let kept = Kept::new(at.method, status, (bytes_in, bytes_out), trace_id);
+            self.tally.keep(kept);
         }
     }
 
@@ -456,25 +535,29 @@ impl Requests {
     }
 }
 
-/// Tallies, into `tally` when calls are counted, a call answered in its first poll that
-/// arrived at `now` and ended `status`; with the bytes in and out of a call kept for `/rpcz`,
-/// keeps it too.
-#[inline]
-fn tally_call(
-    tally: Option<&mut Tally>,
-    metrics: &Arc<MethodMetrics>,
-    (status, now): (Status, Instant),
-    method: &str,
-    kept: Option<(usize, usize)>,
+/// When a request arrived and what it asked: its call id, and the bytes of its arguments when
+/// it is kept for `/rpcz`.
+#[derive(Clone, Copy)]
+struct Arrival {
+    call_id: u32,
+    now: Instant,
+    kept_len: Option<usize>,
+}
+
+/// What answering a call takes, whichever way it is answered.
+struct Answering<'a> {
+    method: &'a ByteStr,
+    metrics: &'a Arc<MethodMetrics>,
+    arrival: Arrival,
+    /// Whether the method streams (its answer then waits behind its items).
+    streaming: bool,
+}
+
+/// What a call that runs on in a task keeps of its start.
+struct RunningCall {
+    deadline: Option<Deadline>,
+    guard: Option<Guard>,
     trace_id: Option<TraceId>,
-) {
-    let Some(tally) = tally else {
-        return;
-    };
-    tally.add(metrics, status, now);
-    if let Some(bytes) = kept {
-        tally.keep(Kept::new(method, status, bytes, trace_id));
-    }
 }
 
 /// A request turned into its call, before dispatch.
