@@ -108,3 +108,30 @@ fn no_metrics_counts_nothing() {
     let add = r#"rpc_server_call_duration_seconds_count{rpc_service="calc",rpc_method="add",rpc_status="ok",dialect="native"} 0"#;
     assert!(metrics.contains(add), "a call was counted");
 }
+
+#[test]
+fn above_a_thousand_calls_a_second_rpcz_keeps_a_sample_in_bounded_rings() {
+    let served = Served::tcp();
+    let address = served.address.clone();
+    let load = std::thread::spawn(move || {
+        let args = ["bench", &address, "--conns", "2", "--duration", "4", "--warmup", "0"];
+        common::ferry(&args)
+    });
+    let url = format!("http://{}/rpcz.json", served.address);
+    let mut sampled = None;
+    for _ in 0..80 {
+        let rpcz: serde_json::Value = serde_json::from_str(&body_of(&url)).expect("JSON");
+        if rpcz["sampling"]["keeping_one_in"].as_u64() > Some(1) {
+            sampled = Some(rpcz);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let output = load.join().expect("the load ends");
+    assert!(output.status.success(), "{output:?}");
+    let rpcz = sampled.expect("under load, one call in several is kept");
+    let recent = rpcz["recent"].as_array().expect("recent calls").len();
+    assert_eq!(recent, rpcz["sampling"]["recent_len"].as_u64().unwrap() as usize, "a full ring");
+    let slowest = rpcz["slowest"].as_array().expect("slowest calls").len();
+    assert!(slowest <= 32, "{slowest} slowest kept");
+}
