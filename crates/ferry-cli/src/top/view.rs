@@ -3,7 +3,7 @@
 use ratatui::{
     layout::{Constraint, Layout},
     style::{Style, Stylize as _},
-    text::{Line, Span},
+    text::{Line, Span, Text},
     widgets::{Cell, Row, Table},
     Frame,
 };
@@ -18,24 +18,27 @@ const SORT_MARK: &str = "▼";
 
 /// Draws the whole view on `frame`.
 pub(super) fn draw(frame: &mut Frame<'_>, state: &State) {
-    let [header, table, status, footer] = Layout::vertical([
-        Constraint::Length(1),
+    let header = header_lines(header_groups(state), frame.area().width);
+    let rows = u16::try_from(header.len()).unwrap_or(u16::MAX);
+    let [header_area, table, status, footer] = Layout::vertical([
+        Constraint::Length(rows),
         Constraint::Fill(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(frame.area());
-    frame.render_widget(header_line(state), header);
+    frame.render_widget(Text::from(header), header_area);
     frame.render_widget(method_table(state), table);
     frame.render_widget(status_line(state), status);
     frame.render_widget(footer_line(state), footer);
 }
 
-/// The server and its totals, or what is awaited.
-fn header_line(state: &State) -> Line<'static> {
-    let mut spans = vec![Span::from(state.address.clone()).bold()];
+/// The server and its totals, a group of spans per figure; only the address before the
+/// first read.
+fn header_groups(state: &State) -> Vec<Vec<Span<'static>>> {
+    let mut groups = vec![vec![Span::from(state.address.clone()).bold()]];
     let Some(status) = &state.status else {
-        return Line::from(spans);
+        return groups;
     };
     // Errors stand out while they happen.
     let erring = if status.totals.error_rate > 0.0 {
@@ -43,36 +46,47 @@ fn header_line(state: &State) -> Line<'static> {
     } else {
         Style::new()
     };
+    let plain = Style::new();
     let figures = [
-        ("ferry", status.server.version.clone(), Style::new()),
-        (
-            "up",
-            model::uptime(status.server.uptime_seconds),
-            Style::new(),
-        ),
-        ("calls/s", model::rate(status.totals.rate), Style::new()),
+        ("ferry", status.server.version.clone(), plain),
+        ("up", model::uptime(status.server.uptime_seconds), plain),
+        ("calls/s", model::rate(status.totals.rate), plain),
         ("errors/s", model::rate(status.totals.error_rate), erring),
-        (
-            "in flight",
-            status.totals.in_flight.to_string(),
-            Style::new(),
-        ),
-        (
-            "conns",
-            model::connections(&status.connections),
-            Style::new(),
-        ),
-        (
-            "rss",
-            model::bytes(status.process.resident_bytes),
-            Style::new(),
-        ),
+        ("in flight", status.totals.in_flight.to_string(), plain),
+        ("conns", model::connections(&status.connections), plain),
+        ("rss", model::bytes(status.process.resident_bytes), plain),
     ];
     for (label, value, style) in figures {
-        spans.push(Span::from(format!("  {label} ")).dim());
-        spans.push(Span::styled(value, style));
+        groups.push(vec![
+            Span::from(format!("{label} ")).dim(),
+            Span::styled(value, style),
+        ]);
     }
-    Line::from(spans)
+    groups
+}
+
+/// The groups laid on lines `width` wide, two spaces apart: a narrow terminal gets more
+/// lines rather than a cut figure, and a group is never split.
+fn header_lines(groups: Vec<Vec<Span<'static>>>, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let mut lines = Vec::new();
+    let mut line: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for group in groups {
+        let wide: usize = group.iter().map(Span::width).sum();
+        if !line.is_empty() && used + 2 + wide > width {
+            lines.push(Line::from(std::mem::take(&mut line)));
+            used = 0;
+        }
+        if !line.is_empty() {
+            line.push(Span::from("  "));
+            used += 2;
+        }
+        line.extend(group);
+        used += wide;
+    }
+    lines.push(Line::from(line));
+    lines
 }
 
 /// The methods, sorted, with the sorted column's heading marked.
@@ -234,13 +248,26 @@ mod tests {
         let mut state = state(Sort::Rate);
         state.all = true;
         state.update(Err("connection refused".to_owned()));
-        let lines = drawn(&state, 100, 8);
+        let lines = drawn(&state, 110, 8);
         assert!(lines[1].contains("RATE/s▼"), "{lines:#?}");
         assert!(
             lines.iter().any(|l| l.starts_with("echo.ping")),
             "{lines:#?}"
         );
         assert_eq!(lines[6], "cannot reach 127.0.0.1:7393: connection refused");
+    }
+
+    #[test]
+    fn a_narrow_terminal_gets_the_header_on_more_lines() {
+        let lines = drawn(&state(Sort::Rate), 80, 9);
+        assert_eq!(
+            lines[..2],
+            [
+                "127.0.0.1:7393  ferry 0.1.0  up 5m07s  calls/s 0  errors/s 0  in flight 0",
+                "conns native 1 http 1  rss 12.0 MiB",
+            ]
+        );
+        assert!(lines[2].starts_with("METHOD"), "{lines:#?}");
     }
 
     #[test]
