@@ -139,33 +139,42 @@ async fn event_loop(
             .draw(|frame| view::draw(frame, state))
             .context("cannot draw on the terminal")?;
         tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => {
-                    if let Some(ControlFlow::Break(())) = keys::action(&key).map(|a| state.apply(a)) {
-                        return Ok(());
-                    }
+            event = events.next() => {
+                if on_event(state, event)?.is_break() {
+                    return Ok(());
                 }
-                // A resize or anything else: drawn again at the new size.
-                Some(Ok(_)) => {}
-                Some(Err(err)) => return Err(anyhow::Error::new(err).context("cannot read the terminal").into()),
-                // The terminal is gone: nobody is left to look.
-                None => return Ok(()),
-            },
+            }
             Some(fetched) = updates.recv() => state.update(fetched),
         }
     }
 }
 
-/// The terminal in raw mode on its alternate screen, given back as it was when dropped, on
-/// any way out of the view; ratatui's panic hook does the same on a panic.
-struct Screen {
-    terminal: DefaultTerminal,
+/// What a terminal event does: a key may change the view or end it; anything else, such as
+/// a resize, only has it drawn again.
+fn on_event(
+    state: &mut State,
+    event: Option<std::io::Result<Event>>,
+) -> Result<ControlFlow<()>, Failure> {
+    match event {
+        Some(Ok(Event::Key(key))) => {
+            let action = keys::action(&key);
+            Ok(action.map_or(ControlFlow::Continue(()), |action| state.apply(action)))
+        }
+        Some(Ok(_)) => Ok(ControlFlow::Continue(())),
+        Some(Err(err)) => {
+            let err = anyhow::Error::new(err).context("cannot read the terminal");
+            Err(err.into())
+        }
+        // The terminal is gone: nobody is left to look.
+        None => Ok(ControlFlow::Break(())),
+    }
 }
 
-impl std::fmt::Debug for Screen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Screen")
-    }
+/// The terminal in raw mode on its alternate screen, given back as it was when dropped, on
+/// any way out of the view; ratatui's panic hook does the same on a panic.
+#[derive(Debug)]
+struct Screen {
+    terminal: DefaultTerminal,
 }
 
 impl Screen {
@@ -209,6 +218,27 @@ mod tests {
         assert!(state.apply(Action::ToggleAll).is_continue());
         assert_eq!((state.sort, state.all), (Sort::Latency, true));
         assert!(state.apply(Action::Quit).is_break());
+    }
+
+    #[test]
+    fn keys_act_resizes_redraw_and_a_closed_terminal_ends_the_view() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+        let mut state = State::new("h:1".to_owned(), Duration::from_secs(1), Sort::Rate);
+        let key = |c| {
+            Some(Ok(Event::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            ))))
+        };
+        let flow = |state: &mut State, event| on_event(state, event).expect("no failure");
+        assert!(flow(&mut state, key('e')).is_continue());
+        assert_eq!(state.sort, Sort::Errors);
+        assert!(flow(&mut state, Some(Ok(Event::Resize(80, 24)))).is_continue());
+        assert!(flow(&mut state, key('q')).is_break());
+        assert!(flow(&mut state, None).is_break());
+        let broken = Some(Err(std::io::Error::other("gone")));
+        assert!(on_event(&mut state, broken).is_err());
     }
 
     #[test]
