@@ -148,6 +148,12 @@ async fn get(target: &Target) -> Result<Bytes, String> {
             .to_bytes();
         match status {
             StatusCode::OK => Ok(body),
+            // The likeliest cause: the pages were moved off the port they were sought on.
+            StatusCode::NOT_FOUND => Err(format!(
+                "{} answered HTTP {status}; a server started with --admin-listen serves it \
+                 on that address",
+                target.path
+            )),
             other => Err(format!("{} answered HTTP {other}", target.path)),
         }
     };
