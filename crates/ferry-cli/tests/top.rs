@@ -254,7 +254,7 @@ fn an_unreachable_server_shows_in_red_until_it_answers() {
 }
 
 #[test]
-fn a_wrong_address_is_a_usage_error() {
+fn a_wrong_address_is_a_usage_error_and_help_shows_the_keys() {
     let output = common::ferry(&["top", "nonsense"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -262,4 +262,10 @@ fn a_wrong_address_is_a_usage_error() {
         "{}",
         stderr(&output)
     );
+    let help = common::ferry(&["top", "--help"]);
+    let text = common::stdout(&help);
+    assert_eq!(help.status.code(), Some(0));
+    for needle in ["ferry top 127.0.0.1:7070", "q (or Esc, Ctrl-C) quit"] {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
 }
