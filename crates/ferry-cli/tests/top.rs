@@ -18,7 +18,10 @@ const TRIES: usize = 600;
 /// The pause between two reads of the screen.
 const PAUSE: Duration = Duration::from_millis(100);
 
-/// A tmux server of its own (`-L`), with one detached 160x40 pane running a command; the
+/// What the shell prints before ferry top's exit status.
+const EXITED: &str = "ferry top exited with status ";
+
+/// A tmux server of its own (`-L`), with one detached 160x40 pane running ferry top; the
 /// server is killed when dropped, on a failed assertion too.
 struct Tmux {
     socket: String,
@@ -28,10 +31,10 @@ struct Tmux {
 }
 
 impl Tmux {
-    /// Starts `command` in a fresh tmux server named after this process and `test`. The pane
-    /// stays once the command ends (`remain-on-exit`), so its exit status and last screen can
-    /// still be read.
-    fn start(test: &str, command: &str) -> Tmux {
+    /// Starts `ferry top ADDRESS` in a fresh tmux server named after this process and `test`.
+    /// The shell around it then prints its exit status and the terminal's settings, to show
+    /// them restored; the pane stays once it ends (`remain-on-exit`), so they can be read.
+    fn top(test: &str, address: &str) -> Tmux {
         let socket = format!("ferry-top-{}-{test}", std::process::id());
         let config = std::env::temp_dir().join(format!("{socket}.conf"));
         std::fs::write(&config, "set -g remain-on-exit on\nset -g status off\n")
@@ -41,7 +44,8 @@ impl Tmux {
             config,
             socket_path: None,
         };
-        tmux.run(&["new-session", "-d", "-x", "160", "-y", "40", command]);
+        let command = format!("'{FERRY}' top {address}; echo \"{EXITED}$?\"; stty -a");
+        tmux.run(&["new-session", "-d", "-x", "160", "-y", "40", &command]);
         tmux.socket_path = Some(PathBuf::from(tmux.pane("#{socket_path}")));
         tmux
     }
@@ -64,6 +68,12 @@ impl Tmux {
     /// The pane's screen now, one line per row.
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p"])
+    }
+
+    /// The pane's screen and the lines scrolled off it: after ferry top, the shell's lines may
+    /// have scrolled the main screen by one.
+    fn scrollback(&self) -> String {
+        self.run(&["capture-pane", "-p", "-S", "-"])
     }
 
     /// Types `key` into the pane.
@@ -92,14 +102,17 @@ impl Tmux {
         panic!("{what}: not shown after {TRIES} reads; the screen:\n{screen}");
     }
 
-    /// Waits for the pane's command to end, and returns its exit status. tmux marks the pane
-    /// dead when its terminal closes, and knows the status only once it has reaped the
-    /// process, a moment later: the wait is for both.
+    /// Waits for the pane's command to end (tmux marks the pane dead once its terminal is
+    /// closed), and returns ferry top's exit status as the shell printed it. Not tmux's
+    /// `pane_dead_status`: tmux 3.3 now and then leaves the pane's process unreaped, a zombie,
+    /// and that status empty for good.
     fn wait_exit(&self) -> String {
         for _ in 0..TRIES {
-            let state = self.pane("#{pane_dead}:#{pane_dead_status}");
-            if let Some(status) = state.strip_prefix("1:").filter(|s| !s.is_empty()) {
-                return status.to_owned();
+            if self.pane("#{pane_dead}") == "1" {
+                let screen = self.scrollback();
+                let status = screen.lines().find_map(|line| line.strip_prefix(EXITED));
+                let status = status.unwrap_or_else(|| panic!("no exit status: {screen}"));
+                return status.trim().to_owned();
             }
             std::thread::sleep(PAUSE);
         }
@@ -167,14 +180,15 @@ fn top_shows_the_methods_sorts_them_by_key_and_quits_on_q() {
     let served = Served::tcp();
     call(&served, &["calc.add", "2", "3"], 3, 0);
     call(&served, &["calc.divide", "1", "0"], 2, 1);
+    let tmux = Tmux::top("keys", &served.address);
+    assert_calls_shown(&tmux, &served.address);
+    assert_keys_act(&tmux);
+    tmux.send("q");
+    assert_exits_restored(&tmux);
+}
 
-    // The shell prints the terminal's settings once ferry top is gone, to show it restored.
-    let command = format!(
-        "'{FERRY}' top {}; status=$?; stty -a; exit $status",
-        served.address
-    );
-    let tmux = Tmux::start("keys", &command);
-
+/// The first screens: calc.add's 3 calls and calc.divide's 2, both errors, sorted by rate.
+fn assert_calls_shown(tmux: &Tmux, address: &str) {
     // The calls are counted once answered, so the first refresh may miss the last of them.
     let screen = tmux.wait_for("calc.add 3 calls, calc.divide 2", |screen| {
         let calls = |method| row(screen, method).and_then(|cells| cells.last().copied());
@@ -189,12 +203,14 @@ fn top_shows_the_methods_sorts_them_by_key_and_quits_on_q() {
         "{screen}"
     );
     assert!(headings(&screen).contains("RATE/s▼"), "{screen}");
-    assert!(
-        row(&screen, "echo.ping").is_none(),
-        "never called: {screen}"
-    );
-    assert!(screen.contains(&served.address), "{screen}");
+    let never_called = row(&screen, "echo.ping");
+    assert!(never_called.is_none(), "echo.ping shown: {screen}");
+    assert!(screen.contains(address), "{screen}");
+}
 
+/// `e` puts calc.divide, the one method with errors, first; `a` shows every method and hides
+/// them again; `l` and `r` move the sort mark.
+fn assert_keys_act(tmux: &Tmux) {
     tmux.send("e");
     let screen = tmux.wait_for("sorted by errors", |screen| {
         headings(screen).contains("ERR/s▼") && first_method(screen) == Some("calc.divide")
@@ -218,12 +234,15 @@ fn top_shows_the_methods_sorts_them_by_key_and_quits_on_q() {
         let headings = headings(screen);
         headings.contains("RATE/s▼") && !headings.contains("P99▼")
     });
+}
 
-    tmux.send("q");
-    assert_eq!(tmux.wait_exit(), "0", "{}", tmux.screen());
-    let screen = tmux.screen();
-    // Off the alternate screen, the table is gone, and the line discipline is back:
-    // canonical input, echo and signals, which raw mode turns off.
+/// The pane's command ended with status 0, and the terminal is as it was: off the alternate
+/// screen the table is gone, and the `stty -a` after it shows canonical input, echo and
+/// signals back on, which raw mode turns off.
+fn assert_exits_restored(tmux: &Tmux) {
+    assert_eq!(tmux.wait_exit(), "0", "{}", tmux.scrollback());
+    // The alternate screen keeps no scrollback: the table is in neither.
+    let screen = tmux.scrollback();
     assert!(!screen.contains("METHOD"), "{screen}");
     let settings: Vec<&str> = screen.split_whitespace().collect();
     for setting in ["icanon", "echo", "isig"] {
@@ -238,7 +257,7 @@ fn an_unreachable_server_shows_in_red_until_it_answers() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
         listener.local_addr().expect("its address").to_string()
     };
-    let tmux = Tmux::start("unreachable", &format!("'{FERRY}' top {address}"));
+    let tmux = Tmux::top("unreachable", &address);
     let failure = format!("cannot reach {address}:");
     tmux.wait_for("the failure line", |screen| screen.contains(&failure));
     assert_eq!(tmux.pane("#{pane_dead}"), "0", "{}", tmux.screen());
@@ -250,7 +269,7 @@ fn an_unreachable_server_shows_in_red_until_it_answers() {
     });
     assert!(!screen.contains(&failure), "{screen}");
     tmux.send("q");
-    assert_eq!(tmux.wait_exit(), "0", "{}", tmux.screen());
+    assert_eq!(tmux.wait_exit(), "0", "{}", tmux.scrollback());
 }
 
 #[test]
