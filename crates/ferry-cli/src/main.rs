@@ -18,6 +18,7 @@ mod put;
 mod serve;
 mod serve_model;
 mod serve_register;
+mod top;
 mod transfer;
 
 use std::{future::Future, process::ExitCode};
@@ -49,6 +50,7 @@ Examples:
   ferry serve --listen 127.0.0.1:0 --register etcd://127.0.0.1:2379
   ferry instances etcd://127.0.0.1:2379
   ferry call etcd://127.0.0.1:2379 calc.add 2 3
+  ferry top 127.0.0.1:7070
 
 Exit codes: 0 ok, 1 the called method returned its own error, 2 any other failure.
 Logs go to stderr, filtered by RUST_LOG (default warn)."
@@ -74,6 +76,8 @@ enum Command {
     Get(get::GetArgs),
     /// List the servers a registry (etcd://, or a list) offers, and whether each answers now.
     Instances(instances::InstancesArgs),
+    /// Watch a server's methods live: rate, errors and latency, refreshed every second.
+    Top(top::TopArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::Put(args) => block_on(put::run(args)),
         Command::Get(args) => block_on(get::run(args)),
         Command::Instances(args) => block_on(instances::run(args)),
+        Command::Top(args) => block_on(top::run(args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
