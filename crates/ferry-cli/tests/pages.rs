@@ -114,7 +114,16 @@ fn above_a_thousand_calls_a_second_rpcz_keeps_a_sample_in_bounded_rings() {
     let served = Served::tcp();
     let address = served.address.clone();
     let load = std::thread::spawn(move || {
-        let args = ["bench", &address, "--conns", "2", "--duration", "4", "--warmup", "0"];
+        let args = [
+            "bench",
+            &address,
+            "--conns",
+            "2",
+            "--duration",
+            "4",
+            "--warmup",
+            "0",
+        ];
         common::ferry(&args)
     });
     let url = format!("http://{}/rpcz.json", served.address);
@@ -131,7 +140,11 @@ fn above_a_thousand_calls_a_second_rpcz_keeps_a_sample_in_bounded_rings() {
     assert!(output.status.success(), "{output:?}");
     let rpcz = sampled.expect("under load, one call in several is kept");
     let recent = rpcz["recent"].as_array().expect("recent calls").len();
-    assert_eq!(recent, rpcz["sampling"]["recent_len"].as_u64().unwrap() as usize, "a full ring");
+    assert_eq!(
+        recent,
+        rpcz["sampling"]["recent_len"].as_u64().unwrap() as usize,
+        "a full ring"
+    );
     let slowest = rpcz["slowest"].as_array().expect("slowest calls").len();
     assert!(slowest <= 32, "{slowest} slowest kept");
 }
