@@ -204,7 +204,7 @@ pub(super) fn rate(per_second: f64) -> String {
     }
 }
 
-/// Errors since the start by status, the most frequent first: `application:3 timeout:1`.
+/// Errors since the start by status, the most frequent first: `application:3 deadline_exceeded:1`.
 fn errors(by_status: &BTreeMap<String, u64>) -> String {
     let mut counts: Vec<(&String, &u64)> = by_status.iter().filter(|(_, n)| **n > 0).collect();
     if counts.is_empty() {
