@@ -10,7 +10,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::{url::Endpoint, ClientError};
-use ferry::trace::{TRACEPARENT, TRACESTATE};
+use ferry::trace::{is_trace_key, TRACEPARENT, TRACESTATE};
 
 use crate::caller::header_name;
 
@@ -76,7 +76,7 @@ impl Post<'_> {
             .header(header::HOST, self.endpoint.host.as_str())
             .header(header::CONTENT_TYPE, self.content_type)
             .header(header::USER_AGENT, USER_AGENT);
-        let sets_trace = self.metadata.iter().any(|(key, _)| key == TRACEPARENT);
+        let sets_trace = self.metadata.iter().any(|(key, _)| is_trace_key(key));
         let request = self.metadata.iter().fold(request, |request, (key, value)| {
             request.header(header_name(key).as_ref(), value.as_str())
         });

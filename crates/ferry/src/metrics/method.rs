@@ -97,10 +97,12 @@ impl MethodMetrics {
         self.in_flight.load(Ordering::Relaxed)
     }
 
+    /// Counts a call running.
     pub(crate) fn enter(&self) {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a running call over.
     pub(crate) fn leave(&self) {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
     }

@@ -44,5 +44,7 @@ pub use histogram::{Histogram, Snapshot};
 pub use history::{Point, HISTORY_LEN};
 pub use method::{MethodMetrics, OTHER};
 pub use process::ProcessFigures;
-pub use recent::{RecentCall, RecentCalls, KEEP_ALL_BELOW, RECENT_LEN, SLOWEST_FOR, SLOWEST_LEN};
+pub use recent::{
+    RecentCall, RecentCalls, KEEP_ALL_BELOW, MAX_KEPT_NAME, RECENT_LEN, SLOWEST_FOR, SLOWEST_LEN,
+};
 pub use telemetry::{Telemetry, TICK};

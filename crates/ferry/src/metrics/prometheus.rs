@@ -4,7 +4,7 @@
 //! ```text
 //! # HELP rpc_server_call_duration_seconds ...
 //! # TYPE rpc_server_call_duration_seconds histogram
-//! rpc_server_call_duration_seconds_bucket{rpc_service="calc",rpc_method="add",rpc_status="ok",dialect="native",le="1e-05"} 0
+//! rpc_server_call_duration_seconds_bucket{rpc_service="calc",rpc_method="add",rpc_status="ok",dialect="native",le="0.00001"} 0
 //! ...
 //! rpc_server_call_duration_seconds_bucket{...,le="+Inf"} 12
 //! rpc_server_call_duration_seconds_sum{...} 0.000348

@@ -15,7 +15,7 @@ use std::{
 use ferry_wire::Status;
 use serde::Serialize;
 
-use crate::{trace::TraceId, Dialect};
+use crate::{trace::TraceId, Dialect, Peer};
 
 /// Below this many calls a second, every call is kept.
 pub const KEEP_ALL_BELOW: u64 = 1_000;
@@ -52,33 +52,53 @@ pub struct RecentCall {
     pub trace_id: Option<String>,
 }
 
+/// The longest method name a kept call holds, in bytes: a caller may send a name as long as a
+/// body, and 288 kept calls of megabytes each would not be bounded memory.
+pub const MAX_KEPT_NAME: usize = 256;
+
+/// A call as it was answered, for keeping.
+#[derive(Debug)]
+pub(crate) struct Answered<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) dialect: Dialect,
+    pub(crate) peer: &'a Peer,
+    pub(crate) status: Status,
+    pub(crate) elapsed: Duration,
+    /// The bytes of its arguments and of its answer.
+    pub(crate) bytes: (usize, usize),
+    pub(crate) trace_id: Option<TraceId>,
+}
+
 impl RecentCall {
-    /// A call of `method` that ended with `status` after `elapsed`, answered now.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn answered(
-        method: &str,
-        dialect: Dialect,
-        peer: String,
-        status: Status,
-        elapsed: Duration,
-        bytes: (usize, usize),
-        trace_id: Option<TraceId>,
-    ) -> RecentCall {
+    /// The call `answered`, answered now.
+    pub(crate) fn answered(answered: Answered<'_>) -> RecentCall {
         let at = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         RecentCall {
             at_unix: at.as_secs_f64(),
-            method: method.to_owned(),
-            dialect: dialect.name(),
-            peer,
-            status: status.name(),
-            duration_seconds: elapsed.as_secs_f64(),
-            bytes_in: bytes.0,
-            bytes_out: bytes.1,
-            trace_id: trace_id.map(|id| id.to_string()),
+            method: shortened(answered.method),
+            dialect: answered.dialect.name(),
+            peer: answered.peer.to_string(),
+            status: answered.status.name(),
+            duration_seconds: answered.elapsed.as_secs_f64(),
+            bytes_in: answered.bytes.0,
+            bytes_out: answered.bytes.1,
+            trace_id: answered.trace_id.map(|id| id.to_string()),
         }
     }
+}
+
+/// `name`, cut to at most [`MAX_KEPT_NAME`] bytes on a character boundary, marked with `…`.
+fn shortened(name: &str) -> String {
+    if name.len() <= MAX_KEPT_NAME {
+        return name.to_owned();
+    }
+    let mut end = MAX_KEPT_NAME - '…'.len_utf8();
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end])
 }
 
 /// The kept calls, and how many calls stand for each one kept.
@@ -223,6 +243,18 @@ mod tests {
         recent.push(call(1_000.0 + 601.0, 0.5));
         let (_, slowest) = recent.calls();
         assert_eq!(slowest.len(), 1);
+    }
+
+    #[test]
+    fn a_long_name_is_cut_on_a_character_boundary() {
+        let name = "é".repeat(MAX_KEPT_NAME);
+        let kept = shortened(&name);
+        assert!(
+            kept.len() <= MAX_KEPT_NAME && kept.ends_with('…'),
+            "{}",
+            kept.len()
+        );
+        assert_eq!(shortened("calc.add"), "calc.add");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ```text
 //! {
 //!   "server":  {"version", "uptime_seconds", "started_unix", "pid"},
-//!   "limits":  {"max_frame_len": 16777216, "max_in_flight": 4096, ...},
+//!   "limits":  {"max_frame_len": 16777216, "max_in_flight_per_connection": 4096, ...},
 //!   "services": [{"name": "calc", "methods": ["add", ...]}],
 //!   "connections": {"native": 2, "http": 1, "lpjson": 0},
 //!   "totals":  {"calls", "rate", "error_rate", "in_flight", "received_bytes", "sent_bytes",
@@ -25,7 +25,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{
-    history::{merged, Point},
+    histogram::Snapshot,
+    history::{History, Point},
     ProcessFigures, Telemetry,
 };
 use crate::{
@@ -127,8 +128,9 @@ pub fn report(
     services: &[ServiceDescriptor],
     limits: Map<String, Value>,
 ) -> StatusReport {
-    let methods = method_statuses(telemetry);
+    // One lock for the methods and the totals: they come from the same second.
     let history = telemetry.history();
+    let methods = method_statuses(telemetry, &history);
     let latest = history.total.latest();
     let totals = Totals {
         calls: methods.iter().map(|m| m.calls).sum(),
@@ -171,13 +173,17 @@ fn summary(service: &ServiceDescriptor) -> ServiceSummary {
     }
 }
 
-fn method_statuses(telemetry: &Telemetry) -> Vec<MethodStatus> {
-    let history = telemetry.history();
+fn method_statuses(telemetry: &Telemetry, history: &History) -> Vec<MethodStatus> {
     let methods = telemetry.methods().iter().zip(&history.methods);
     methods
         .map(|(metrics, series)| {
-            let (all, _) = merged(metrics);
             let by_status = metrics.by_status();
+            let all = by_status
+                .iter()
+                .fold(Snapshot::default(), |mut all, counts| {
+                    all.add(counts);
+                    all
+                });
             let errors = Status::ALL
                 .iter()
                 .zip(&by_status)

@@ -4,13 +4,13 @@
 //! at every call. A pass's calls arrived together (one clock reading per read) and are timed
 //! together, by one more reading when the pass ends.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use tokio::time::Instant;
 
 use ferry_wire::Status;
 
-use super::{histogram::nanos_of, method::MethodMetrics, recent::RecentCall, Telemetry};
+use super::{histogram::nanos_of, method::MethodMetrics, recent::Answered, Telemetry};
 use crate::{trace::TraceId, Dialect, Peer};
 
 /// Calls answered and not yet counted.
@@ -18,6 +18,9 @@ use crate::{trace::TraceId, Dialect, Peer};
 pub(crate) struct Tally {
     /// When the calls being tallied arrived.
     arrived: Option<Instant>,
+    /// How many calls of each method ended with each status since the last flush. Entries stay
+    /// (at zero) once made: a connection calls few methods, and keeping them saves a reference
+    /// count per pass.
     counts: Vec<(Arc<MethodMetrics>, Status, u64)>,
     kept: Vec<Kept>,
 }
@@ -27,25 +30,9 @@ pub(crate) struct Tally {
 pub(crate) struct Kept {
     pub(crate) method: String,
     pub(crate) status: Status,
+    pub(crate) arrived: Instant,
     pub(crate) bytes: (usize, usize),
     pub(crate) trace_id: Option<TraceId>,
-}
-
-impl Kept {
-    /// A call of `method` that ended `status`, with `bytes` in and out.
-    pub(crate) fn new(
-        method: &str,
-        status: Status,
-        bytes: (usize, usize),
-        trace_id: Option<TraceId>,
-    ) -> Kept {
-        Kept {
-            method: method.to_owned(),
-            status,
-            bytes,
-            trace_id,
-        }
-    }
 }
 
 impl Tally {
@@ -54,7 +41,8 @@ impl Tally {
     pub(crate) fn add(&mut self, metrics: &Arc<MethodMetrics>, status: Status, arrived: Instant) {
         if self.arrived != Some(arrived) {
             if self.arrived.is_some() {
-                self.flush_pending(Instant::now());
+                // Calls of another read: the earlier ones are timed now.
+                self.count_pending(Instant::now());
             }
             self.arrived = Some(arrived);
         }
@@ -79,32 +67,31 @@ impl Tally {
             return;
         }
         let now = Instant::now();
-        let elapsed = self.flush_pending(now);
+        self.count_pending(now);
         for kept in self.kept.drain(..) {
-            let call = RecentCall::answered(
-                &kept.method,
-                Dialect::Native,
-                peer.to_string(),
-                kept.status,
-                elapsed,
-                kept.bytes,
-                kept.trace_id,
-            );
-            telemetry.keep(call);
+            telemetry.keep(Answered {
+                method: &kept.method,
+                dialect: Dialect::Native,
+                peer,
+                status: kept.status,
+                elapsed: now.saturating_duration_since(kept.arrived),
+                bytes: kept.bytes,
+                trace_id: kept.trace_id,
+            });
         }
     }
 
-    fn flush_pending(&mut self, now: Instant) -> std::time::Duration {
-        let elapsed = self
-            .arrived
-            .take()
-            .map(|arrived| now.saturating_duration_since(arrived))
-            .unwrap_or_default();
+    /// Adds the counts to their methods' histograms, each call timed from its arrival to `now`.
+    fn count_pending(&mut self, now: Instant) {
+        let elapsed = self.arrived.take().map_or(Duration::ZERO, |arrived| {
+            now.saturating_duration_since(arrived)
+        });
         let nanos = nanos_of(elapsed);
-        for (metrics, status, count) in self.counts.drain(..) {
-            metrics.record_many(Dialect::Native, status, nanos, count);
+        for (metrics, status, count) in &mut self.counts {
+            if *count > 0 {
+                metrics.record_many(Dialect::Native, *status, nanos, std::mem::take(count));
+            }
         }
-        elapsed
     }
 }
 
@@ -131,6 +118,23 @@ mod tests {
             by_status[usize::from(Status::InvalidArgs.as_u8())].count(),
             1
         );
-        assert!(tally.counts.is_empty());
+        tally.flush(&telemetry, &Peer::Unknown);
+        assert_eq!(add.by_status()[0].count(), 5, "counted once");
+    }
+
+    #[test]
+    fn calls_of_another_read_are_counted_apart() {
+        let add = Arc::new(MethodMetrics::new("calc", "add"));
+        let telemetry = Telemetry::new(vec![add.clone()], true);
+        let mut tally = Tally::default();
+        tally.add(&add, Status::Ok, Instant::now());
+        tally.add(&add, Status::Ok, Instant::now() + Duration::from_millis(1));
+        assert_eq!(
+            add.by_status()[0].count(),
+            1,
+            "the first read's call is counted"
+        );
+        tally.flush(&telemetry, &Peer::Unknown);
+        assert_eq!(add.by_status()[0].count(), 2);
     }
 }

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     history::History,
     method::MethodMetrics,
-    recent::{RecentCall, RecentCalls},
+    recent::{Answered, RecentCall, RecentCalls},
 };
 
 /// How often the history takes a point.
@@ -79,10 +79,12 @@ impl Telemetry {
         &self.recent
     }
 
-    pub(crate) fn keep(&self, call: RecentCall) {
-        self.recent.push(call);
+    /// Keeps `call` among the recent (and the slowest, if it is one) for `/rpcz`.
+    pub(crate) fn keep(&self, call: Answered<'_>) {
+        self.recent.push(RecentCall::answered(call));
     }
 
+    /// The history, locked: the reader sees the methods and the totals of one tick.
     pub(crate) fn history(&self) -> MutexGuard<'_, History> {
         self.history
             .lock()
@@ -90,24 +92,27 @@ impl Telemetry {
     }
 
     /// Takes a point every [`TICK`] until `shutdown`, and sets how many calls `/rpcz` keeps
-    /// from the rate it saw.
+    /// from the rate it saw. Of the servers sharing this telemetry, one takes the readings at a
+    /// time; when it stops, another running one takes over at its next tick.
     pub(crate) async fn run(self: Arc<Telemetry>, shutdown: CancellationToken) {
-        if self.ticking.swap(true, Ordering::Relaxed) {
-            return;
-        }
         let mut ticks = tokio::time::interval(TICK);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        let mut last = tokio::time::Instant::now();
+        let mut last = None;
         loop {
             tokio::select! {
-                () = shutdown.cancelled() => return,
+                () = shutdown.cancelled() => break,
                 now = ticks.tick() => {
-                    let seconds = now.duration_since(last).as_secs_f64().max(1e-3);
-                    last = now;
-                    self.tick(seconds);
+                    match last {
+                        Some(then) => self.tick(now.duration_since(then).as_secs_f64().max(1e-3)),
+                        None if self.ticking.swap(true, Ordering::Relaxed) => continue,
+                        None => {}
+                    }
+                    last = Some(now);
                 }
             }
+        }
+        if last.is_some() {
+            self.ticking.store(false, Ordering::Relaxed);
         }
     }
 

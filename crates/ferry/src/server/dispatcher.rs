@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
     layer::{Layers, Subject, Watch},
-    metrics::{counted::Counted, RecentCall, Telemetry},
+    metrics::{counted::Counted, recent::Answered, Telemetry},
     router::Route,
     trace::{self, Span, TraceId},
     Call, Codec, Dialect, Reply, ReplyFuture, Router, ServerConfig,
@@ -139,7 +139,7 @@ impl Dispatcher {
 struct Watched {
     counted: Option<Counted>,
     /// The bytes of its arguments, when it is to be kept.
-    kept: Option<usize>,
+    kept_bytes_in: Option<usize>,
     /// The trace it ran under.
     trace_id: Option<TraceId>,
 }
@@ -150,7 +150,7 @@ impl Watched {
         if !telemetry.enabled() {
             return Watched {
                 counted: None,
-                kept: None,
+                kept_bytes_in: None,
                 trace_id: None,
             };
         }
@@ -158,7 +158,7 @@ impl Watched {
         let dialect = call.context().dialect();
         Watched {
             counted: Some(Counted::start(metrics.clone(), dialect, arrived)),
-            kept: telemetry.recent().keep_shared().then(|| call.body().len()),
+            kept_bytes_in: telemetry.recent().keep_shared().then(|| call.body().len()),
             trace_id: None,
         }
     }
@@ -170,18 +170,16 @@ impl Watched {
         };
         let dialect = counted.dialect();
         let elapsed = counted.finish(reply.status);
-        if let Some(bytes_in) = self.kept {
-            let bytes = (bytes_in, reply.body.len());
-            let call = RecentCall::answered(
+        if let Some(bytes_in) = self.kept_bytes_in {
+            shared.telemetry.keep(Answered {
                 method,
                 dialect,
-                peer.to_string(),
-                reply.status,
+                peer,
+                status: reply.status,
                 elapsed,
-                bytes,
-                self.trace_id,
-            );
-            shared.telemetry.keep(call);
+                bytes: (bytes_in, reply.body.len()),
+                trace_id: self.trace_id,
+            });
         }
         reply
     }

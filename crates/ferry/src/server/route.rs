@@ -29,14 +29,8 @@ where
     ServerStats::count(&shared.stats.connections);
     let mut socket = Metered::new(socket, shared.stats.clone());
     let mut input = BytesMut::with_capacity(8 * 1024);
-    let dialect = match first_bytes(&mut socket, &mut input, &shared).await {
-        Some(dialect) => dialect,
-        None => return ServerStats::count(&shared.stats.protocol_errors),
-    };
-    let kind = match dialect {
-        Sniffed::Native => ConnectionKind::Native,
-        Sniffed::LengthPrefixed => ConnectionKind::LpJson,
-        _ => ConnectionKind::Http,
+    let Some(kind) = first_bytes(&mut socket, &mut input, &shared).await else {
+        return ServerStats::count(&shared.stats.protocol_errors);
     };
     let _open = Open::count(shared.stats.clone(), kind);
     match kind {
@@ -45,7 +39,7 @@ where
             let driver = shared.length_prefixed.clone();
             serve_with(&*driver, Socket::new(input, socket, peer), shared).await;
         }
-        _ => serve_http(socket, input, peer, shared).await,
+        ConnectionKind::Http => serve_http(socket, input, peer, shared).await,
     }
 }
 
@@ -72,18 +66,21 @@ async fn serve_with(driver: &dyn DialectDriver, socket: Socket, shared: Arc<Shar
     driver.serve(socket, Dispatcher::new(shared)).await;
 }
 
-/// Reads until the dialect is known; `None` when the bytes match none, or do not come in time.
+/// Reads until the kind of connection is known; `None` when the bytes match no dialect, or do
+/// not come in time.
 async fn first_bytes<S: AsyncRead + Unpin>(
     socket: &mut S,
     input: &mut BytesMut,
     shared: &Shared,
-) -> Option<Sniffed> {
+) -> Option<ConnectionKind> {
     let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
     loop {
         match sniff(input) {
             Sniffed::NeedMore => {}
             Sniffed::Unknown => return None,
-            dialect => return Some(dialect),
+            Sniffed::Native => return Some(ConnectionKind::Native),
+            Sniffed::Http => return Some(ConnectionKind::Http),
+            Sniffed::LengthPrefixed => return Some(ConnectionKind::LpJson),
         }
         match timeout_at(deadline, socket.read_buf(input)).await {
             Ok(Ok(n)) if n > 0 => {}

@@ -73,10 +73,10 @@ pub struct ServerStats {
     pub(crate) connections: AtomicU64,
     pub(crate) protocol_errors: AtomicU64,
     pub(crate) calls: AtomicU64,
-    open: [AtomicI64; 3],
+    open: [AtomicI64; ConnectionKind::ALL.len()],
     received: AtomicU64,
     sent: AtomicU64,
-    refusals: [AtomicU64; 4],
+    refusals: [AtomicU64; Limit::ALL.len()],
 }
 
 impl ServerStats {
@@ -119,23 +119,28 @@ impl ServerStats {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a refusal for going over `limit`.
     pub(crate) fn refused(&self, limit: Limit) {
         ServerStats::count(&self.refusals[limit as usize]);
     }
 
+    /// Counts a connection of `kind` open.
     pub(crate) fn opened(&self, kind: ConnectionKind) {
         self.open[kind as usize].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a connection of `kind` closed.
     pub(crate) fn closed(&self, kind: ConnectionKind) {
         self.open[kind as usize].fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Adds bytes read.
     #[inline]
     pub(crate) fn add_received(&self, bytes: usize) {
         self.received.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
+    /// Adds bytes written.
     #[inline]
     pub(crate) fn add_sent(&self, bytes: usize) {
         self.sent.fetch_add(bytes as u64, Ordering::Relaxed);

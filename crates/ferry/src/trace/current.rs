@@ -41,19 +41,39 @@ pub fn scope<F: Future>(span: Span, future: F) -> impl Future<Output = F::Output
 /// `tracing` subscriber listens for [`CALL_TARGET`] spans, and none otherwise, so an untraced
 /// call costs a metadata scan and one check of the subscriber's interest.
 pub(crate) fn for_call(ctx: &Context) -> Option<Span> {
-    let continued = ctx
-        .metadata(TRACEPARENT)
-        .and_then(|parent| TraceContext::parse(parent, ctx.metadata(TRACESTATE)));
+    let continued =
+        received(ctx).and_then(|(parent, state)| TraceContext::parse(parent, state.as_deref()));
     match continued {
         Some(context) => Some(Span::continue_from(context)),
         None => tracing::enabled!(target: CALL_TARGET, Level::DEBUG).then(|| Span::root(true)),
     }
 }
 
+/// The `traceparent` a call carries and its `tracestate` values joined, as the W3C rules have
+/// repeated headers combined; `None` without one, or with more than one `traceparent`, which
+/// the rules make invalid.
+fn received(ctx: &Context) -> Option<(&str, Option<String>)> {
+    let mut parents = ctx
+        .metadata_pairs()
+        .filter(|(key, _)| key.eq_ignore_ascii_case(TRACEPARENT));
+    let parent = parents.next()?.1;
+    if parents.next().is_some() {
+        return None;
+    }
+    let mut states = ctx
+        .metadata_pairs()
+        .filter(|(key, _)| key.eq_ignore_ascii_case(TRACESTATE));
+    let state = states.next().map(|(_, first)| {
+        states.fold(first.to_owned(), |joined, (_, more)| {
+            format!("{joined},{more}")
+        })
+    });
+    Some((parent, state))
+}
+
 /// The `tracing` span of the call with `ctx`, traced as `span`: it records the method,
 /// dialect, peer and trace ids, and once the call is over its status and duration.
 pub(crate) fn call_span(span: &Span, ctx: &Context) -> tracing::Span {
-    let parent = span.parent_id().map(|id| id.to_string());
     tracing::debug_span!(
         target: CALL_TARGET,
         "call",
@@ -62,7 +82,7 @@ pub(crate) fn call_span(span: &Span, ctx: &Context) -> tracing::Span {
         peer = %ctx.peer(),
         trace_id = %span.trace_id(),
         span_id = %span.span_id(),
-        parent_id = parent,
+        parent_id = span.parent_id().map(field::display),
         rpc.status = field::Empty,
         duration_us = field::Empty,
     )
@@ -70,6 +90,10 @@ pub(crate) fn call_span(span: &Span, ctx: &Context) -> tracing::Span {
 
 /// `handler` run inside `span`, as the current trace, and inside `call_span`.
 pub(crate) fn run_in(span: Span, call_span: tracing::Span, handler: ReplyFuture) -> ReplyFuture {
+    if call_span.is_disabled() {
+        // No subscriber takes the span: the trace still goes on to the calls the handler makes.
+        return Box::pin(CURRENT.scope(span, handler));
+    }
     let started = Instant::now();
     Box::pin(async move {
         let reply: Reply = CURRENT
@@ -80,6 +104,12 @@ pub(crate) fn run_in(span: Span, call_span: tracing::Span, handler: ReplyFuture)
         call_span.record("duration_us", started.elapsed().as_micros() as u64);
         reply
     })
+}
+
+/// Whether `key` is `traceparent` or `tracestate`, in any case: a caller that sets either
+/// keeps its own.
+pub fn is_trace_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case(TRACEPARENT) || key.eq_ignore_ascii_case(TRACESTATE)
 }
 
 /// `metadata` with the current trace added, when a handler's call sends it and the caller has

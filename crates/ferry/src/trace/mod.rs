@@ -22,5 +22,5 @@ mod current;
 mod traceparent;
 
 pub(crate) use current::{call_span, for_call, propagate, run_in};
-pub use current::{current, scope, CALL_TARGET, TRACEPARENT, TRACESTATE};
+pub use current::{current, is_trace_key, scope, CALL_TARGET, TRACEPARENT, TRACESTATE};
 pub use traceparent::{Span, SpanId, TraceContext, TraceId};

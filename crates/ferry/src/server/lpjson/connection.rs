@@ -10,7 +10,7 @@ use ferry_wire::Status;
 use super::{frame, message};
 use crate::{
     context::Peer,
-    server::{Dispatcher, Socket},
+    server::{Dispatcher, Limit, Socket},
     ByteStr, Call, Codec, Context, Dialect,
 };
 
@@ -62,6 +62,7 @@ async fn answer_all(
                     "a message of {len} bytes is over this server's {max}-byte limit; closing"
                 );
                 frame::encode(&message::failure(Status::TooLarge, &message, None), out);
+                dispatcher.count_refusal(Limit::MaxFrameLen);
                 dispatcher.count_protocol_error();
                 return false;
             }

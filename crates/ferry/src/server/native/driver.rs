@@ -58,6 +58,8 @@ pub(super) struct Driver<S> {
     reading: bool,
     /// When the last bytes arrived or the last running call finished.
     active_at: Instant,
+    /// When the last bytes arrived: the arrival of the calls they carry.
+    read_at: Instant,
     /// Once the connection takes no more calls: when running calls must have finished by.
     drain_until: Option<tokio::time::Instant>,
     /// The one timer: the drain deadline, or when the connection would idle out.
@@ -84,6 +86,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             requests,
             reading: true,
             active_at: Instant::now(),
+            read_at: Instant::now(),
             drain_until: None,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             shutdown: Some(Box::pin(shutdown)),
@@ -138,7 +141,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Drops every running call's handler and answers the call `unavailable`.
     fn cut_off_running(&mut self) {
         self.fail_streams("the server shut down before the stream finished");
-        for call_id in self.requests.running.cancel_all() {
+        let cut_off = self.requests.running.cancel_all(Status::Unavailable);
+        for call_id in cut_off {
             let message = "the server shut down before the call finished";
             self.requests
                 .fail(&mut self.out, call_id, Status::Unavailable, message);
@@ -166,7 +170,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 let _ = self.poll_write(cx);
             }
             handled += 1;
-            let now = self.active_at;
+            let now = self.read_at;
             if let Err(message) = self.requests.on_frame(frame, now, &mut self.out, cx) {
                 self.protocol_error(message);
             } else if self.requests.draining {
@@ -217,7 +221,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             Poll::Pending => false,
             Poll::Ready(Ok(n)) if n > 0 => {
                 // One clock reading per read: deadlines count from when their bytes arrived.
-                self.active_at = Instant::now();
+                self.read_at = Instant::now();
+                self.active_at = self.read_at;
                 self.liveness.heard();
                 true
             }

@@ -19,7 +19,7 @@ use ferry_wire::{
 use super::{
     goaway, kind_name,
     port::Outbound,
-    running::{answer, Keep, Running, Task},
+    running::{answer, Counting, Keep, Running, Task},
 };
 use crate::{
     context::Peer,
@@ -242,10 +242,11 @@ impl Requests {
     ) {
         let call_id = request.call_id;
         if let Err((status, message)) = self.admit(&request) {
+            self.count_refused(&request.method, status, now);
             return self.refuse(out, call_id, status, &message);
         }
         // Decided before any work is done for the call, as a countdown of this connection's.
-        let kept_len = (self.metered && self.countdown.keep(self.shared.telemetry.recent()))
+        let kept_bytes_in = (self.metered && self.countdown.keep(self.shared.telemetry.recent()))
             .then(|| request.body.len());
         let prepared = self.prepare(request, now, out);
         // Taken out while the call runs, so that the name and route it lends cost no copy
@@ -255,10 +256,23 @@ impl Requests {
         let arrival = Arrival {
             call_id,
             now,
-            kept_len,
+            kept_bytes_in,
         };
         self.run(prepared, remembered, arrival, out, cx);
         self.recent = recent;
+    }
+
+    /// Counts a call of `method` refused before it was run, in its method's figures.
+    fn count_refused(&mut self, method: &ByteStr, status: Status, now: Instant) {
+        if !self.metered {
+            return;
+        }
+        let known = remember(&mut self.recent, &self.shared.router, method);
+        let metrics = match &self.recent {
+            Some((_, route)) if known => route.metrics(),
+            _ => self.shared.router.other_metrics(),
+        };
+        self.tally.add(metrics, status, now);
     }
 
     /// Runs a prepared call of the method `remembered` (`None`: no method has its name).
@@ -366,14 +380,15 @@ impl Requests {
 
     /// Moves a call whose handler is not done to a task of its own.
     fn spawn(&mut self, at: &Answering<'_>, running: RunningCall, handler: ReplyFuture) {
-        let counted = self
-            .metered
-            .then(|| Counted::start(at.metrics.clone(), Dialect::Native, at.arrival.now));
-        let kept = at.arrival.kept_len.map(|bytes_in| Keep {
-            bytes_in,
-            trace_id: running.trace_id,
-            telemetry: self.shared.telemetry.clone(),
-            peer: self.peer.clone(),
+        let counting = self.metered.then(|| Counting {
+            counted: Counted::start(at.metrics.clone(), Dialect::Native, at.arrival.now),
+            kept: at.arrival.kept_bytes_in.map(|bytes_in| Keep {
+                method: at.method.clone(),
+                bytes_in,
+                trace_id: running.trace_id,
+                telemetry: self.shared.telemetry.clone(),
+                peer: self.peer.clone(),
+            }),
         });
         let task = Task {
             call_id: at.arrival.call_id,
@@ -382,10 +397,8 @@ impl Requests {
             codec: self.codec,
             peer_max_frame_len: self.peer_max_frame_len,
             guard: running.guard,
-            counted,
-            kept,
         };
-        self.running.spawn(task, handler);
+        self.running.spawn(task, handler, counting);
     }
 
     /// Who and what the call is, for its layers' report.
@@ -416,9 +429,14 @@ impl Requests {
             return;
         }
         self.tally.add(at.metrics, status, at.arrival.now);
-        if let Some(bytes_in) = at.arrival.kept_len {
-            let kept = Kept::new(at.method, status, (bytes_in, bytes_out), trace_id);
-            self.tally.keep(kept);
+        if let Some(bytes_in) = at.arrival.kept_bytes_in {
+            self.tally.keep(Kept {
+                method: at.method.as_str().to_owned(),
+                status,
+                arrived: at.arrival.now,
+                bytes: (bytes_in, bytes_out),
+                trace_id,
+            });
         }
     }
 
@@ -541,7 +559,7 @@ impl Requests {
 struct Arrival {
     call_id: u32,
     now: Instant,
-    kept_len: Option<usize>,
+    kept_bytes_in: Option<usize>,
 }
 
 /// What answering a call takes, whichever way it is answered.

@@ -17,7 +17,7 @@ use super::port::{Outbound, ServerPort};
 use crate::{
     context::Peer,
     layer::Guard,
-    metrics::{counted::Counted, RecentCall, Telemetry},
+    metrics::{counted::Counted, recent::Answered, Telemetry},
     server::dispatcher::{run_guarded, Deadline},
     stream::Port,
     trace::TraceId,
@@ -33,43 +33,45 @@ pub(super) struct Task {
     pub(super) peer_max_frame_len: u32,
     /// The layers waiting for the outcome; dropped with the task, it reports `cancelled`.
     pub(super) guard: Option<Guard>,
-    /// The call in its method's figures; dropped with the task, it counts `cancelled`.
-    pub(super) counted: Option<Counted>,
-    /// What keeping the call for `/rpcz` takes, when it is kept.
+}
+
+/// A running call in its method's figures, counted by the connection when the call's answer
+/// is queued (or when it is cut off, with the status it is answered with), before the answer
+/// is written; kept for `/rpcz` too, when it was picked.
+pub(super) struct Counting {
+    pub(super) counted: Counted,
     pub(super) kept: Option<Keep>,
 }
 
-/// A running call kept for `/rpcz`: the bytes of its arguments, its trace, where to keep it,
-/// and who called.
+/// What keeping a running call for `/rpcz` takes: its name, the bytes of its arguments, its
+/// trace, where to keep it, and who called.
 pub(super) struct Keep {
+    pub(super) method: ByteStr,
     pub(super) bytes_in: usize,
     pub(super) trace_id: Option<TraceId>,
     pub(super) telemetry: Arc<Telemetry>,
     pub(super) peer: Peer,
 }
 
-impl Task {
-    /// Counts the call, answered with `response`, before its answer goes to be written.
-    fn count(&mut self, response: &Response) {
-        let Some(counted) = self.counted.take() else {
-            return;
-        };
-        let elapsed = counted.finish(response.status);
-        if let Some(keep) = self.kept.take() {
-            let bytes = (keep.bytes_in, response.body.len());
-            let call = RecentCall::answered(
-                self.method.as_str(),
-                Dialect::Native,
-                keep.peer.to_string(),
-                response.status,
+impl Counting {
+    /// Counts the call as answered with `status` and `bytes_out` bytes.
+    fn finish(self, status: Status, bytes_out: usize) {
+        let elapsed = self.counted.finish(status);
+        if let Some(keep) = self.kept {
+            keep.telemetry.keep(Answered {
+                method: keep.method.as_str(),
+                dialect: Dialect::Native,
+                peer: &keep.peer,
+                status,
                 elapsed,
-                bytes,
-                keep.trace_id,
-            );
-            keep.telemetry.keep(call);
+                bytes: (keep.bytes_in, bytes_out),
+                trace_id: keep.trace_id,
+            });
         }
     }
+}
 
+impl Task {
     /// The response frame carrying `reply`.
     fn answer(&self, reply: Reply) -> Response {
         answer(
@@ -112,7 +114,7 @@ pub(super) fn answer(
 /// on.
 #[derive(Default)]
 pub(super) struct Running {
-    calls: HashMap<u32, AbortHandle>,
+    calls: HashMap<u32, (AbortHandle, Option<Counting>)>,
     /// Made by the first call that needs a task or a stream, so an idle connection holds no
     /// channel.
     answers: Option<(
@@ -138,7 +140,12 @@ impl Running {
 
     /// Runs the rest of a call in a task of its own; its answer comes out of
     /// [`Running::poll_answer`].
-    pub(super) fn spawn(&mut self, mut task: Task, handler: ReplyFuture) {
+    pub(super) fn spawn(
+        &mut self,
+        mut task: Task,
+        handler: ReplyFuture,
+        counting: Option<Counting>,
+    ) {
         let answers = self.sender().clone();
         let call_id = task.call_id;
         let running = tokio::spawn(async move {
@@ -147,10 +154,10 @@ impl Running {
             if let Some(guard) = task.guard.take() {
                 guard.finish(response.status);
             }
-            task.count(&response);
             let _ = answers.send(Outbound::Answer(response));
         });
-        self.calls.insert(call_id, running.abort_handle());
+        self.calls
+            .insert(call_id, (running.abort_handle(), counting));
     }
 
     fn sender(&mut self) -> &mpsc::UnboundedSender<Outbound> {
@@ -182,7 +189,9 @@ impl Running {
         match finished.poll_recv(cx) {
             Poll::Ready(Some(outbound)) => {
                 if let Outbound::Answer(response) = &outbound {
-                    self.calls.remove(&response.call_id);
+                    if let Some((_, Some(counting))) = self.calls.remove(&response.call_id) {
+                        counting.finish(response.status, response.body.len());
+                    }
                 }
                 Poll::Ready(outbound)
             }
@@ -191,19 +200,26 @@ impl Running {
         }
     }
 
-    /// Drops a call's handler future, if the call is running.
+    /// Drops a call's handler future, if the call is running: the caller cancelled it.
     pub(super) fn cancel(&mut self, call_id: u32) {
-        if let Some(handle) = self.calls.remove(&call_id) {
+        if let Some((handle, counting)) = self.calls.remove(&call_id) {
             handle.abort();
+            if let Some(counting) = counting {
+                counting.finish(Status::Cancelled, 0);
+            }
         }
     }
 
-    /// Drops every running handler and returns their call ids.
-    pub(super) fn cancel_all(&mut self) -> Vec<u32> {
+    /// Drops every running handler, counting each call as answered `status`, and returns their
+    /// call ids for the answers.
+    pub(super) fn cancel_all(&mut self, status: Status) -> Vec<u32> {
         self.calls
             .drain()
-            .map(|(call_id, handle)| {
+            .map(|(call_id, (handle, counting))| {
                 handle.abort();
+                if let Some(counting) = counting {
+                    counting.finish(status, 0);
+                }
                 call_id
             })
             .collect()
