@@ -72,11 +72,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "BYTES", requires = "files", value_parser = crate::args::byte_size)]
     files_fsync_every: Option<u64>,
     /// Serve the pages (/metrics, /status, /status.json, /rpcz, /rpcz.json) and /healthz on
-    /// a listener of their own at HOST:PORT, and take the pages off the main port.
+    /// a listener of their own at IP:PORT, and take the pages off the main port.
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<std::net::SocketAddr>,
-    /// Count nothing: calls are not timed or kept, and the pages show zeros (for measuring
-    /// what counting costs).
+    /// Count no calls: they are not timed, counted or kept, and the per-method figures stay
+    /// at zero (for measuring what counting costs); connection and byte figures go on.
     #[arg(long)]
     no_metrics: bool,
     #[command(flatten)]

@@ -32,8 +32,9 @@ pub struct ServerConfig {
     /// The window and largest item of the streams callers send.
     pub streams: StreamLimits,
     /// Counts and times every call, and keeps recent ones for `/rpcz` (see
-    /// [`metrics`](crate::metrics)). On by default; off, calls cost nothing more and the
-    /// pages show zeros.
+    /// [`metrics`](crate::metrics)). On by default; off, calls are not counted, timed or
+    /// kept and the per-method figures stay at zero, while the connection, byte and refusal
+    /// counters go on.
     pub metrics: bool,
 }
 
