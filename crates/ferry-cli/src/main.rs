@@ -13,6 +13,7 @@ mod failure;
 mod get;
 mod instances;
 mod list;
+mod otel;
 mod output;
 mod put;
 mod serve;
@@ -78,7 +79,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    let exporting = match init_tracing(&cli) {
+        Ok(exporting) => exporting,
+        Err(failure) => {
+            eprintln!("{failure}");
+            return failure.exit_code();
+        }
+    };
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Call(args) => block_on(call::run(args)),
@@ -88,6 +95,9 @@ fn main() -> ExitCode {
         Command::Get(args) => block_on(get::run(args)),
         Command::Instances(args) => block_on(instances::run(args)),
     };
+    if let Some(exporting) = exporting {
+        exporting.finish();
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -103,11 +113,18 @@ fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Fa
     runtime.block_on(command)
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `warn`).
-fn init_tracing() {
+/// Logs to stderr, filtered by `RUST_LOG` (default `warn`); with `serve --otlp-endpoint`, call
+/// spans are exported too, until the [`otel::Exporting`] returned is finished.
+fn init_tracing(cli: &Cli) -> Result<Option<otel::Exporting>, Failure> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    if let Command::Serve(serve) = &cli.command {
+        if let Some(endpoint) = &serve.otlp_endpoint {
+            return otel::init(filter, endpoint).map(Some);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    Ok(None)
 }
