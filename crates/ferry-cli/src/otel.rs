@@ -77,6 +77,7 @@ mod exporting {
             .with_context(|| format!("--otlp-endpoint {endpoint}"))?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
+            .with_id_generator(ferry::trace::CallIds)
             .with_resource(resource())
             .build();
         let scope = InstrumentationScope::builder("ferry")

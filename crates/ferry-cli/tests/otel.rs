@@ -222,8 +222,12 @@ impl Kept {
     }
 }
 
+/// What server A's handler saw: the `traceparent` its calls send, the one its context holds
+/// ([`Context::trace`]) and the one server B received from it.
+type Seen = (String, String, String);
+
 /// Server B answers with the `traceparent` it received; server A, traced, calls B and answers
-/// with the `traceparent` its own calls send and B's answer.
+/// with what it saw.
 async fn two_servers() -> (Address, Vec<ShutdownHandle>) {
     let b = Router::new().function(
         "hop.b",
@@ -237,14 +241,15 @@ async fn two_servers() -> (Address, Vec<ShutdownHandle>) {
     let a = Router::new().function(
         "hop.a",
         [],
-        with_context(move |_: Context| {
+        with_context(move |ctx: Context| {
             let b_address = b_address.clone();
             async move {
                 let sends = trace::current().expect("a traced call").traceparent();
+                let holds = ctx.trace().expect("a traced call").traceparent();
                 let b = Client::connect(b_address).await.unwrap();
                 let options = CallOptions::default();
                 let received: String = b.call("hop.b", &(), &options).await.unwrap();
-                (sends, received)
+                (sends, holds, received)
             }
         }),
     );
@@ -266,12 +271,9 @@ fn ids(traceparent: &str) -> (TraceId, SpanId) {
     )
 }
 
-#[test]
-fn a_handlers_calls_are_children_of_its_span_whether_the_trace_came_in_or_began_here() {
-    let kept = Kept::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(kept.clone())
-        .build();
+/// Calls A with the caller's trace, then with none, under an OpenTelemetry layer over
+/// `provider`; what A saw each time.
+fn call_through_two_servers(provider: &SdkTracerProvider) -> (Seen, Seen) {
     let calls = Targets::new().with_target(trace::CALL_TARGET, tracing::Level::DEBUG);
     let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
     let subscriber = tracing_subscriber::registry().with(layer.with_filter(calls));
@@ -279,42 +281,115 @@ fn a_handlers_calls_are_children_of_its_span_whether_the_trace_came_in_or_began_
         .enable_all()
         .build()
         .unwrap();
-    let (continued, begun) = tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(subscriber, || {
         runtime.block_on(async {
             let (a, handles) = two_servers().await;
             let client = Client::connect(a).await.unwrap();
             let parent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
             let options = CallOptions::default();
             let traced = client.with_metadata(trace::TRACEPARENT, &parent);
-            let continued: (String, String) = traced.call("hop.a", &(), &options).await.unwrap();
-            let begun: (String, String) = client.call("hop.a", &(), &options).await.unwrap();
+            let continued: Seen = traced.call("hop.a", &(), &options).await.unwrap();
+            let begun: Seen = client.call("hop.a", &(), &options).await.unwrap();
             for handle in handles {
                 handle.shutdown();
             }
             (continued, begun)
         })
-    });
-    provider.shutdown().unwrap();
+    })
+}
 
-    // The caller's trace: caller -> A -> B, and what A sent B names A's exported span.
-    let (sends, received) = continued;
+/// Asserts caller -> A -> B made one tree in each trace, and that what A's calls sent names
+/// A's exported span; the spans of A (continued, then begun) for more checks.
+fn assert_two_hops(kept: &Kept, continued: &Seen, begun: &Seen) -> (SpanData, SpanData) {
+    let (sends, _, received) = continued;
     assert_eq!(sends, received);
     let trace = TraceId::from_hex(TRACE_ID).unwrap();
     let a = kept.only("hop.a", trace);
     let b = kept.only("hop.b", trace);
     assert_eq!(a.parent_span_id, SpanId::from_hex(PARENT_ID).unwrap());
     assert!(a.parent_span_is_remote);
-    assert_eq!(ids(&received), (trace, a.span_context.span_id()));
+    assert_eq!(ids(received), (trace, a.span_context.span_id()));
     assert_eq!(b.parent_span_id, a.span_context.span_id());
+    let continued = a;
 
-    // A trace begun at A: its OpenTelemetry trace id and span id are the ones A sends on.
-    let (sends, received) = begun;
+    let (sends, _, received) = begun;
     assert_eq!(sends, received);
-    let (trace, parent) = ids(&received);
+    let (trace, parent) = ids(received);
+    assert_ne!(trace, TraceId::from_hex(TRACE_ID).unwrap());
     let a = kept.only("hop.a", trace);
     let b = kept.only("hop.b", trace);
     assert_eq!(a.parent_span_id, SpanId::INVALID);
     assert_eq!(parent, a.span_context.span_id());
     assert_eq!(b.parent_span_id, a.span_context.span_id());
-    assert_ne!(trace, TraceId::from_hex(TRACE_ID).unwrap());
+    (continued, a)
+}
+
+#[test]
+fn a_handlers_calls_are_children_of_its_span_whether_the_trace_came_in_or_began_here() {
+    // The SDK's own ids: ferry takes them for what it sends on.
+    let kept = Kept::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(kept.clone())
+        .build();
+    let (continued, begun) = call_through_two_servers(&provider);
+    provider.shutdown().unwrap();
+    assert_two_hops(&kept, &continued, &begun);
+}
+
+#[test]
+fn with_call_ids_the_context_names_the_exported_span_too() {
+    let kept = Kept::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(kept.clone())
+        .with_id_generator(trace::CallIds)
+        .build();
+    let (continued, begun) = call_through_two_servers(&provider);
+    provider.shutdown().unwrap();
+    assert_two_hops(&kept, &continued, &begun);
+    for (sends, holds, _) in [&continued, &begun] {
+        assert_eq!(holds, sends);
+    }
+}
+
+/// The `/rpcz.json` page of the server at `address`.
+fn rpcz(address: &str) -> serde_json::Value {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let request = "GET /rpcz.json HTTP/1.1\r\nhost: ferry\r\nconnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn a_trace_serve_begins_is_exported_under_the_trace_id_rpcz_shows() {
+    let collector = Collector::start();
+    let served = Served::tcp_with(&["--threads", "1", "--otlp-endpoint", &collector.url]);
+    let call = served.call(&["calc.add", "1", "1"]);
+    assert_eq!(stdout(&call), "2\n");
+    let page = rpcz(&served.address);
+    let (status, stderr) = served.stop();
+    assert!(status.success(), "{status:?}: {stderr}");
+
+    let kept: Vec<&serde_json::Value> = page["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["method"] == "calc.add")
+        .collect();
+    assert_eq!(kept.len(), 1, "{page}");
+    let shown = kept[0]["trace_id"].as_str().unwrap();
+    let spans = collector.spans();
+    let (_, add) = spans
+        .iter()
+        .find(|(_, span)| span.name == "calc.add")
+        .expect("a calc.add span");
+    assert_eq!(hex(&add.trace_id), shown);
+    assert!(add.parent_span_id.is_empty());
+    assert_eq!(
+        attribute(&add.attributes, "span_id"),
+        Some(hex(&add.span_id))
+    );
 }

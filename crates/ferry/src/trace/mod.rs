@@ -35,18 +35,16 @@
 //! - its parent is the caller's span from `traceparent` (trace id, parent id, `sampled` flag)
 //!   and its trace state the caller's `tracestate`, so a collector sees the caller's span, this
 //!   server's and those of the servers its handler calls as one tree;
-//! - its span id, and for a trace begun here its trace id and sampling decision, are the ones
-//!   the OpenTelemetry SDK gave it, and ferry uses them: in the `trace_id` and `span_id`
-//!   fields, in [`current`], and as the parent in the `traceparent` a ferry call made from the
-//!   handler sends;
+//! - its ids are the ones ferry uses: in the `trace_id` and `span_id` fields, in [`current`],
+//!   and as the parent in the `traceparent` a ferry call made from the handler sends. With
+//!   this module's `CallIds` (there with the feature) as the tracer provider's id generator,
+//!   they are the ids ferry drew for the call, which [`Context::trace`](crate::Context::trace)
+//!   and `/rpcz` show too; with another generator they are the SDK's (and for a trace begun
+//!   here its trace id and sampling decision), which only those two places do not show;
 //! - its name is the method (`calc.add`), its kind server, its attributes the fields above
 //!   (`rpc.status` among them), and its status an error when the call ended with
 //!   [`Status::UnknownMethod`](crate::Status::UnknownMethod), `DeadlineExceeded`,
 //!   `Unavailable` or `Internal`, the statuses that are the server's failure.
-//!
-//! [`crate::Context::trace`], and the trace id of a call on `/rpcz`, are the ids drawn before
-//! the OpenTelemetry span exists: the trace id is the same for a trace the caller sent, while
-//! the span id (and a trace begun here) is OpenTelemetry's only through [`current`].
 //!
 //! Without an OpenTelemetry layer the feature changes no id. An application installs one with
 //! a filter that lets the call spans through, in Cargo.toml `ferry = { features = ["otel"] }`
@@ -60,6 +58,7 @@
 //! let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
 //! let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
 //!     .with_batch_exporter(exporter)
+//!     .with_id_generator(ferry::trace::CallIds)
 //!     .build();
 //! let calls = Targets::new().with_target(ferry::trace::CALL_TARGET, tracing::Level::DEBUG);
 //! let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("my-server"));
@@ -80,4 +79,6 @@ mod traceparent;
 
 pub(crate) use current::{call_span, for_call, propagate, run_in};
 pub use current::{current, scope, CALL_TARGET, TRACEPARENT, TRACESTATE};
+#[cfg(feature = "otel")]
+pub use otel::CallIds;
 pub use traceparent::{Span, SpanId, TraceContext, TraceId};

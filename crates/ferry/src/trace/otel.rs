@@ -9,14 +9,48 @@
 //! as its own. Without an OpenTelemetry layer listening there is no such span, and ferry's own
 //! ids stand.
 
+use std::cell::Cell;
+
 use opentelemetry::trace::{
     SpanContext, Status as OtelStatus, TraceContextExt as _, TraceFlags, TraceState,
 };
+use opentelemetry_sdk::trace::IdGenerator;
 use tracing::field;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::{Span, SpanId, TraceId};
 use crate::{Context, Status};
+
+thread_local! {
+    /// The ids ferry drew for the call whose OpenTelemetry span is being started on this
+    /// thread, for [`CallIds`] to give that span.
+    static DRAWN: Cell<Option<(TraceId, SpanId)>> = const { Cell::new(None) };
+}
+
+/// An id generator for the OpenTelemetry SDK's tracer provider
+/// (`SdkTracerProvider::builder().with_id_generator(CallIds)`) that gives the span of each
+/// call the ids ferry drew for the call before the span existed, so that
+/// [`Context::trace`](crate::Context::trace) and the trace ids on `/rpcz` name the exported
+/// span too, a trace begun here included; every other span gets random ids.
+///
+/// Without it a call's OpenTelemetry span has the SDK's ids, which ferry still shows and sends
+/// on; only those two places keep ferry's own.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CallIds;
+
+impl IdGenerator for CallIds {
+    fn new_trace_id(&self) -> opentelemetry::trace::TraceId {
+        let drawn = DRAWN.get().map(|(trace_id, _)| trace_id);
+        let id = drawn.unwrap_or_else(TraceId::random);
+        opentelemetry::trace::TraceId::from_bytes(id.to_bytes())
+    }
+
+    fn new_span_id(&self) -> opentelemetry::trace::SpanId {
+        let drawn = DRAWN.get().map(|(_, span_id)| span_id);
+        let id = drawn.unwrap_or_else(SpanId::random);
+        opentelemetry::trace::SpanId::from_bytes(id.to_bytes())
+    }
+}
 
 /// Starts the OpenTelemetry span of `call`, the `tracing` span of the call with `ctx` traced as
 /// `span`: named by the method, of kind server, a child of the caller's span when the caller
@@ -28,7 +62,11 @@ pub(super) fn start(span: &Span, ctx: &Context, call: &tracing::Span) {
         // An error says no OpenTelemetry layer sees the span: ferry's ids stand then.
         let _ = call.set_parent(remote_parent(span, parent));
     }
-    let (trace_id, span_id) = otel_ids(call).map_or_else(
+    // The SDK draws the span's ids while it starts it, within `otel_ids`, on this thread.
+    DRAWN.set(Some((span.trace_id(), span.span_id())));
+    let started = otel_ids(call);
+    DRAWN.set(None);
+    let (trace_id, span_id) = started.map_or_else(
         || (span.trace_id(), span.span_id()),
         |(trace_id, span_id, _)| (trace_id, span_id),
     );
