@@ -6,8 +6,9 @@
 //! a trace id, for a trace begun here); the caller's span can be set as its parent until then.
 //! So the call span's parent is set right after it is made, its context is asked for at once,
 //! which starts the OpenTelemetry span, and ferry takes that span's ids and sampling decision
-//! as its own. Without an OpenTelemetry layer listening there is no such span, and ferry's own
-//! ids stand.
+//! as its own; with [`CallIds`] as the generator, those are the ids ferry drew for the call in
+//! the first place. Without an OpenTelemetry layer listening there is no such span, and
+//! ferry's own ids stand.
 
 use std::cell::Cell;
 
