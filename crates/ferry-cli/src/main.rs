@@ -13,6 +13,7 @@ mod failure;
 mod get;
 mod instances;
 mod list;
+mod otel;
 mod output;
 mod put;
 mod serve;
@@ -82,7 +83,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    let exporting = match init_tracing(&cli) {
+        Ok(exporting) => exporting,
+        Err(failure) => {
+            eprintln!("{failure}");
+            return failure.exit_code();
+        }
+    };
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Call(args) => block_on(call::run(args)),
@@ -93,6 +100,9 @@ fn main() -> ExitCode {
         Command::Instances(args) => block_on(instances::run(args)),
         Command::Top(args) => block_on(top::run(args)),
     };
+    if let Some(exporting) = exporting {
+        exporting.finish();
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -108,11 +118,18 @@ fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Fa
     runtime.block_on(command)
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `warn`).
-fn init_tracing() {
+/// Logs to stderr, filtered by `RUST_LOG` (default `warn`); with `serve --otlp-endpoint`, call
+/// spans are exported too, until the [`otel::Exporting`] returned is finished.
+fn init_tracing(cli: &Cli) -> Result<Option<otel::Exporting>, Failure> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    if let Command::Serve(serve) = &cli.command {
+        if let Some(endpoint) = &serve.otlp_endpoint {
+            return otel::init(filter, endpoint).map(Some);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    Ok(None)
 }

@@ -79,6 +79,11 @@ pub(crate) struct ServeArgs {
     /// at zero (for measuring what counting costs); connection and byte figures go on.
     #[arg(long)]
     no_metrics: bool,
+    /// Export each call's span to the OpenTelemetry collector at URL over OTLP/HTTP
+    /// (protobuf), e.g. http://127.0.0.1:4318 (/v1/traces is added to a URL with no path);
+    /// needs a ferry built with the otel feature.
+    #[arg(long, value_name = "URL")]
+    pub(crate) otlp_endpoint: Option<String>,
     #[command(flatten)]
     register: RegisterArgs,
 }

@@ -74,18 +74,31 @@ fn received(ctx: &Context) -> Option<(&str, Option<String>)> {
 /// The `tracing` span of the call with `ctx`, traced as `span`: it records the method,
 /// dialect, peer and trace ids, and once the call is over its status and duration.
 pub(crate) fn call_span(span: &Span, ctx: &Context) -> tracing::Span {
-    tracing::debug_span!(
+    // With the `otel` feature the ids are the OpenTelemetry span's, known once it has started.
+    #[cfg(not(feature = "otel"))]
+    let ids = (
+        field::display(span.trace_id()),
+        field::display(span.span_id()),
+    );
+    #[cfg(feature = "otel")]
+    let ids = (field::Empty, field::Empty);
+    let call = tracing::debug_span!(
         target: CALL_TARGET,
         "call",
         rpc.method = ctx.method(),
         dialect = ctx.dialect().name(),
         peer = %ctx.peer(),
-        trace_id = %span.trace_id(),
-        span_id = %span.span_id(),
+        trace_id = ids.0,
+        span_id = ids.1,
         parent_id = span.parent_id().map(field::display),
         rpc.status = field::Empty,
         duration_us = field::Empty,
-    )
+        otel.name = field::Empty,
+        otel.kind = field::Empty,
+    );
+    #[cfg(feature = "otel")]
+    super::otel::start(span, ctx, &call);
+    call
 }
 
 /// `handler` run inside `span`, as the current trace, and inside `call_span`.
@@ -95,12 +108,16 @@ pub(crate) fn run_in(span: Span, call_span: tracing::Span, handler: ReplyFuture)
         return Box::pin(CURRENT.scope(span, handler));
     }
     let started = Instant::now();
+    #[cfg(feature = "otel")]
+    let span = super::otel::adopt(span, &call_span);
     Box::pin(async move {
         let reply: Reply = CURRENT
             .scope(span, handler)
             .instrument(call_span.clone())
             .await;
         call_span.record("rpc.status", reply.status.name());
+        #[cfg(feature = "otel")]
+        super::otel::finish(&call_span, reply.status);
         call_span.record("duration_us", started.elapsed().as_micros() as u64);
         reply
     })

@@ -207,6 +207,16 @@ impl Span {
         }
     }
 
+    /// This span with the ids and sampling decision another tracer gave the same call
+    /// (OpenTelemetry's, with the `otel` feature), so that the calls made within send those.
+    #[cfg(feature = "otel")]
+    pub(crate) fn with_ids(mut self, trace_id: TraceId, span_id: SpanId, sampled: bool) -> Span {
+        self.outgoing.trace_id = trace_id;
+        self.outgoing.parent_id = span_id;
+        self.outgoing.sampled = sampled;
+        self
+    }
+
     /// The trace this span belongs to.
     pub fn trace_id(&self) -> TraceId {
         self.outgoing.trace_id
