@@ -116,6 +116,8 @@ struct Rings {
     recent: VecDeque<RecentCall>,
     /// Sorted slowest first.
     slowest: Vec<RecentCall>,
+    /// Calls kept since the stride was last set from the rate.
+    kept_since_adapted: u64,
 }
 
 impl Default for RecentCalls {
@@ -139,6 +141,7 @@ impl RecentCalls {
     pub(crate) fn adapt(&self, rate: u64) {
         let stride = rate.div_ceil(KEEP_ALL_BELOW).max(1);
         self.stride.store(stride, Ordering::Relaxed);
+        self.lock().kept_since_adapted = 0;
     }
 
     /// Whether to keep a call arriving on a path with no sampler of its own (HTTP, the
@@ -149,11 +152,18 @@ impl RecentCalls {
     }
 
     /// Holds `call` among the recent, and among the slowest if it is one.
+    ///
+    /// A burst between two readings of the rate (after a quiet spell, or at the start) would
+    /// have every call kept for up to a second: each [`KEEP_ALL_BELOW`] calls kept in that time
+    /// double the stride at once.
     pub(crate) fn push(&self, call: RecentCall) {
-        let mut rings = self
-            .rings
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut rings = self.lock();
+        rings.kept_since_adapted += 1;
+        if rings.kept_since_adapted >= KEEP_ALL_BELOW {
+            rings.kept_since_adapted = 0;
+            self.stride
+                .store(self.stride().saturating_mul(2), Ordering::Relaxed);
+        }
         let oldest_slow = call.at_unix - SLOWEST_FOR.as_secs_f64();
         rings.slowest.retain(|slow| slow.at_unix >= oldest_slow);
         let place = rings
@@ -171,12 +181,17 @@ impl RecentCalls {
 
     /// The kept calls: the most recent first, and the slowest first.
     pub fn calls(&self) -> (Vec<RecentCall>, Vec<RecentCall>) {
-        let rings = self
-            .rings
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let rings = self.lock();
         let recent = rings.recent.iter().rev().cloned().collect();
         (recent, rings.slowest.clone())
+    }
+}
+
+impl RecentCalls {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rings> {
+        self.rings
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -243,6 +258,17 @@ mod tests {
         recent.push(call(1_000.0 + 601.0, 0.5));
         let (_, slowest) = recent.calls();
         assert_eq!(slowest.len(), 1);
+    }
+
+    #[test]
+    fn a_burst_before_the_rate_is_read_doubles_the_stride() {
+        let recent = RecentCalls::default();
+        for _ in 0..KEEP_ALL_BELOW * 3 {
+            recent.push(call(1.0, 0.001));
+        }
+        assert_eq!(recent.stride(), 8);
+        recent.adapt(10);
+        assert_eq!(recent.stride(), 1);
     }
 
     #[test]
