@@ -148,7 +148,11 @@ impl RecentCalls {
     /// length-prefixed dialect): one shared counter decides.
     pub(crate) fn keep_shared(&self) -> bool {
         let stride = self.stride();
-        stride <= 1 || self.seen.fetch_add(1, Ordering::Relaxed) % stride == 0
+        stride <= 1
+            || self
+                .seen
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(stride)
     }
 
     /// Holds `call` among the recent, and among the slowest if it is one.
