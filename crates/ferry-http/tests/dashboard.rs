@@ -16,7 +16,7 @@ use std::{
     process::{Child, Command, Stdio},
     sync::{
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
-        Arc,
+        Arc, Mutex,
     },
     thread::{self, JoinHandle},
     time::{Duration, Instant},
@@ -27,10 +27,14 @@ use ferry::{CallError, CallOptions, Client};
 use ferry_http::HttpConfig;
 use serde_json::{json, Value};
 
-/// How long one Chromium run may take on the wall clock before it is killed.
-const BROWSER_TIMEOUT: Duration = Duration::from_secs(18);
+/// How long one Chromium run may take on the wall clock before it is killed: only so that the
+/// test ends by itself. Generous, as a browser on a busy 2-core CI machine can take long to start.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the test waits for the load to show in the server's figures.
-const LOAD_WAIT: Duration = Duration::from_secs(10);
+const LOAD_WAIT: Duration = Duration::from_secs(30);
+/// One browser at a time: two at once on two cores, beside the server and its load, starve each
+/// other.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
 /// Virtual milliseconds the page runs before its DOM is dumped: about five polls.
 const VIRTUAL_MS: u64 = 5000;
 
@@ -332,6 +336,9 @@ fn number(text: &str) -> f64 {
 
 #[test]
 fn the_dashboard_shows_live_figures_that_change_in_a_real_browser() {
+    let _alone = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     let server = TestServer::start(HttpConfig::default());
     let load = Load::start(&server.address);
     wait_for_figures(&server);
@@ -467,6 +474,9 @@ fn answer_or_vanish(socket: TcpStream, page: &[u8], requests: &AtomicU64) {
 
 #[test]
 fn the_dashboard_shows_a_banner_and_retries_when_the_server_is_gone() {
+    let _alone = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     let page = TestServer::start(HttpConfig::default()).get("/status").body;
     let gone = Vanishing::start(page);
     let shown = Page(Browser::dump_dom(&format!("http://{}/status", gone.address), 4000).dom());
