@@ -120,7 +120,7 @@ fn above_a_thousand_calls_a_second_rpcz_keeps_a_sample_in_bounded_rings() {
             "--conns",
             "2",
             "--duration",
-            "4",
+            "8",
             "--warmup",
             "0",
         ];
@@ -128,7 +128,7 @@ fn above_a_thousand_calls_a_second_rpcz_keeps_a_sample_in_bounded_rings() {
     });
     let url = format!("http://{}/rpcz.json", served.address);
     let mut sampled = None;
-    for _ in 0..80 {
+    for _ in 0..150 {
         let rpcz: serde_json::Value = serde_json::from_str(&body_of(&url)).expect("JSON");
         if rpcz["sampling"]["keeping_one_in"].as_u64() > Some(1) {
             sampled = Some(rpcz);

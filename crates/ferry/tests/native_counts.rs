@@ -80,17 +80,20 @@ async fn refused_and_cancelled_calls_are_counted_with_their_status() {
     let (client, telemetry, shutdown, serving) = start(config).await;
     let wait = method(&telemetry, "wait");
     let options = CallOptions::default();
-    let running = client.call::<_, u64>("t.wait", &(60_000,), &options);
-    let refused = client.call::<_, u64>("t.wait", &(1,), &options);
-    let (running, refused) = tokio::join!(
-        tokio::time::timeout(Duration::from_millis(300), running),
-        refused
-    );
-    assert!(
-        running.is_err(),
-        "the first call was given up (dropped: cancelled)"
-    );
+    let first = client.clone();
+    let running = tokio::spawn(async move {
+        first
+            .call::<_, u64>("t.wait", &(60_000,), &CallOptions::default())
+            .await
+    });
+    while wait.in_flight() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let refused = client.call::<_, u64>("t.wait", &(1,), &options).await;
     assert_eq!(refused.unwrap_err().status(), Status::Overloaded);
+    // Dropping the running call's future cancels it.
+    running.abort();
+    assert!(running.await.unwrap_err().is_cancelled());
     assert_eq!(count(&wait, Status::Overloaded), 1);
     // The cancel frame is read after the drop; a call made after it is answered after it.
     let _: i64 = client.call("t.add", &(1, 1), &options).await.unwrap();
