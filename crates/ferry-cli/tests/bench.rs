@@ -221,8 +221,12 @@ fn an_open_loop_reports_how_late_its_calls_were_sent_apart_from_their_latency() 
     let output = bench(&served.address, &args);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    // A busy machine may leave slots busy when calls fall due: the report then says how many
+    // were missed, on a line of its own.
+    let mut shown = labels(&text);
+    shown.retain(|label| *label != "missed");
     assert_eq!(
-        labels(&text),
+        shown,
         ["ferry", "load", "calls", "rate", "p50", "p90", "p99", "p99.9", "max", "send", "errors"],
         "{text}"
     );
