@@ -19,7 +19,7 @@ use std::{
     time::Duration,
 };
 
-use ferry_wire::{Metadata, Status};
+use ferry_wire::Status;
 
 use super::{histogram::Histogram, method::OTHER, prometheus, Snapshot};
 use crate::layer::ClientLayer;
@@ -91,8 +91,6 @@ impl ClientMetrics {
 }
 
 impl ClientLayer for ClientMetrics {
-    fn before(&self, _method: &str, _metadata: &mut Metadata) {}
-
     fn after(&self, method: &str, status: Status, elapsed: Duration) {
         let by_status = self.by_status(method);
         by_status[usize::from(status.as_u8())]

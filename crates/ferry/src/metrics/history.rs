@@ -82,7 +82,7 @@ impl History {
         let mut all_methods = Snapshot::default();
         let mut all_errors = 0;
         for (series, metrics) in self.methods.iter_mut().zip(methods) {
-            let (all, errors) = merged(metrics);
+            let (all, errors) = merged(&metrics.by_status());
             all_methods.add(&all);
             all_errors += errors;
             series.take(all, errors, t, seconds);
@@ -91,15 +91,16 @@ impl History {
     }
 }
 
-/// A method's calls on every dialect and status in one histogram, and how many were errors.
-pub(crate) fn merged(metrics: &MethodMetrics) -> (Snapshot, u64) {
+/// A method's calls by status (as [`MethodMetrics::by_status`] gives them) in one histogram,
+/// and how many were errors.
+pub(crate) fn merged(by_status: &[Snapshot]) -> (Snapshot, u64) {
     let mut all = Snapshot::default();
     let mut errors = 0;
-    for (status, snapshot) in Status::ALL.iter().zip(metrics.by_status()) {
+    for (status, snapshot) in Status::ALL.iter().zip(by_status) {
         if *status != Status::Ok {
             errors += snapshot.count();
         }
-        all.add(&snapshot);
+        all.add(snapshot);
     }
     (all, errors)
 }

@@ -25,8 +25,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{
-    histogram::Snapshot,
-    history::{History, Point},
+    history::{merged, History, Point},
     ProcessFigures, Telemetry,
 };
 use crate::{
@@ -178,12 +177,7 @@ fn method_statuses(telemetry: &Telemetry, history: &History) -> Vec<MethodStatus
     methods
         .map(|(metrics, series)| {
             let by_status = metrics.by_status();
-            let all = by_status
-                .iter()
-                .fold(Snapshot::default(), |mut all, counts| {
-                    all.add(counts);
-                    all
-                });
+            let (all, _) = merged(&by_status);
             let errors = Status::ALL
                 .iter()
                 .zip(&by_status)

@@ -60,7 +60,7 @@ pub(super) struct Requests {
     /// Calls dispatched since the server's counter was last brought up to date.
     uncounted: u64,
     /// Whether calls are counted per method (the server's `metrics` setting).
-    metered: bool,
+    counts_calls: bool,
     /// Calls answered in their first poll, not yet in their methods' figures.
     tally: Tally,
     /// Picks the calls kept for `/rpcz`.
@@ -77,7 +77,7 @@ impl Requests {
         peer: Peer,
     ) -> Requests {
         Requests {
-            metered: shared.telemetry.enabled(),
+            counts_calls: shared.telemetry.enabled(),
             shared,
             codec,
             peer_max_frame_len,
@@ -246,8 +246,9 @@ impl Requests {
             return self.refuse(out, call_id, status, &message);
         }
         // Decided before any work is done for the call, as a countdown of this connection's.
-        let kept_bytes_in = (self.metered && self.countdown.keep(self.shared.telemetry.recent()))
-            .then(|| request.body.len());
+        let kept_bytes_in = (self.counts_calls
+            && self.countdown.keep(self.shared.telemetry.recent()))
+        .then(|| request.body.len());
         let prepared = self.prepare(request, now, out);
         // Taken out while the call runs, so that the name and route it lends cost no copy
         // and no reference count.
@@ -264,7 +265,7 @@ impl Requests {
 
     /// Counts a call of `method` refused before it was run, in its method's figures.
     fn count_refused(&mut self, method: &ByteStr, status: Status, now: Instant) {
-        if !self.metered {
+        if !self.counts_calls {
             return;
         }
         let known = remember(&mut self.recent, &self.shared.router, method);
@@ -380,7 +381,7 @@ impl Requests {
 
     /// Moves a call whose handler is not done to a task of its own.
     fn spawn(&mut self, at: &Answering<'_>, running: RunningCall, handler: ReplyFuture) {
-        let counting = self.metered.then(|| Counting {
+        let counting = self.counts_calls.then(|| Counting {
             counted: Counted::start(at.metrics.clone(), Dialect::Native, at.arrival.now),
             kept: at.arrival.kept_bytes_in.map(|bytes_in| Keep {
                 method: at.method.clone(),
@@ -425,7 +426,7 @@ impl Requests {
         bytes_out: usize,
         trace_id: Option<TraceId>,
     ) {
-        if !self.metered {
+        if !self.counts_calls {
             return;
         }
         self.tally.add(at.metrics, status, at.arrival.now);
