@@ -57,7 +57,7 @@ pub use address::Address;
 pub use bytes::Bytes;
 pub use client::{CallOptions, Client, ClientConfig};
 pub use codec::{Codec, CodecError};
-pub use context::{Context, Dialect, Peer};
+pub use context::{Context, Dialect, Peer, TlsPeer};
 pub use descriptor::{schema_of, MethodDescriptor, ParamDescriptor, Reflection, ServiceDescriptor};
 pub use error::{CallError, ErrorObject, NoError};
 pub use ferry_macros::service;

@@ -35,7 +35,7 @@ use ferry_wire::{ByteStr, Metadata};
 
 pub use dialect::Dialect;
 pub use extensions::Extensions;
-pub use peer::Peer;
+pub use peer::{Peer, TlsPeer};
 
 use crate::{trace::Span, MethodDescriptor};
 
