@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut decided = None;
-    for end in 0..=data.len().min(16) {
+    for end in 0..=data.len().min(40) {
         match (sniff(&data[..end]), decided) {
             (Sniffed::NeedMore, None) => {}
             (Sniffed::NeedMore, Some(earlier)) => panic!("{earlier:?} became undecided"),

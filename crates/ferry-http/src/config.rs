@@ -40,6 +40,17 @@ pub struct HttpConfig {
     /// this port (default on). Turn it off to keep them off the port callers reach, and serve
     /// them elsewhere with [`serve_pages`](crate::serve_pages), or not at all.
     pub pages: bool,
+    /// HTTP/2: the streams one connection may have open at once (default 256); more are
+    /// refused with `REFUSED_STREAM`.
+    pub max_concurrent_streams: u32,
+    /// HTTP/2: streams a client may reset before the server has answered them (default 32),
+    /// beyond which the connection is closed with `ENHANCE_YOUR_CALM`: the rapid-reset attack
+    /// opens and cancels streams as fast as it can.
+    pub max_pending_resets: usize,
+    /// HTTP/2: how often an idle connection is pinged (default 30 s; `None`: never).
+    pub http2_keepalive: Option<Duration>,
+    /// HTTP/2: how long a ping may go unanswered before the connection is closed (20 s).
+    pub http2_keepalive_timeout: Duration,
 }
 
 /// 16 MiB.
@@ -58,6 +69,10 @@ impl Default for HttpConfig {
             www: None,
             files: None,
             pages: true,
+            max_concurrent_streams: 256,
+            max_pending_resets: 32,
+            http2_keepalive: Some(Duration::from_secs(30)),
+            http2_keepalive_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -66,6 +81,24 @@ impl HttpConfig {
     /// Serves the pages on this port, or not.
     pub fn pages(mut self, on: bool) -> HttpConfig {
         self.pages = on;
+        self
+    }
+
+    /// Sets the HTTP/2 streams one connection may have open at once.
+    pub fn max_concurrent_streams(mut self, max: u32) -> HttpConfig {
+        self.max_concurrent_streams = max;
+        self
+    }
+
+    /// Sets how often an idle HTTP/2 connection is pinged (`None`: never) and how long it may
+    /// take to answer.
+    pub fn http2_keepalive(
+        mut self,
+        every: Option<Duration>,
+        answer_within: Duration,
+    ) -> HttpConfig {
+        self.http2_keepalive = every;
+        self.http2_keepalive_timeout = answer_within;
         self
     }
 

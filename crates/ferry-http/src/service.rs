@@ -1,5 +1,6 @@
-//! The I/O side: one HTTP/1.1 connection served by hyper with keep-alive, each request routed
-//! by its path to the sans-IO dialect modules.
+//! The I/O side: one HTTP connection served by hyper, HTTP/1.1 with keep-alive or HTTP/2
+//! (told apart by its first bytes: prior knowledge on plaintext, or what ALPN chose inside
+//! TLS), each request routed by its path to the sans-IO dialect modules.
 
 use std::{convert::Infallible, pin::pin, sync::Arc};
 
@@ -9,8 +10,11 @@ use ferry::{
     ByteStr, Dialect, Peer,
 };
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use hyper::{body::Incoming, server::conn::http1, service::service_fn};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::{body::Incoming, service::service_fn};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::conn::auto,
+};
 
 use crate::{
     body::{self, BodyError, ResponseBody},
@@ -51,23 +55,43 @@ pub(crate) async fn serve(socket: Socket, dispatcher: Dispatcher, config: Arc<Ht
         }
     };
     if let Err(err) = outcome {
-        if err.is_parse() || err.is_parse_too_large() || err.is_timeout() {
+        if is_protocol_error(&*err) {
             dispatcher.count_protocol_error();
         }
         tracing::debug!(%err, "an HTTP connection ended with an error");
     }
 }
 
-/// hyper's connection settings from the dialect's limits.
-fn builder(config: &HttpConfig) -> http1::Builder {
-    let mut builder = http1::Builder::new();
+/// Whether a connection ended because its peer broke the protocol (or was too slow to send
+/// a head), as opposed to going away.
+fn is_protocol_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    match err.downcast_ref::<hyper::Error>() {
+        Some(err) => err.is_parse() || err.is_parse_too_large() || err.is_timeout(),
+        None => err.downcast_ref::<std::io::Error>().is_none(),
+    }
+}
+
+/// hyper's connection settings from the dialect's limits, for both HTTP versions.
+fn builder(config: &HttpConfig) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
+        .http1()
         .timer(TokioTimer::new())
         .keep_alive(true)
         // A client that closes its sending half after the request still gets the answer.
         .half_close(true)
         .header_read_timeout(config.header_read_timeout)
         .max_buf_size(config.max_header_len.max(MIN_HEADER_LEN));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(config.max_concurrent_streams)
+        .max_header_list_size(u32::try_from(config.max_header_len).unwrap_or(u32::MAX))
+        // A rapid-reset flood (streams opened and cancelled at once) is cut off by hyper
+        // after this many resets that the server has not yet answered.
+        .max_pending_accept_reset_streams(Some(config.max_pending_resets))
+        .keep_alive_interval(config.http2_keepalive)
+        .keep_alive_timeout(config.http2_keepalive_timeout);
     builder
 }
 

@@ -1,8 +1,10 @@
-//! Where a server listens or a client connects: `HOST:PORT` or `unix:PATH`.
+//! Where a server listens or a client connects: `HOST:PORT`, `tls://HOST:PORT` (clients) or
+//! `unix:PATH`.
 
 use std::{convert::Infallible, fmt, path::PathBuf, str::FromStr};
 
-/// A TCP `HOST:PORT` or a Unix socket path written `unix:PATH`.
+/// A TCP `HOST:PORT`, the same over TLS written `tls://HOST:PORT`, or a Unix socket path
+/// written `unix:PATH`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Address {
@@ -10,15 +12,22 @@ pub enum Address {
     Tcp(String),
     /// A Unix domain socket.
     Unix(PathBuf),
+    /// `HOST:PORT` spoken to over TLS, the server's certificate checked against `HOST` and the
+    /// CAs of [`ClientConfig::tls`](crate::ClientConfig::tls). Clients only: a server's TLS
+    /// is set with [`Server::with_tls`](crate::Server::with_tls).
+    Tls(String),
 }
 
 impl FromStr for Address {
     type Err = Infallible;
 
     fn from_str(text: &str) -> Result<Address, Infallible> {
-        Ok(match text.strip_prefix("unix:") {
-            Some(path) => Address::Unix(PathBuf::from(path)),
-            None => Address::Tcp(text.to_owned()),
+        Ok(if let Some(path) = text.strip_prefix("unix:") {
+            Address::Unix(PathBuf::from(path))
+        } else if let Some(host_port) = text.strip_prefix("tls://") {
+            Address::Tls(host_port.to_owned())
+        } else {
+            Address::Tcp(text.to_owned())
         })
     }
 }
@@ -47,6 +56,7 @@ impl fmt::Display for Address {
         match self {
             Address::Tcp(host_port) => f.write_str(host_port),
             Address::Unix(path) => write!(f, "unix:{}", path.display()),
+            Address::Tls(host_port) => write!(f, "tls://{host_port}"),
         }
     }
 }

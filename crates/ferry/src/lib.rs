@@ -51,6 +51,7 @@ pub mod metrics;
 mod router;
 pub mod server;
 pub mod stream;
+pub mod tls;
 pub mod trace;
 
 pub use address::Address;

@@ -23,6 +23,9 @@ pub struct ClientConfig {
     pub layers: Vec<Arc<dyn ClientLayer>>,
     /// The window and largest item of the streams servers send this client.
     pub streams: StreamLimits,
+    /// How `tls://` addresses are spoken to (see [`ClientTls`](crate::tls::ClientTls)); a
+    /// `tls://` address without it fails to connect, saying so.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -34,6 +37,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_frame_len", &self.max_frame_len)
             .field("layers", &self.layers.len())
             .field("streams", &self.streams)
+            .field("tls", &self.tls.is_some())
             .finish()
     }
 }
@@ -47,11 +51,18 @@ impl Default for ClientConfig {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             layers: Vec::new(),
             streams: StreamLimits::default(),
+            tls: None,
         }
     }
 }
 
 impl ClientConfig {
+    /// Speaks TLS to `tls://` addresses with `config`.
+    pub fn tls(mut self, config: Arc<rustls::ClientConfig>) -> ClientConfig {
+        self.tls = Some(config);
+        self
+    }
+
     /// Sets the codec.
     pub fn codec(mut self, codec: Codec) -> ClientConfig {
         self.codec = codec;

@@ -13,6 +13,7 @@ use tokio::{
 };
 
 use ferry_wire::{Frame, FrameDecoder, Preface, Status, VERSION};
+use rustls_pki_types::ServerName;
 
 use super::{connection::Handle, driver::Driver, ClientConfig};
 use crate::{Address, CallError};
@@ -29,6 +30,11 @@ pub(crate) async fn connect(address: &Address, config: &ClientConfig) -> Result<
             }
             Address::Unix(path) => {
                 let (read, write) = UnixStream::connect(path).await?.into_split();
+                start(read, write, address, config).await
+            }
+            Address::Tls(host_port) => {
+                let stream = dial_tls(host_port, config).await?;
+                let (read, write) = tokio::io::split(stream);
                 start(read, write, address, config).await
             }
         }
@@ -52,6 +58,43 @@ pub(crate) async fn connect(address: &Address, config: &ClientConfig) -> Result<
             ),
         )),
     }
+}
+
+/// Connects to `host_port` and runs the TLS handshake, the server's certificate checked for
+/// `HOST`.
+async fn dial_tls(
+    host_port: &str,
+    config: &ClientConfig,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, CallError> {
+    let Some(tls) = config.tls.clone() else {
+        let message = format!(
+            "tls://{host_port} needs the CA to trust: ClientConfig::tls (ferry: --ca FILE)"
+        );
+        return Err(CallError::new(Status::Unavailable, message));
+    };
+    let host = host_of(host_port);
+    let name = ServerName::try_from(host.to_owned()).map_err(|err| {
+        CallError::new(
+            Status::Unavailable,
+            format!("tls://{host_port}: {host} is no server name: {err}"),
+        )
+    })?;
+    let stream = TcpStream::connect(host_port).await?;
+    stream.set_nodelay(true)?;
+    let connector = tokio_rustls::TlsConnector::from(tls);
+    let handshake = connector.connect(name, stream).await;
+    let failed = |err: std::io::Error| {
+        std::io::Error::new(err.kind(), format!("TLS handshake failed: {err}"))
+    };
+    Ok(handshake.map_err(failed)?)
+}
+
+/// The host of `HOST:PORT`, without the brackets of an IPv6 address.
+fn host_of(host_port: &str) -> &str {
+    let host = host_port
+        .rsplit_once(':')
+        .map_or(host_port, |(host, _)| host);
+    host.trim_start_matches('[').trim_end_matches(']')
 }
 
 async fn start<R, W>(

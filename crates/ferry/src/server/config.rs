@@ -36,6 +36,15 @@ pub struct ServerConfig {
     /// kept and the per-method figures stay at zero, while the connection, byte and refusal
     /// counters go on.
     pub metrics: bool,
+    /// How long a TLS handshake may take once its ClientHello is in (default 10 s).
+    pub tls_handshake_timeout: Duration,
+    /// TLS handshakes run at once (default 256); more wait for a slot, within their deadline.
+    /// A handshake costs the server far more CPU than the client, so this bounds what a flood
+    /// of ClientHellos can take from the calls being served.
+    pub max_tls_handshakes: usize,
+    /// Refuses plaintext on a server with TLS (default off): plaintext HTTP is answered 400
+    /// and told to use `https://`, other dialects are closed.
+    pub tls_only: bool,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +60,9 @@ impl Default for ServerConfig {
             max_metadata_len: 8 * 1024,
             streams: StreamLimits::default(),
             metrics: true,
+            tls_handshake_timeout: Duration::from_secs(10),
+            max_tls_handshakes: 256,
+            tls_only: false,
         }
     }
 }
@@ -102,6 +114,19 @@ impl ServerConfig {
     /// Sets whether a TCP address is bound with `SO_REUSEPORT`.
     pub fn reuse_port(mut self, reuse_port: bool) -> ServerConfig {
         self.reuse_port = reuse_port;
+        self
+    }
+
+    /// Sets how long a TLS handshake may take and how many run at once.
+    pub fn tls_handshakes(mut self, timeout: Duration, max_at_once: usize) -> ServerConfig {
+        self.tls_handshake_timeout = timeout;
+        self.max_tls_handshakes = max_at_once;
+        self
+    }
+
+    /// Refuses plaintext connections (when the server has TLS).
+    pub fn tls_only(mut self, tls_only: bool) -> ServerConfig {
+        self.tls_only = tls_only;
         self
     }
 

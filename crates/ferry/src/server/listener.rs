@@ -36,6 +36,10 @@ impl Listener {
                 remove_stale_socket(path).await;
                 Ok(Listener::Unix(UnixListener::bind(path)?, path.clone()))
             }
+            Address::Tls(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{address}: a server listens on HOST:PORT and takes its TLS certificate apart (Server::with_tls, --tls-cert)"),
+            )),
         }
     }
 

@@ -20,6 +20,7 @@ mod route;
 mod sniff;
 mod socket;
 mod stats;
+mod tls_accept;
 
 use std::{io, sync::Arc, time::Duration};
 
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     pub(crate) http: Option<Arc<dyn DialectDriver>>,
     /// Serves connections that open with a length and a `{`.
     pub(crate) length_prefixed: Arc<dyn DialectDriver>,
+    /// Runs the handshake of connections that open with a TLS ClientHello.
+    pub(crate) tls: Option<tls_accept::TlsSetup>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -110,6 +113,7 @@ impl Server {
             tracker: TaskTracker::new(),
             http: None,
             length_prefixed: Arc::new(lpjson::LengthPrefixedJson),
+            tls: None,
         };
         Ok(Server {
             listener,
@@ -124,6 +128,19 @@ impl Server {
         Arc::get_mut(&mut self.shared)
             .expect("a server's state is shared only once it runs")
             .http = Some(Arc::new(http));
+        self
+    }
+
+    /// Speaks TLS on this server's port, beside plaintext (or instead of it, with
+    /// [`ServerConfig::tls_only`]): every dialect works inside. Build `config` yourself or
+    /// with [`ServerTls`](crate::tls::ServerTls); for HTTP/2 its ALPN list must offer `h2`.
+    pub fn with_tls(mut self, config: rustls::ServerConfig) -> Server {
+        let shared =
+            Arc::get_mut(&mut self.shared).expect("a server's state is shared only once it runs");
+        shared.tls = Some(tls_accept::TlsSetup::new(
+            config,
+            shared.config.max_tls_handshakes,
+        ));
         self
     }
 
