@@ -17,6 +17,7 @@ use ferry::{server::ServerStats, Router, Server, ShutdownHandle};
 use ferry_http::{Http, HttpConfig};
 use serde_json::Value;
 
+pub mod certs;
 pub mod local;
 
 /// The longest any read waits: generous, so a slow machine never fails a test, yet every test
@@ -54,6 +55,16 @@ impl TestServer {
     }
 
     pub fn start_with(router: Router, config: HttpConfig) -> TestServer {
+        TestServer::start_full(router, config, ferry::ServerConfig::default(), None)
+    }
+
+    /// `router` with `config`, the server's own limits, and TLS beside plaintext if given.
+    pub fn start_full(
+        router: Router,
+        config: HttpConfig,
+        limits: ferry::ServerConfig,
+        tls: Option<rustls::ServerConfig>,
+    ) -> TestServer {
         let (started, address) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -62,7 +73,14 @@ impl TestServer {
                 .build()
                 .expect("a runtime");
             runtime.block_on(async move {
-                let server = bind(router, config).await;
+                let server = Server::bind_with("127.0.0.1:0", router, limits)
+                    .await
+                    .expect("bind 127.0.0.1:0")
+                    .with_http(Http::new(config));
+                let server = match tls {
+                    Some(tls) => server.with_tls(tls),
+                    None => server,
+                };
                 let handles = (
                     server.local_address().to_string(),
                     server.shutdown_handle(),
