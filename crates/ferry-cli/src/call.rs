@@ -17,6 +17,7 @@ use crate::{
     failure::{ApplicationError, Failure},
     list,
     output::print,
+    tls_args::TlsArgs,
 };
 
 /// `ferry call ADDR SERVICE.METHOD [ARG ...]`; ADDR may be an http:// URL.
@@ -91,6 +92,8 @@ pub(crate) struct CallArgs {
     /// With --balance hash: the key that places the call (the same key, the same server).
     #[arg(long, value_name = "KEY")]
     hash_key: Option<String>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Makes the call and prints its result as compact JSON.
@@ -105,7 +108,7 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
             return Err(Failure::Call(CallError::new(Status::InvalidArgs, message)));
         }
         Target::Http(client) => {
-            let client = client.with_metadata(&args.meta);
+            let client = client.with_metadata(&args.meta).with_tls(args.tls.http()?);
             let (method, timeout) = (args.method.as_str(), args.timeout);
             call_http::call(client, method, args.positional, args.named, timeout).await?
         }
@@ -116,7 +119,7 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
 /// The call over the native protocol: the result to print, or `None` when a stream printed
 /// everything already.
 async fn native(address: String, args: CallArgs) -> Result<Option<Value>, Failure> {
-    let config = args::client_config(args.timeout);
+    let config = args.tls.native(args::client_config(args.timeout))?;
     let client = connect::client(&address, config, args.balance.balance).await?;
     let client = args.meta.iter().fold(client, |client, (key, value)| {
         client.with_metadata(key, value)

@@ -39,6 +39,17 @@ pub(crate) enum HttpClient {
 }
 
 impl HttpClient {
+    /// The client, speaking TLS to an `https://` URL with `tls`.
+    pub(crate) fn with_tls(self, tls: Option<std::sync::Arc<rustls::ClientConfig>>) -> HttpClient {
+        let Some(tls) = tls else {
+            return self;
+        };
+        match self {
+            HttpClient::XmlRpc(client) => HttpClient::XmlRpc(client.with_tls(tls)),
+            HttpClient::JsonRpc(client) => HttpClient::JsonRpc(client.with_tls(tls)),
+        }
+    }
+
     /// The client, sending `meta` with its call as headers by the HTTP dialects' rule.
     pub(crate) fn with_metadata(self, meta: &[(String, String)]) -> HttpClient {
         match self {
@@ -57,11 +68,12 @@ impl HttpClient {
 }
 
 impl Target {
-    /// The target of `address` (HOST:PORT, unix:PATH or an http:// URL) in `dialect`, which
+    /// The target of `address` (HOST:PORT, tls://HOST:PORT, unix:PATH, a list, etcd:// or an
+    /// http:// or https:// URL) in `dialect`, which
     /// by default is native, or for a URL is told by its path: `.../RPC2` is XML-RPC and
     /// `.../jsonrpc` JSON-RPC.
     pub(crate) fn of(address: &str, dialect: Option<Dialect>) -> Result<Target, Failure> {
-        let is_url = address.contains("://") && !address.starts_with(ferry_discovery::ETCD_SCHEME);
+        let is_url = address.starts_with("http://") || address.starts_with("https://");
         let dialect = match dialect {
             Some(dialect) => dialect,
             None if is_url => dialect_of_path(address)?,
@@ -129,7 +141,9 @@ fn dialect_of_path(url: &str) -> Result<Dialect, Failure> {
 
 /// `address` as a URL: a URL as given, HOST:PORT with the dialect's usual path.
 fn http_url(address: &str, default_path: &str, dialect: &str) -> Result<String, Failure> {
-    if address.contains("://") {
+    if let Some(host_port) = address.strip_prefix("tls://") {
+        Ok(format!("https://{host_port}{default_path}"))
+    } else if address.contains("://") {
         Ok(address.to_owned())
     } else if address.starts_with("unix:") {
         Err(Failure::usage(format!(

@@ -31,11 +31,13 @@ pub(crate) struct ListArgs {
     /// Print the reflection document as pretty JSON instead.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    tls: crate::tls_args::TlsArgs,
 }
 
 /// Prints every service and method of the server.
 pub(crate) async fn run(args: ListArgs) -> Result<(), Failure> {
-    let config = args::client_config(TIMEOUT);
+    let config = args.tls.native(args::client_config(TIMEOUT))?;
     let client = connect::client(&args.address, config, Policy::default()).await?;
     let reflection = describe(&client).await?;
     if args.json {

@@ -19,6 +19,8 @@ mod put;
 mod serve;
 mod serve_model;
 mod serve_register;
+mod serve_tls;
+mod tls_args;
 mod top;
 mod transfer;
 

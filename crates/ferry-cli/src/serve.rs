@@ -11,7 +11,9 @@ use ferry::{server::Figures, Address, Router, Server, ServerConfig};
 use ferry_files::{FilesServer, FilesService, Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
-use crate::{failure::Failure, serve_model::Model, serve_register::RegisterArgs};
+use crate::{
+    failure::Failure, serve_model::Model, serve_register::RegisterArgs, serve_tls::ServeTlsArgs,
+};
 
 /// The built-in service every router holds, left out of the listening line.
 const REFLECT: &str = "ferry.reflect";
@@ -86,6 +88,8 @@ pub(crate) struct ServeArgs {
     pub(crate) otlp_endpoint: Option<String>,
     #[command(flatten)]
     register: RegisterArgs,
+    #[command(flatten)]
+    tls: ServeTlsArgs,
 }
 
 /// Serves until a signal, then drains.
@@ -94,6 +98,8 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
         check_www(www)?;
     }
     let files = files_root(&args)?;
+    let tls = args.tls.load()?;
+    let tls_mode = args.tls.describe();
     let served = router(files.as_ref());
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen, register) = (args.model, args.listen.clone(), args.register.clone());
@@ -102,10 +108,15 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     let args = Arc::new(args);
     let first = Shared::First(served.clone(), admin.map(|(listener, _)| listener));
     let shared = Arc::new(Mutex::new(first));
-    let bind =
-        move |address, config| bind(args.clone(), files.clone(), shared.clone(), address, config);
+    let bind = move |address, config| {
+        let shared = (files.clone(), shared.clone(), tls.clone());
+        bind(args.clone(), shared, address, config)
+    };
     let announce = |address: &Address| {
         eprintln!("ferry: serving {} on {address}", listed(&served));
+        if let Some(mode) = tls_mode {
+            eprintln!("ferry: {mode} on {address}");
+        }
         if let Some(admin) = admin_address {
             eprintln!("ferry: pages on http://{admin}/status (and /metrics, /rpcz)");
         }
@@ -126,8 +137,11 @@ enum Shared {
 /// Every server counts into the first one's figures, so each page shows the whole process.
 async fn bind(
     args: Arc<ServeArgs>,
-    files: Option<Root>,
-    shared: Arc<Mutex<Shared>>,
+    (files, shared, tls): (
+        Option<Root>,
+        Arc<Mutex<Shared>>,
+        Option<Arc<rustls::ServerConfig>>,
+    ),
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
@@ -136,11 +150,14 @@ async fn bind(
             Shared::First(router, admin) => (router.clone(), None, admin.take()),
             Shared::Others(router, figures) => (router.clone(), Some(figures.clone()), None),
         };
-    let config = config.metrics(!args.no_metrics);
+    let config = config.metrics(!args.no_metrics).tls_only(args.tls.tls_only);
     let server = Server::bind_with(address, router.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let mut server = server.with_http(http(&args, files));
+    if let Some(tls) = tls {
+        server = server.with_tls((*tls).clone());
+    }
     match figures {
         Some(figures) => server = server.with_figures(figures),
         None => {

@@ -101,6 +101,8 @@ pub(crate) struct BenchArgs {
     chunk: u64,
     #[command(flatten)]
     balance: BalanceArgs,
+    #[command(flatten)]
+    tls: crate::tls_args::TlsArgs,
 }
 
 impl BenchArgs {
@@ -149,13 +151,14 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
 
 /// Settings for the bench's clients: the chosen codec, and `--timeout` bounding each call and
 /// the connect.
-fn client_config(args: &BenchArgs) -> ClientConfig {
+fn client_config(args: &BenchArgs) -> Result<ClientConfig, Failure> {
     let config = ClientConfig::default();
     let connect_timeout = config.connect_timeout.min(args.timeout);
-    config
+    let config = config
         .codec(args.codec.into())
         .default_timeout(Some(args.timeout))
-        .connect_timeout(connect_timeout)
+        .connect_timeout(connect_timeout);
+    args.tls.native(config)
 }
 
 /// What the run calls: one client per connection, each of one server or balanced over the
@@ -165,7 +168,7 @@ fn target(
     body: Bytes,
     balanced: &Arc<Mutex<Vec<Balanced>>>,
 ) -> Result<FerryTarget, Failure> {
-    let config = client_config(args);
+    let config = client_config(args)?;
     let target = connect::target(&args.address)?;
     if !target.is_many() {
         let address = Address::from(args.address.as_str());
@@ -192,7 +195,10 @@ async fn is_idempotent(args: &BenchArgs) -> bool {
     if !connect::target(&args.address).is_ok_and(|target| target.is_many()) {
         return false;
     }
-    let config = client_config(args).codec(Codec::Json);
+    let Ok(config) = client_config(args) else {
+        return false;
+    };
+    let config = config.codec(Codec::Json);
     let Ok(client) = connect::client(&args.address, config, args.balance.balance).await else {
         return false;
     };

@@ -67,7 +67,7 @@ pub(super) async fn run(args: &BenchArgs, way: Way) -> Result<(), Failure> {
     if chunk == 0 {
         return Err(invalid("--chunk must be at least 1 byte"));
     }
-    let config = client_config(args).default_timeout(None);
+    let config = client_config(args)?.default_timeout(None);
     let mut clients = Vec::with_capacity(args.conns);
     for _ in 0..args.conns {
         let client = connect::client(&args.address, config.clone(), args.balance.balance);

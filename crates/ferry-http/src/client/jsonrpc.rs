@@ -1,7 +1,10 @@
 //! [`JsonRpcClient`]: JSON-RPC 2.0 calls over HTTP.
 
 use std::{
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::Duration,
 };
 
@@ -36,6 +39,7 @@ const DIALECT: &str = "a JSON-RPC 2.0 response";
 #[derive(Debug)]
 pub struct JsonRpcClient {
     endpoint: Endpoint,
+    tls: Option<Arc<rustls::ClientConfig>>,
     timeout: Duration,
     max_response_len: usize,
     metadata: Vec<(String, String)>,
@@ -71,11 +75,20 @@ impl JsonRpcClient {
     pub fn new(url: &str) -> Result<JsonRpcClient, ClientError> {
         Ok(JsonRpcClient {
             endpoint: Endpoint::parse(url)?,
+            tls: None,
             timeout: DEFAULT_TIMEOUT,
             max_response_len: DEFAULT_MAX_RESPONSE_LEN,
             metadata: Vec::new(),
             next_id: AtomicU64::new(1),
         })
+    }
+
+    /// Speaks TLS to an `https://` URL with `config` (built with
+    /// [`ferry::tls::ClientTls`], offering ALPN `http/1.1`).
+    #[must_use]
+    pub fn with_tls(mut self, config: Arc<rustls::ClientConfig>) -> JsonRpcClient {
+        self.tls = Some(config);
+        self
     }
 
     /// Bounds each call, connecting included (30 seconds unless set).
@@ -118,6 +131,7 @@ impl JsonRpcClient {
         let request = json!({"jsonrpc": "2.0", "method": method, "params": params, "id": id});
         let post = Post {
             endpoint: &self.endpoint,
+            tls: self.tls.as_ref(),
             content_type: "application/json",
             timeout: self.timeout,
             max_response_len: self.max_response_len,

@@ -1,6 +1,6 @@
 //! Clients for the HTTP dialects: [`XmlRpcClient`] and [`JsonRpcClient`] call any XML-RPC or
-//! JSON-RPC 2.0 server over plain HTTP/1.1 (`http://` URLs; `https://` is refused with a clear
-//! error), one connection per call, bounded by a timeout.
+//! JSON-RPC 2.0 server over HTTP/1.1 (`http://` URLs, and `https://` with the CAs given to
+//! `with_tls`), one connection per call, bounded by a timeout.
 //!
 //! Arguments and results are `serde_json::Value`s. An error answer is a
 //! [`ClientError::Remote`] carrying the server's code, message and data; every failure maps to

@@ -1,13 +1,17 @@
-//! One HTTP/1.1 POST on a fresh connection, bounded by a timeout and a body limit.
+//! One HTTP/1.1 POST on a fresh connection, inside TLS for `https://`, bounded by a timeout
+//! and a body limit.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::TcpStream,
+};
 
 use super::{url::Endpoint, ClientError};
 use ferry::trace::{is_trace_key, TRACEPARENT, TRACESTATE};
@@ -27,6 +31,8 @@ pub(crate) struct Post<'a> {
     /// Metadata pairs, sent as headers by the one rule (`x-ferry-KEY`, or the key itself for
     /// `authorization`, `traceparent` and `tracestate`).
     pub(crate) metadata: &'a [(String, String)],
+    /// How `https://` is spoken: the CAs trusted, and a client certificate.
+    pub(crate) tls: Option<&'a Arc<rustls::ClientConfig>>,
 }
 
 impl Post<'_> {
@@ -44,10 +50,43 @@ impl Post<'_> {
     async fn exchange(self, body: Bytes) -> Result<(StatusCode, Bytes), ClientError> {
         let stream = TcpStream::connect(&self.endpoint.address)
             .await
-            .map_err(|source| ClientError::Connect {
-                address: self.endpoint.address.clone(),
-                source,
+            .map_err(|source| self.connect_error(source))?;
+        let Some(name) = &self.endpoint.tls_name else {
+            return self.over(stream, body).await;
+        };
+        let Some(tls) = self.tls else {
+            let message = format!(
+                "{}: https needs the CA to trust (with_tls; ferry: --ca FILE)",
+                self.endpoint
+            );
+            return Err(ClientError::Url(message));
+        };
+        let name = rustls::pki_types::ServerName::try_from(name.clone())
+            .map_err(|err| ClientError::Url(format!("{}: {err}", self.endpoint)))?;
+        let stream = tokio_rustls::TlsConnector::from(tls.clone())
+            .connect(name, stream)
+            .await
+            .map_err(|err| {
+                self.connect_error(std::io::Error::new(
+                    err.kind(),
+                    format!("TLS handshake failed: {err}"),
+                ))
             })?;
+        self.over(stream, body).await
+    }
+
+    fn connect_error(self, source: std::io::Error) -> ClientError {
+        ClientError::Connect {
+            address: self.endpoint.address.clone(),
+            source,
+        }
+    }
+
+    /// The exchange on a connected stream.
+    async fn over<S>(self, stream: S, body: Bytes) -> Result<(StatusCode, Bytes), ClientError>
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
         let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|source| self.http_error(source))?;

@@ -1,4 +1,4 @@
-//! The `http://HOST[:PORT]/PATH` URLs the clients call.
+//! The `http://HOST[:PORT]/PATH` and `https://HOST[:PORT]/PATH` URLs the clients call.
 
 use std::fmt;
 
@@ -17,25 +17,24 @@ pub(crate) struct Endpoint {
     pub(crate) host: String,
     /// The request target: path and query.
     pub(crate) path: String,
+    /// For `https://`, the name the server's certificate must carry.
+    pub(crate) tls_name: Option<String>,
 }
 
 impl Endpoint {
-    /// Reads an `http://` URL; `https://` and other schemes are refused with a clear error.
+    /// Reads an `http://` or `https://` URL; other schemes are refused with a clear error.
     pub(crate) fn parse(url: &str) -> Result<Endpoint, ClientError> {
         let uri: Uri = url
             .parse()
             .map_err(|err| ClientError::Url(format!("{url:?} is not a URL: {err}")))?;
-        match uri.scheme() {
-            Some(scheme) if *scheme == Scheme::HTTP => {}
-            Some(scheme) if *scheme == Scheme::HTTPS => {
-                let message = format!("{url}: https is not supported yet; use an http:// URL");
-                return Err(ClientError::Url(message));
-            }
+        let secure = match uri.scheme() {
+            Some(scheme) if *scheme == Scheme::HTTP => false,
+            Some(scheme) if *scheme == Scheme::HTTPS => true,
             _ => {
                 let message = format!("{url:?} is not an http:// URL (http://HOST:PORT/PATH)");
                 return Err(ClientError::Url(message));
             }
-        }
+        };
         let authority = uri.authority().ok_or_else(|| {
             ClientError::Url(format!("{url:?} names no host (http://HOST:PORT/PATH)"))
         })?;
@@ -43,13 +42,21 @@ impl Endpoint {
             let message = format!("{url}: credentials in the URL are not supported");
             return Err(ClientError::Url(message));
         }
-        let port = authority.port_u16().unwrap_or(80);
+        let port = authority
+            .port_u16()
+            .unwrap_or(if secure { 443 } else { 80 });
+        let host = authority.host();
         let path = uri.path_and_query().map_or("/", |path| path.as_str());
         Ok(Endpoint {
             url: url.to_owned(),
-            address: format!("{}:{port}", authority.host()),
+            address: format!("{host}:{port}"),
             host: authority.as_str().to_owned(),
             path: path.to_owned(),
+            tls_name: secure.then(|| {
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned()
+            }),
         })
     }
 }
@@ -87,8 +94,17 @@ mod tests {
     }
 
     #[test]
+    fn https_urls_name_the_host_their_certificate_must_carry() {
+        let secure = Endpoint::parse("https://localhost/RPC2").expect("valid");
+        assert_eq!(secure.address, "localhost:443");
+        assert_eq!(secure.tls_name.as_deref(), Some("localhost"));
+        let v6 = Endpoint::parse("https://[::1]:8443/").expect("valid");
+        assert_eq!(v6.tls_name.as_deref(), Some("::1"));
+        assert_eq!(Endpoint::parse("http://h/").unwrap().tls_name, None);
+    }
+
+    #[test]
     fn other_urls_are_refused_clearly() {
-        assert!(refusal("https://127.0.0.1/RPC2").contains("https is not supported"));
         assert!(refusal("ftp://h/x").contains("not an http:// URL"));
         assert!(refusal("127.0.0.1:80").contains("not an http:// URL"));
         assert!(refusal("http://u:p@h/x").contains("credentials"));

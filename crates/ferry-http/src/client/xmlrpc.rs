@@ -1,6 +1,6 @@
 //! [`XmlRpcClient`]: XML-RPC calls over HTTP.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use http::StatusCode;
 use serde_json::Value as Json;
@@ -34,6 +34,7 @@ const DIALECT: &str = "an XML-RPC methodResponse";
 #[derive(Debug, Clone)]
 pub struct XmlRpcClient {
     endpoint: Endpoint,
+    tls: Option<Arc<rustls::ClientConfig>>,
     timeout: Duration,
     max_response_len: usize,
     metadata: Vec<(String, String)>,
@@ -44,10 +45,19 @@ impl XmlRpcClient {
     pub fn new(url: &str) -> Result<XmlRpcClient, ClientError> {
         Ok(XmlRpcClient {
             endpoint: Endpoint::parse(url)?,
+            tls: None,
             timeout: DEFAULT_TIMEOUT,
             max_response_len: DEFAULT_MAX_RESPONSE_LEN,
             metadata: Vec::new(),
         })
+    }
+
+    /// Speaks TLS to an `https://` URL with `config` (built with
+    /// [`ferry::tls::ClientTls`], offering ALPN `http/1.1`).
+    #[must_use]
+    pub fn with_tls(mut self, config: Arc<rustls::ClientConfig>) -> XmlRpcClient {
+        self.tls = Some(config);
+        self
     }
 
     /// Bounds each call, connecting included (30 seconds unless set).
@@ -76,6 +86,7 @@ impl XmlRpcClient {
         let params: Vec<Value> = args.into_iter().map(Value::from).collect();
         let post = Post {
             endpoint: &self.endpoint,
+            tls: self.tls.as_ref(),
             content_type: "text/xml",
             timeout: self.timeout,
             max_response_len: self.max_response_len,
