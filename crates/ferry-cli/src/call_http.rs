@@ -213,9 +213,12 @@ mod tests {
     }
 
     #[test]
-    fn https_is_refused_clearly() {
-        let refused = target("https://h/RPC2", None).unwrap_err();
-        assert!(refused.contains("https is not supported"), "{refused}");
+    fn https_urls_and_tls_addresses_reach_the_http_dialects() {
+        let xmlrpc = target("https://h/RPC2", None);
+        assert!(matches!(xmlrpc, Ok(Target::Http(HttpClient::XmlRpc(_)))));
+        let tls = target("tls://h:1", Some(Dialect::Jsonrpc));
+        assert!(matches!(tls, Ok(Target::Http(HttpClient::JsonRpc(_)))));
+        assert!(matches!(target("tls://h:1", None), Ok(Target::Native(_))));
     }
 
     #[test]
