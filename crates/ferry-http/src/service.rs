@@ -51,7 +51,13 @@ pub(crate) async fn serve(socket: Socket, dispatcher: Dispatcher, config: Arc<Ht
         outcome = connection.as_mut() => outcome,
         () = dispatcher.closing() => {
             connection.as_mut().graceful_shutdown();
-            connection.await
+            // An HTTP/2 client that stops reading never acknowledges the goaway; the drain
+            // is bounded as it is for native calls.
+            let drain = dispatcher.config().drain_timeout;
+            match tokio::time::timeout(drain, connection).await {
+                Ok(outcome) => outcome,
+                Err(_) => Ok(()),
+            }
         }
     };
     if let Err(err) = outcome {
