@@ -200,7 +200,7 @@ fn xmlrpc_usage_errors_exit_2() {
         &format!("https://127.0.0.1:{}/RPC2", server.port),
         &["sum", "1", "2"],
     );
-    assert_fails_saying(&https, &["https is not supported"]);
+    assert_fails_saying(&https, &["https needs the CA to trust", "--ca FILE"]);
 }
 
 #[test]
