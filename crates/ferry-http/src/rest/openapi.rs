@@ -123,12 +123,12 @@ fn request_body(params: &[(&ParamDescriptor, Value)]) -> Value {
         .rposition(|(param, _)| param.is_required())
         .map_or(0, |last| last + 1);
     let named = json!({"type": "object", "properties": properties, "required": required});
-    let positional = json!({
-        "type": "array",
-        "prefixItems": params.iter().map(|(_, schema)| schema.clone()).collect::<Vec<_>>(),
-        "minItems": min_items,
-        "maxItems": params.len(),
-    });
+    let mut positional = json!({"type": "array", "minItems": min_items, "maxItems": params.len()});
+    // JSON Schema wants a non-empty prefixItems: no parameters is maxItems 0 alone.
+    if !params.is_empty() {
+        let items = params.iter().map(|(_, schema)| schema.clone()).collect();
+        positional["prefixItems"] = Value::Array(items);
+    }
     json!({
         "required": !required.is_empty(),
         "content": {"application/json": {"schema": {"oneOf": [named, positional]}}},
@@ -283,6 +283,12 @@ mod tests {
             ERROR
         );
         assert!(document["paths"]["/api/math/pi"]["get"].is_object());
+        let none = &document["paths"]["/api/math/pi"]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"]["oneOf"][1];
+        assert_eq!(
+            none,
+            &json!({"type": "array", "minItems": 0, "maxItems": 0})
+        );
         assert!(document["components"]["schemas"]["Error"].is_object());
     }
 
