@@ -160,8 +160,8 @@ impl Site {
     async fn rest_exchange(&self, request: Request<Incoming>) -> Streamed {
         let path = request.uri().path();
         let method = rest::method_of(path).ok_or_else(|| Refusal::no_route(path))?;
-        allow(&request, &[Method::GET, Method::POST])?;
         let router = self.dispatcher.router();
+        allow(&request, rest::methods_of(router.method(&method)))?;
         let caller = Caller::of(&request, &self.peer)?;
         if let Some(described) = router.method(&method).filter(|m| m.is_streaming()) {
             let described = described.clone();

@@ -14,7 +14,7 @@ pub(crate) mod streaming;
 
 use bytes::Bytes;
 use ferry::{ErrorObject, MethodDescriptor, Reply, Status};
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Method, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
@@ -33,6 +33,17 @@ pub(crate) fn method_of(path: &str) -> Option<String> {
     let (service, method) = path.strip_prefix(PREFIX)?.split_once('/')?;
     let valid = |name: &str| !name.is_empty() && !name.contains('/');
     (valid(service) && valid(method)).then(|| format!("{service}.{method}"))
+}
+
+/// The HTTP methods the route of `method` takes, for the router and the document alike: `GET`
+/// (arguments in the query) and `POST`, but `POST` alone for a method that takes a stream,
+/// whose request body is that stream. A method no service has takes both, to be answered 404.
+pub(crate) fn methods_of(method: Option<&MethodDescriptor>) -> &'static [Method] {
+    if method.is_some_and(|method| method.client_stream.is_some()) {
+        &[Method::POST]
+    } else {
+        &[Method::GET, Method::POST]
+    }
 }
 
 /// The JSON arguments of a `POST` body.
