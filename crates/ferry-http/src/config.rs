@@ -40,10 +40,17 @@ pub struct HttpConfig {
     /// this port (default on). Turn it off to keep them off the port callers reach, and serve
     /// them elsewhere with [`serve_pages`](crate::serve_pages), or not at all.
     pub pages: bool,
+    /// The most calls one request may carry: the elements of a JSON-RPC batch, the entries of
+    /// an XML-RPC `system.multicall` (default 1,000). A longer one is refused whole (-32600)
+    /// and none of its calls runs.
+    pub max_batch_len: usize,
 }
 
 /// 16 MiB.
 const DEFAULT_MAX_BODY_LEN: usize = 16 * 1024 * 1024;
+
+/// 1,000 calls.
+const DEFAULT_MAX_BATCH_LEN: usize = 1000;
 
 /// hyper's smallest read buffer, and so the smallest head limit it can enforce.
 pub(crate) const MIN_HEADER_LEN: usize = 8 * 1024;
@@ -58,6 +65,7 @@ impl Default for HttpConfig {
             www: None,
             files: None,
             pages: true,
+            max_batch_len: DEFAULT_MAX_BATCH_LEN,
         }
     }
 }
@@ -72,6 +80,12 @@ impl HttpConfig {
     /// Sets the largest request body, in bytes.
     pub fn max_body_len(mut self, max: usize) -> HttpConfig {
         self.max_body_len = max;
+        self
+    }
+
+    /// Sets the most calls one JSON-RPC batch or XML-RPC `system.multicall` may carry.
+    pub fn max_batch_len(mut self, max: usize) -> HttpConfig {
+        self.max_batch_len = max;
         self
     }
 

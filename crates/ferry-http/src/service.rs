@@ -120,7 +120,8 @@ impl Site {
         let dispatch = |method: ByteStr, params: Bytes| {
             dispatcher.dispatch(caller.call(Dialect::JsonRpc, method, params))
         };
-        let answer = jsonrpc::answer(&body, dispatcher.router(), dispatch).await;
+        let max_batch_len = self.config.max_batch_len;
+        let answer = jsonrpc::answer(&body, max_batch_len, dispatcher.router(), dispatch).await;
         Ok(answer.map_or_else(respond::no_content, |answer| {
             respond::json(StatusCode::OK, answer)
         }))
@@ -130,7 +131,8 @@ impl Site {
         allow(&request, &[Method::POST])?;
         let caller = Caller::of(&request, &self.peer)?;
         let body = self.read(request).await?;
-        let answer = xmlrpc::answer(&body, &self.dispatcher, &caller).await;
+        let max_batch_len = self.config.max_batch_len;
+        let answer = xmlrpc::answer(&body, max_batch_len, &self.dispatcher, &caller).await;
         let xml = HeaderValue::from_static("text/xml");
         Ok(respond::with_type(StatusCode::OK, xml, answer))
     }
