@@ -1,10 +1,12 @@
 //! JSON-RPC 2.0 at `POST /jsonrpc`, sans-IO: a request body in, the response body out, given a
 //! function that runs a call of a method with its JSON arguments.
 //!
-//! To the letter of the spec: positional and named `params` (absent: no arguments);
-//! notifications (no `id`) are run and never answered; a batch runs its requests concurrently
-//! and answers with the responses only, in request order, or with nothing when every element
-//! was a notification; `[]` is one -32600 error. `rpc.discover` answers the OpenRPC document.
+//! To the letter of the spec: positional and named `params` (absent: no arguments; `null`,
+//! which the spec does not allow but many clients send, is taken as absent); notifications
+//! (no `id`) are run and never answered; a batch runs its requests concurrently and answers
+//! with the responses only, in request order, or with nothing when every element was a
+//! notification; `[]` is one -32600 error, and so is a batch of more elements than the cap.
+//! `rpc.discover` answers the OpenRPC document.
 //! A method is named in full (`calc.add`), or bare (`add`) when exactly one service has it.
 
 mod discover;

@@ -29,7 +29,8 @@ pub(super) struct Request {
     /// `None` for a notification, which is never answered.
     pub(super) id: Option<Value>,
     pub(super) method: String,
-    /// The arguments as JSON: an array (positional) or an object (named); `[]` when absent.
+    /// The arguments as JSON: an array (positional) or an object (named); `[]` when absent or
+    /// null.
     pub(super) params: Bytes,
 }
 
@@ -133,7 +134,8 @@ fn entry(value: Value) -> Entry {
         return Err(refuse(r#""method" must be a string"#));
     };
     let params = match object.get("params") {
-        None => Bytes::from_static(b"[]"),
+        // The spec says to leave params out; many clients send null for "none" instead.
+        None | Some(Value::Null) => Bytes::from_static(b"[]"),
         Some(params @ (Value::Array(_) | Value::Object(_))) => Bytes::from(params.to_string()),
         Some(_) => return Err(refuse(r#""params" must be an array or an object"#)),
     };
@@ -191,6 +193,8 @@ mod tests {
             (absent.id, &absent.params[..]),
             (Some(Value::Null), &b"[]"[..])
         );
+        let null = single(r#"{"jsonrpc":"2.0","method":"m","params":null,"id":1}"#).unwrap();
+        assert_eq!(&null.params[..], b"[]");
     }
 
     #[test]
