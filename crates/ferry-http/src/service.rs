@@ -169,13 +169,15 @@ impl Site {
             let described = described.clone();
             return self.rest_stream(request, caller, method, &described).await;
         }
+        let described = router.method(&method);
         let args = if request.method() == Method::GET {
-            rest::args_from_query(request.uri().query(), router.method(&method))?
+            rest::args_from_query(request.uri().query(), described)?
         } else {
             let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
             let body = self.read(request).await?;
             rest::args_from_body(&body, content_type.as_ref())?
         };
+        let args = rest::shaped(&args, &method, described)?;
         let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
         Ok(rest::respond(self.dispatcher.dispatch(call).await).map(body::full))
     }
@@ -200,6 +202,7 @@ impl Site {
             let body = self.read(request).await?;
             (rest::args_from_body(&body, content_type.as_ref())?, None)
         };
+        let args = rest::shaped(&args, &method, Some(described))?;
         let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
         let limits = self.dispatcher.config().streams;
         let (call, local) = call.with_local_streams(described, &limits);

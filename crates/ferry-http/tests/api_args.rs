@@ -1,5 +1,5 @@
-//! How REST and JSON-RPC arguments reach the handlers: null and absent params, optional
-//! parameters left out, integral floats for integers, and bytes as base64 or an array.
+//! How REST and JSON-RPC arguments reach the handlers: null and absent params, and integral
+//! floats for integers.
 
 mod common;
 
@@ -35,4 +35,107 @@ fn a_method_without_parameters_takes_null_or_absent_params() {
     assert_eq!(missing["error"]["code"], -32602, "{missing}");
     let message = missing["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("arguments of calc.add"), "{message}");
+}
+
+/// A service with optional parameters, integers of several widths and bytes.
+#[ferry::service]
+trait Shapes {
+    /// `a`, then `b` and `c` when given.
+    async fn opt(&self, a: i64, b: Option<String>, c: Option<u32>) -> String;
+    /// The sum of three integers of three widths.
+    async fn ints(&self, a: i64, b: u32, c: i8) -> i64;
+    /// The length of `data` and the data.
+    async fn bytes(&self, data: ferry::Bytes, more: Option<Vec<u8>>) -> (usize, Vec<u8>);
+}
+
+struct Shaper;
+
+impl Shapes for Shaper {
+    async fn opt(&self, a: i64, b: Option<String>, c: Option<u32>) -> String {
+        format!("{a} {b:?} {c:?}")
+    }
+
+    async fn ints(&self, a: i64, b: u32, c: i8) -> i64 {
+        a + i64::from(b) + i64::from(c)
+    }
+
+    async fn bytes(&self, data: ferry::Bytes, more: Option<Vec<u8>>) -> (usize, Vec<u8>) {
+        let mut all = data.to_vec();
+        all.extend(more.unwrap_or_default());
+        (data.len(), all)
+    }
+}
+
+/// The demo services, `shapes`, and `fn.opt` registered as a function.
+fn start() -> TestServer {
+    let router = common::router()
+        .service(ShapesServer::new(Shaper))
+        .function("fn.opt", ["a", "b"], |a: i64, b: Option<i64>| async move {
+            format!("{a} {b:?}")
+        })
+        .function("fn.int", ["n"], |n: u64| async move { n });
+    TestServer::start_with(router, HttpConfig::default())
+}
+
+/// The REST answer to `POST /api/{service}/{method}` with `body`: status and JSON.
+fn post(server: &TestServer, method: &str, body: Value) -> (u16, Value) {
+    let path = format!("/api/{}", method.replace('.', "/"));
+    let response = server.post_json(&path, &body.to_string());
+    (response.status, response.json())
+}
+
+/// The REST answer to `GET /api/{service}/{method}?{query}`.
+fn get(server: &TestServer, method: &str, query: &str) -> (u16, Value) {
+    let response = server.get(&format!("/api/{}?{query}", method.replace('.', "/")));
+    (response.status, response.json())
+}
+
+/// The JSON-RPC result of `method` with `params`, or its error.
+fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
+    let answer = jsonrpc(server, method, Some(params));
+    match answer.get("result") {
+        Some(result) => result.clone(),
+        None => answer["error"].clone(),
+    }
+}
+
+#[test]
+fn integral_floats_are_integers_on_rest_and_jsonrpc() {
+    let server = start();
+    for args in [json!([0.0, 1.0]), json!({"a": 0.0, "b": 1.0})] {
+        assert_eq!(
+            post(&server, "calc.add", args.clone()),
+            (200, json!(1)),
+            "{args}"
+        );
+        assert_eq!(rpc(&server, "calc.add", args.clone()), json!(1), "{args}");
+    }
+    assert_eq!(get(&server, "calc.add", "a=-3.0&b=1e1"), (200, json!(7)));
+    assert_eq!(
+        rpc(&server, "shapes.ints", json!([-3.0, 4.0, -128.0])),
+        json!(-127)
+    );
+    assert_eq!(
+        rpc(&server, "fn.int", json!([1.844_674_407_370_955e19])),
+        json!(18446744073709549568u64)
+    );
+    let (status, refused) = post(&server, "calc.add", json!([1.5, 1]));
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"]["status"], "invalid_args");
+    assert_eq!(
+        refused["error"]["message"],
+        "arguments of calc.add do not fit its parameters: `a`: 1.5 is not an integer"
+    );
+    let refused = rpc(&server, "calc.add", json!({"a": 1, "b": 0.5}));
+    assert_eq!(refused["code"], -32602, "{refused}");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("`b`: 0.5 is not an integer"));
+    let narrow = rpc(&server, "shapes.ints", json!([1, 2, 300.0]));
+    assert_eq!(
+        narrow["code"], -32602,
+        "a float out of i8's range is refused like an integer: {narrow}"
+    );
+    server.assert_serving();
 }

@@ -20,6 +20,7 @@ use ferry::{ByteStr, Codec, Reply, Router, Status};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
+use crate::args;
 use request::{Entry, Envelope, Request, Unreadable};
 pub(crate) use response::failure;
 use response::{INVALID_REQUEST, PARSE_ERROR};
@@ -83,9 +84,13 @@ where
             body: Bytes::from(document.to_string()),
         };
     }
-    match resolve(&request.method, router) {
-        Ok(method) => dispatch(ByteStr::from(method), request.params.clone()).await,
-        Err(message) => Reply::error(Codec::Json, Status::UnknownMethod, &message),
+    let method = match resolve(&request.method, router) {
+        Ok(method) => method,
+        Err(message) => return Reply::error(Codec::Json, Status::UnknownMethod, &message),
+    };
+    match args::shape(&request.params, router.method(&method)) {
+        Ok(params) => dispatch(ByteStr::from(method), params).await,
+        Err(unfit) => Reply::error(Codec::Json, Status::InvalidArgs, &unfit.message(&method)),
     }
 }
 

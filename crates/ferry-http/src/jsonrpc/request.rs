@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use bytes::Bytes;
 use serde::{
     de::{IgnoredAny, SeqAccess, Visitor},
     Deserializer as _,
@@ -29,9 +28,8 @@ pub(super) struct Request {
     /// `None` for a notification, which is never answered.
     pub(super) id: Option<Value>,
     pub(super) method: String,
-    /// The arguments as JSON: an array (positional) or an object (named); `[]` when absent or
-    /// null.
-    pub(super) params: Bytes,
+    /// The arguments: an array (positional) or an object (named); `[]` when absent or null.
+    pub(super) params: Value,
 }
 
 /// An element that is not a valid request: answered -32600 whether or not it has an id.
@@ -135,8 +133,8 @@ fn entry(value: Value) -> Entry {
     };
     let params = match object.get("params") {
         // The spec says to leave params out; many clients send null for "none" instead.
-        None | Some(Value::Null) => Bytes::from_static(b"[]"),
-        Some(params @ (Value::Array(_) | Value::Object(_))) => Bytes::from(params.to_string()),
+        None | Some(Value::Null) => Value::Array(Vec::new()),
+        Some(params @ (Value::Array(_) | Value::Object(_))) => params.clone(),
         Some(_) => return Err(refuse(r#""params" must be an array or an object"#)),
     };
     Ok(Request {
@@ -183,18 +181,15 @@ mod tests {
         let positional = single(r#"{"jsonrpc":"2.0","method":"calc.add","params":[1,2],"id":1}"#);
         let positional = positional.unwrap();
         assert_eq!(
-            (positional.id, &positional.params[..]),
-            (Some(json!(1)), &b"[1,2]"[..])
+            (positional.id, positional.params),
+            (Some(json!(1)), json!([1, 2]))
         );
         let named = single(r#"{"jsonrpc":"2.0","method":"m","params":{"a":1},"id":"x"}"#).unwrap();
-        assert_eq!(&named.params[..], br#"{"a":1}"#);
+        assert_eq!(named.params, json!({"a": 1}));
         let absent = single(r#"{"jsonrpc":"2.0","method":"m","id":null}"#).unwrap();
-        assert_eq!(
-            (absent.id, &absent.params[..]),
-            (Some(Value::Null), &b"[]"[..])
-        );
+        assert_eq!((absent.id, absent.params), (Some(Value::Null), json!([])));
         let null = single(r#"{"jsonrpc":"2.0","method":"m","params":null,"id":1}"#).unwrap();
-        assert_eq!(&null.params[..], b"[]");
+        assert_eq!(null.params, json!([]));
     }
 
     #[test]

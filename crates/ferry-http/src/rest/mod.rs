@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use openapi::document;
 
-use crate::{refusal::Refusal, respond};
+use crate::{args, refusal::Refusal, respond, xmlrpc::schema::Schema};
 
 /// The path of the OpenAPI document.
 pub(crate) const OPENAPI: &str = "/api/openapi.json";
@@ -50,12 +50,12 @@ pub(crate) fn methods_of(method: Option<&MethodDescriptor>) -> &'static [Method]
 pub(crate) fn args_from_body(
     body: &[u8],
     content_type: Option<&HeaderValue>,
-) -> Result<Bytes, Refusal> {
+) -> Result<Value, Refusal> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Bytes::from_static(b"[]"));
+        return Ok(Value::Array(Vec::new()));
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(_) | Value::Array(_)) => Ok(Bytes::copy_from_slice(body)),
+        Ok(args @ (Value::Object(_) | Value::Array(_))) => Ok(args),
         Ok(_) => Err(Refusal::new(
             Status::InvalidArgs,
             "the body must be a JSON object of named arguments or a JSON array of positional ones",
@@ -104,7 +104,7 @@ fn is_client_default(content_type: &str) -> bool {
 pub(crate) fn args_from_query(
     query: Option<&str>,
     method: Option<&MethodDescriptor>,
-) -> Result<Bytes, Refusal> {
+) -> Result<Value, Refusal> {
     let mut args = Map::new();
     for pair in query
         .unwrap_or_default()
@@ -119,7 +119,18 @@ pub(crate) fn args_from_query(
             return Err(Refusal::new(Status::InvalidArgs, message));
         }
     }
-    Ok(Bytes::from(Value::Object(args).to_string()))
+    Ok(Value::Object(args))
+}
+
+/// The arguments of a call of `name`, shaped to its parameters ([`crate::args`]) as the JSON
+/// the router decodes.
+pub(crate) fn shaped(
+    args: &Value,
+    name: &str,
+    method: Option<&MethodDescriptor>,
+) -> Result<Bytes, Refusal> {
+    args::shape(args, method)
+        .map_err(|unfit| Refusal::new(Status::InvalidArgs, unfit.message(name)))
 }
 
 /// A query component with `+` as space and percent escapes decoded.
@@ -137,18 +148,10 @@ fn form_decode(component: &str) -> Result<String, Refusal> {
 /// A query value as the JSON the parameter expects.
 fn typed(name: &str, value: String, method: Option<&MethodDescriptor>) -> Value {
     let param = method.and_then(|m| m.params.iter().find(|p| p.name == name));
-    if param.is_some_and(|p| takes_string(&p.schema)) {
-        return Value::String(value);
-    }
-    serde_json::from_str(&value).unwrap_or(Value::String(value))
-}
-
-/// Whether a schema's `type` is or includes `"string"`.
-fn takes_string(schema: &Value) -> bool {
-    match schema.get("type") {
-        Some(Value::String(kind)) => kind == "string",
-        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
-        _ => false,
+    let parsed = || serde_json::from_str(&value).ok();
+    match param.map(|param| Schema::new(&param.schema)) {
+        Some(schema) if schema.has_type("string") => Value::String(value),
+        _ => parsed().unwrap_or(Value::String(value)),
     }
 }
 
@@ -203,12 +206,12 @@ mod tests {
 
     #[test]
     fn bodies_become_arguments() {
-        assert_eq!(&args_from_body(b"", None).unwrap()[..], b"[]");
-        assert_eq!(&args_from_body(b" \n", None).unwrap()[..], b"[]");
-        assert_eq!(&args_from_body(b"[1, 2]", None).unwrap()[..], b"[1, 2]");
+        assert_eq!(args_from_body(b"", None).unwrap(), json!([]));
+        assert_eq!(args_from_body(b" \n", None).unwrap(), json!([]));
+        assert_eq!(args_from_body(b"[1, 2]", None).unwrap(), json!([1, 2]));
         assert_eq!(
-            &args_from_body(br#"{"a":1}"#, None).unwrap()[..],
-            br#"{"a":1}"#
+            args_from_body(br#"{"a":1}"#, None).unwrap(),
+            json!({"a": 1})
         );
         let form = HeaderValue::from_static("application/x-www-form-urlencoded");
         assert!(args_from_body(br#"{"a":1}"#, Some(&form)).is_ok());
@@ -245,9 +248,8 @@ mod tests {
             server_stream: None,
         };
         let args = args_from_query(Some("text=42&n=42&x=a+b%21"), Some(&method)).unwrap();
-        let args: Value = serde_json::from_slice(&args).unwrap();
         assert_eq!(args, json!({"text": "42", "n": 42, "x": "a b!"}));
-        assert_eq!(&args_from_query(None, None).unwrap()[..], b"{}");
+        assert_eq!(args_from_query(None, None).unwrap(), json!({}));
         assert_eq!(
             refused(args_from_query(Some("a=1&a=2"), None).unwrap_err()).0,
             400
