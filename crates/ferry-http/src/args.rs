@@ -4,18 +4,37 @@
 //!
 //! - a number with no fraction (`2.0`, `-3e2`) where the schema says integer is that integer:
 //!   JSON Schema counts it as one, serde's integers do not take it;
+//! - a string where the schema says bytes is base64 (standard or URL-safe alphabet, padding
+//!   optional), written as the array of byte values the router's bytes types decode; an
+//!   array of byte values passes as it is;
 //! - a positional call that leaves a required parameter out is told which.
 //!
-//! The shaped text is written straight from the parsed arguments, never a tree of values.
+//! The shaped text is written straight from the parsed arguments: a base64 string becomes
+//! bytes and their JSON, never a tree of values.
 
 use std::fmt;
 
+use base64::{
+    alphabet,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
+    Engine as _,
+};
 use bytes::Bytes;
 use ferry::{MethodDescriptor, ParamDescriptor};
 use serde::{ser::Error as _, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::xmlrpc::schema::Schema;
+
+/// Base64 with or without its `=` padding.
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+
+/// The alphabets a bytes string may use: a string valid in both decodes the same in both.
+const BASE64: [GeneralPurpose; 2] = [
+    GeneralPurpose::new(&alphabet::STANDARD, LENIENT),
+    GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT),
+];
 
 /// Why arguments do not fit their parameters, naming the parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +154,10 @@ impl Serialize for Shaped<'_> {
                     Err(why) => Err(S::Error::custom(self.unfit(format_args!("{number} {why}")))),
                 }
             }
+            Value::String(text) if schema.is_bytes() => {
+                let bytes = base64(text).map_err(|why| S::Error::custom(self.unfit(why)))?;
+                serializer.serialize_bytes(&bytes)
+            }
             Value::Array(items) => {
                 let items_schema = schema.items();
                 serializer.collect_seq(items.iter().map(|item| self.child(item, items_schema)))
@@ -179,6 +202,17 @@ fn integral(float: f64) -> Result<Integral, &'static str> {
     } else {
         Err("is beyond a 64-bit integer")
     }
+}
+
+/// The bytes a base64 string holds, or why it holds none.
+fn base64(text: &str) -> Result<Vec<u8>, &'static str> {
+    BASE64
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
+        .ok_or(
+            "bytes are base64 (standard or URL-safe, padding optional) or an array of byte \
+             values; this string is not base64",
+        )
 }
 
 #[cfg(test)]
@@ -240,6 +274,26 @@ mod tests {
             huge.ends_with("`n`: 1e+300 is beyond a 64-bit integer"),
             "{huge}"
         );
+    }
+
+    #[test]
+    fn bytes_are_base64_or_an_array() {
+        let hello = json!([104, 101, 108, 108, 111]);
+        for text in ["aGVsbG8=", "aGVsbG8"] {
+            assert_eq!(shaped("bytes", json!([text])), Ok(json!([hello])), "{text}");
+        }
+        assert_eq!(
+            shaped("bytes", json!({"data": "-_8="})),
+            Ok(json!({"data": [251, 255]}))
+        );
+        assert_eq!(
+            shaped("bytes", json!({"data": "+/8="})),
+            Ok(json!({"data": [251, 255]}))
+        );
+        assert_eq!(shaped("bytes", json!([""])), Ok(json!([[]])));
+        assert_eq!(shaped("bytes", json!([[0, 255.0]])), Ok(json!([[0, 255]])));
+        let raw = shaped("bytes", json!(["hello!"])).unwrap_err();
+        assert!(raw.contains("`data`: bytes are base64"), "{raw}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! How REST and JSON-RPC arguments reach the handlers: null and absent params, and integral
-//! floats for integers.
+//! How REST and JSON-RPC arguments reach the handlers: null and absent params, integral
+//! floats for integers, and bytes as base64 or an array.
 
 mod common;
 
@@ -138,4 +138,55 @@ fn integral_floats_are_integers_on_rest_and_jsonrpc() {
         "a float out of i8's range is refused like an integer: {narrow}"
     );
     server.assert_serving();
+}
+
+#[test]
+fn bytes_are_base64_or_an_array_on_rest_and_jsonrpc() {
+    let server = start();
+    let hello = json!([104, 101, 108, 108, 111]);
+    for data in [json!("aGVsbG8="), json!("aGVsbG8"), hello.clone()] {
+        assert_eq!(
+            post(&server, "echo.echo", json!([data])),
+            (200, hello.clone()),
+            "{data}"
+        );
+        assert_eq!(
+            post(&server, "echo.echo", json!({"data": data})),
+            (200, hello.clone())
+        );
+        assert_eq!(rpc(&server, "echo.echo", json!([data])), hello, "{data}");
+        assert_eq!(
+            rpc(&server, "echo.echo", json!({"data": data})),
+            hello,
+            "{data}"
+        );
+    }
+    assert_eq!(
+        get(&server, "echo.echo", "data=aGVsbG8%3D"),
+        (200, hello.clone())
+    );
+    assert_eq!(
+        get(&server, "echo.echo", "data=-_8"),
+        (200, json!([251, 255]))
+    );
+    assert_eq!(
+        get(&server, "echo.echo", "data=[1,2]"),
+        (200, json!([1, 2]))
+    );
+    assert_eq!(post(&server, "echo.echo", json!([""])), (200, json!([])));
+    let both = rpc(
+        &server,
+        "shapes.bytes",
+        json!({"data": "AAE=", "more": "/w=="}),
+    );
+    assert_eq!(both, json!([2, [0, 1, 255]]));
+    let (status, refused) = post(&server, "echo.echo", json!(["hi!"]));
+    assert_eq!(
+        (status, &refused["error"]["status"]),
+        (400, &json!("invalid_args"))
+    );
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`data`: bytes are base64"), "{message}");
+    let refused = rpc(&server, "echo.echo", json!(["@@@@"]));
+    assert_eq!(refused["code"], -32602, "{refused}");
 }

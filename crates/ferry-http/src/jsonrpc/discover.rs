@@ -38,15 +38,11 @@ fn describe(service: &str, method: &MethodDescriptor, components: &mut Component
         .params
         .iter()
         .map(|param| {
-            let mut described = json!({
+            json!({
                 "name": param.name,
                 "required": param.is_required(),
-                "schema": components.embed(&param.schema),
-            });
-            if let Some(default) = &param.default {
-                described["schema"]["default"] = default.clone();
-            }
-            described
+                "schema": components.param(param),
+            })
         })
         .collect();
     json!({

@@ -145,11 +145,15 @@ fn form_decode(component: &str) -> Result<String, Refusal> {
         })
 }
 
-/// A query value as the JSON the parameter expects.
+/// A query value as the JSON the parameter expects: bytes are base64, or a JSON array.
 fn typed(name: &str, value: String, method: Option<&MethodDescriptor>) -> Value {
     let param = method.and_then(|m| m.params.iter().find(|p| p.name == name));
     let parsed = || serde_json::from_str(&value).ok();
     match param.map(|param| Schema::new(&param.schema)) {
+        Some(schema) if schema.is_bytes() => match parsed() {
+            Some(array @ Value::Array(_)) => array,
+            _ => Value::String(value),
+        },
         Some(schema) if schema.has_type("string") => Value::String(value),
         _ => parsed().unwrap_or(Value::String(value)),
     }
@@ -240,6 +244,8 @@ mod tests {
             params: vec![
                 ParamDescriptor::required::<String>("text"),
                 ParamDescriptor::required::<i64>("n"),
+                ParamDescriptor::required::<Bytes>("data"),
+                ParamDescriptor::required::<Vec<u8>>("more"),
             ],
             result: json!({}),
             error: None,
@@ -250,6 +256,8 @@ mod tests {
         let args = args_from_query(Some("text=42&n=42&x=a+b%21"), Some(&method)).unwrap();
         assert_eq!(args, json!({"text": "42", "n": 42, "x": "a b!"}));
         assert_eq!(args_from_query(None, None).unwrap(), json!({}));
+        let args = args_from_query(Some("data=MTIz&more=[1,2]&n=2.0"), Some(&method)).unwrap();
+        assert_eq!(args, json!({"data": "MTIz", "more": [1, 2], "n": 2.0}));
         assert_eq!(
             refused(args_from_query(Some("a=1&a=2"), None).unwrap_err()).0,
             400

@@ -48,7 +48,7 @@ fn path_item(service: &str, method: &MethodDescriptor, components: &mut Componen
     let params: Vec<(&ParamDescriptor, Value)> = method
         .params
         .iter()
-        .map(|param| (param, with_default(param, components)))
+        .map(|param| (param, components.param(param)))
         .collect();
     let responses = responses(method, components);
     let summary = method.doc.lines().next().unwrap_or_default();
@@ -73,15 +73,6 @@ fn path_item(service: &str, method: &MethodDescriptor, components: &mut Componen
         item.insert(http_method.as_str().to_ascii_lowercase(), operation);
     }
     Value::Object(item)
-}
-
-/// A parameter's schema, embedded, with its default.
-fn with_default(param: &ParamDescriptor, components: &mut Components) -> Value {
-    let mut schema = components.embed(&param.schema);
-    if let (Some(default), Value::Object(object)) = (&param.default, &mut schema) {
-        object.insert("default".to_owned(), default.clone());
-    }
-    schema
 }
 
 /// The caller's stream: NDJSON, one item per line.
