@@ -7,7 +7,8 @@
 //! - a string where the schema says bytes is base64 (standard or URL-safe alphabet, padding
 //!   optional), written as the array of byte values the router's bytes types decode; an
 //!   array of byte values passes as it is;
-//! - a positional call that leaves a required parameter out is told which.
+//! - a positional call that leaves optional parameters off its end gets their defaults, and
+//!   `null` for an `Option`, so that every handler sees them as left out.
 //!
 //! The shaped text is written straight from the parsed arguments: a base64 string becomes
 //! bytes and their JSON, never a tree of values.
@@ -24,7 +25,7 @@ use ferry::{MethodDescriptor, ParamDescriptor};
 use serde::{ser::Error as _, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::xmlrpc::schema::Schema;
+use crate::{schema::is_optional, xmlrpc::schema::Schema};
 
 /// Base64 with or without its `=` padding.
 const LENIENT: GeneralPurposeConfig =
@@ -71,13 +72,13 @@ pub(crate) fn shape(args: &Value, method: Option<&MethodDescriptor>) -> Result<B
         .map_err(|err| Unfit(err.to_string()))
 }
 
-/// What a positional call of `given` arguments gets for the parameters it leaves off: their
-/// defaults, when every one has one.
+/// What a positional call of `given` arguments gets for the parameters it leaves off.
 fn padding(given: usize, params: &[ParamDescriptor]) -> Result<Vec<Value>, Unfit> {
     let left_off = params.iter().skip(given);
     left_off
         .map(|param| match &param.default {
             Some(default) => Ok(default.clone()),
+            None if is_optional(param) => Ok(Value::Null),
             None => Err(Unfit(format!("missing parameter `{}`", param.name))),
         })
         .collect()
@@ -294,6 +295,15 @@ mod tests {
         assert_eq!(shaped("bytes", json!([[0, 255.0]])), Ok(json!([[0, 255]])));
         let raw = shaped("bytes", json!(["hello!"])).unwrap_err();
         assert!(raw.contains("`data`: bytes are base64"), "{raw}");
+    }
+
+    #[test]
+    fn optional_parameters_left_off_a_positional_call_are_null() {
+        assert_eq!(shaped("opt", json!([1])), Ok(json!([1, null, null])));
+        assert_eq!(shaped("opt", json!([1, "x"])), Ok(json!([1, "x", null])));
+        assert_eq!(shaped("opt", json!({"a": 1})), Ok(json!({"a": 1})));
+        let missing = shaped("opt", json!([])).unwrap_err();
+        assert!(missing.ends_with("missing parameter `a`"), "{missing}");
     }
 
     #[test]

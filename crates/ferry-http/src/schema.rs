@@ -1,7 +1,7 @@
 //! Embedding the descriptors' stand-alone JSON Schemas in one document (OpenAPI, OpenRPC):
 //! their `$defs` move to `components.schemas` and every `$ref` follows them there. A
-//! parameter is described as the HTTP dialects take it: bytes as base64 or an array of byte
-//! values.
+//! parameter is described as the HTTP dialects take it: optional when it has a default or
+//! takes `null` (an `Option`), bytes as base64 or an array of byte values.
 
 use ferry::ParamDescriptor;
 use serde_json::{json, Map, Value};
@@ -76,6 +76,47 @@ enum Gathered {
     Kept,
     /// Yes: a parameter's.
     Replacing,
+}
+
+/// Whether callers may leave `param` out: it has a default, or its schema takes `null` (an
+/// `Option`, which the handler then gets as `None`).
+pub(crate) fn is_optional(param: &ParamDescriptor) -> bool {
+    !param.is_required() || takes_null(&param.schema, &param.schema, MAX_HOPS)
+}
+
+/// How many `$ref`s [`takes_null`] follows; a cycle of references stops there.
+const MAX_HOPS: usize = 8;
+
+/// Whether `schema` (inside the stand-alone `root`) takes `null`.
+fn takes_null(schema: &Value, root: &Value, hops: usize) -> bool {
+    let Value::Object(object) = schema else {
+        return schema == &Value::Bool(true);
+    };
+    if let Some(target) = object.get("$ref").and_then(Value::as_str) {
+        let definition = target.strip_prefix('#').and_then(|path| root.pointer(path));
+        return hops > 0 && definition.is_some_and(|found| takes_null(found, root, hops - 1));
+    }
+    if let Some(kind) = object.get("type") {
+        return kind == "null"
+            || kind
+                .as_array()
+                .is_some_and(|kinds| kinds.contains(&json!("null")));
+    }
+    if let Some(branches) = ["anyOf", "oneOf"]
+        .iter()
+        .find_map(|key| object.get(*key)?.as_array())
+    {
+        return branches.iter().any(|branch| takes_null(branch, root, hops));
+    }
+    match (
+        object.get("const"),
+        object.get("enum").and_then(Value::as_array),
+    ) {
+        (Some(constant), _) => constant.is_null(),
+        (None, Some(values)) => values.contains(&Value::Null),
+        // A schema that restricts nothing: `serde_json::Value`.
+        (None, None) => true,
+    }
 }
 
 /// Rewrites every bytes schema inside `schema` (an array of `uint8`) into what REST and
@@ -162,6 +203,28 @@ mod tests {
             schemas["Point"]["properties"]["next"]["$ref"],
             "#/components/schemas/Point"
         );
+    }
+
+    #[test]
+    fn options_defaults_and_anything_are_optional() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Point {
+            x: i64,
+        }
+        let optional = |param: ParamDescriptor| is_optional(&param);
+        assert!(!optional(ParamDescriptor::required::<i64>("n")));
+        assert!(!optional(ParamDescriptor::required::<Point>("p")));
+        assert!(!optional(ParamDescriptor::required::<Vec<u8>>("b")));
+        assert!(optional(ParamDescriptor::required::<Option<i64>>("n")));
+        assert!(optional(ParamDescriptor::required::<Option<Point>>("p")));
+        assert!(optional(ParamDescriptor::required::<Option<ferry::Bytes>>(
+            "b"
+        )));
+        assert!(optional(ParamDescriptor::required::<Value>("any")));
+        assert!(optional(ParamDescriptor::with_default::<f64>("x", &1.0)));
+        let cycle = json!({"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/a"}}});
+        assert!(!takes_null(&cycle, &cycle, MAX_HOPS));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! How REST and JSON-RPC arguments reach the handlers: null and absent params, integral
-//! floats for integers, and bytes as base64 or an array.
+//! How REST and JSON-RPC arguments reach the handlers: null and absent params, optional
+//! parameters left out, integral floats for integers, and bytes as base64 or an array.
 
 mod common;
 
@@ -189,4 +189,108 @@ fn bytes_are_base64_or_an_array_on_rest_and_jsonrpc() {
     assert!(message.contains("`data`: bytes are base64"), "{message}");
     let refused = rpc(&server, "echo.echo", json!(["@@@@"]));
     assert_eq!(refused["code"], -32602, "{refused}");
+}
+
+#[test]
+fn bytes_and_optional_parameters_are_described_as_taken() {
+    let server = start();
+    let document = server.get("/api/openapi.json").json();
+    let echo = &document["paths"]["/api/echo/echo"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]["oneOf"][0]["properties"]["data"];
+    assert_eq!(
+        echo["anyOf"][0],
+        json!({"type": "string", "contentEncoding": "base64"}),
+        "{echo}"
+    );
+    assert_eq!(
+        echo["anyOf"][1]["items"],
+        json!({"type": "integer", "minimum": 0, "maximum": 255})
+    );
+    let opt = &document["paths"]["/api/shapes/opt"];
+    let body = &opt["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"];
+    assert_eq!(body[0]["required"], json!(["a"]));
+    assert_eq!(
+        (&body[1]["minItems"], &body[1]["maxItems"]),
+        (&json!(1), &json!(3))
+    );
+    let query: Vec<(&Value, &Value)> = opt["get"]["parameters"]
+        .as_array()
+        .expect("query parameters")
+        .iter()
+        .map(|param| (&param["name"], &param["required"]))
+        .collect();
+    assert_eq!(
+        query,
+        [
+            (&json!("a"), &json!(true)),
+            (&json!("b"), &json!(false)),
+            (&json!("c"), &json!(false))
+        ]
+    );
+    let (_, discover) = server.jsonrpc(r#"{"jsonrpc":"2.0","method":"rpc.discover","id":1}"#);
+    let methods = discover["result"]["methods"].as_array().expect("methods");
+    let opt = methods
+        .iter()
+        .find(|m| m["name"] == "shapes.opt")
+        .expect("shapes.opt");
+    let required: Vec<&Value> = opt["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["required"])
+        .collect();
+    assert_eq!(required, [&json!(true), &json!(false), &json!(false)]);
+    let echo = methods
+        .iter()
+        .find(|m| m["name"] == "echo.echo")
+        .expect("echo.echo");
+    assert_eq!(
+        echo["params"][0]["schema"]["anyOf"][0]["contentEncoding"],
+        "base64"
+    );
+}
+
+#[test]
+fn optional_parameters_may_be_left_out_on_rest_and_jsonrpc() {
+    let server = start();
+    for method in ["shapes.opt", "fn.opt"] {
+        let none = if method == "fn.opt" {
+            "1 None"
+        } else {
+            "1 None None"
+        };
+        assert_eq!(
+            post(&server, method, json!([1])),
+            (200, json!(none)),
+            "{method}"
+        );
+        assert_eq!(
+            post(&server, method, json!({"a": 1})),
+            (200, json!(none)),
+            "{method}"
+        );
+        assert_eq!(get(&server, method, "a=1"), (200, json!(none)), "{method}");
+        assert_eq!(rpc(&server, method, json!([1])), json!(none), "{method}");
+        assert_eq!(
+            rpc(&server, method, json!({"a": 1})),
+            json!(none),
+            "{method}"
+        );
+    }
+    assert_eq!(
+        rpc(&server, "shapes.opt", json!([1, "x"])),
+        json!("1 Some(\"x\") None")
+    );
+    assert_eq!(
+        get(&server, "shapes.opt", "a=1&c=7"),
+        (200, json!("1 None Some(7)"))
+    );
+    assert_eq!(
+        post(&server, "shapes.opt", json!([1, null, 2])),
+        (200, json!("1 None Some(2)"))
+    );
+    let missing = rpc(&server, "shapes.opt", json!([]));
+    assert_eq!(missing["code"], -32602, "{missing}");
+    let message = missing["message"].as_str().unwrap_or_default();
+    assert!(message.ends_with("missing parameter `a`"), "{message}");
 }

@@ -3,7 +3,10 @@
 use ferry::{MethodDescriptor, ServiceDescriptor, Status};
 use serde_json::{json, Value};
 
-use crate::{codes::jsonrpc_code, schema::Components};
+use crate::{
+    codes::jsonrpc_code,
+    schema::{is_optional, Components},
+};
 
 /// The method name OpenRPC reserves for the document.
 pub(super) const DISCOVER: &str = "rpc.discover";
@@ -40,7 +43,7 @@ fn describe(service: &str, method: &MethodDescriptor, components: &mut Component
         .map(|param| {
             json!({
                 "name": param.name,
-                "required": param.is_required(),
+                "required": !is_optional(param),
                 "schema": components.param(param),
             })
         })

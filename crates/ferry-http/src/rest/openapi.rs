@@ -5,7 +5,10 @@ use http::Method;
 use serde_json::{json, Map, Value};
 
 use super::streaming::{EVENT_STREAM, NDJSON};
-use crate::{codes::http_status, schema::Components};
+use crate::{
+    codes::http_status,
+    schema::{is_optional, Components},
+};
 
 /// The OpenAPI version the document follows (its schemas are JSON Schema 2020-12, as the
 /// descriptors' are).
@@ -103,12 +106,12 @@ fn request_body(params: &[(&ParamDescriptor, Value)]) -> Value {
         .collect();
     let required: Vec<&str> = params
         .iter()
-        .filter(|(param, _)| param.is_required())
+        .filter(|(param, _)| !is_optional(param))
         .map(|(param, _)| param.name.as_str())
         .collect();
     let min_items = params
         .iter()
-        .rposition(|(param, _)| param.is_required())
+        .rposition(|(param, _)| !is_optional(param))
         .map_or(0, |last| last + 1);
     let named = json!({"type": "object", "properties": properties, "required": required});
     let mut positional = json!({"type": "array", "minItems": min_items, "maxItems": params.len()});
@@ -127,7 +130,7 @@ fn query_parameters(params: &[(&ParamDescriptor, Value)]) -> Vec<Value> {
     params
         .iter()
         .map(|(param, schema)| {
-            let required = param.is_required();
+            let required = !is_optional(param);
             json!({"name": param.name, "in": "query", "required": required, "schema": schema})
         })
         .collect()
