@@ -5,7 +5,9 @@
 //! body is no arguments); whatever its content type, a body that parses as JSON is taken, and a
 //! body that does not is 415 when it declares a non-JSON type, 400 otherwise. `GET` takes the
 //! query string as named arguments: a value is passed as a string when the parameter's schema
-//! says string, and otherwise as JSON when it parses (`?a=2&b=3`), as a string when it does not.
+//! says string (bytes: base64, unless it is a JSON array), and otherwise as JSON when it parses
+//! (`?a=2&b=3`), as a string when it does not. Either way the arguments are then shaped to the
+//! parameters ([`crate::args`]). A method that takes a stream is `POST` alone.
 //! The result is the JSON body of a 200; a failure is `{"error": {"status", "message", "data"}}`
 //! under the status's HTTP code.
 
