@@ -51,10 +51,17 @@ pub struct HttpConfig {
     pub http2_keepalive: Option<Duration>,
     /// HTTP/2: how long a ping may go unanswered before the connection is closed (20 s).
     pub http2_keepalive_timeout: Duration,
+    /// The most calls one request may carry: the elements of a JSON-RPC batch, the entries of
+    /// an XML-RPC `system.multicall` (default 1,000). A longer one is refused whole (-32600)
+    /// and none of its calls runs.
+    pub max_batch_len: usize,
 }
 
 /// 16 MiB.
 const DEFAULT_MAX_BODY_LEN: usize = 16 * 1024 * 1024;
+
+/// 1,000 calls.
+const DEFAULT_MAX_BATCH_LEN: usize = 1000;
 
 /// hyper's smallest read buffer, and so the smallest head limit it can enforce.
 pub(crate) const MIN_HEADER_LEN: usize = 8 * 1024;
@@ -73,6 +80,7 @@ impl Default for HttpConfig {
             max_pending_resets: 32,
             http2_keepalive: Some(Duration::from_secs(30)),
             http2_keepalive_timeout: Duration::from_secs(20),
+            max_batch_len: DEFAULT_MAX_BATCH_LEN,
         }
     }
 }
@@ -105,6 +113,12 @@ impl HttpConfig {
     /// Sets the largest request body, in bytes.
     pub fn max_body_len(mut self, max: usize) -> HttpConfig {
         self.max_body_len = max;
+        self
+    }
+
+    /// Sets the most calls one JSON-RPC batch or XML-RPC `system.multicall` may carry.
+    pub fn max_batch_len(mut self, max: usize) -> HttpConfig {
+        self.max_batch_len = max;
         self
     }
 

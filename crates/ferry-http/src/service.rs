@@ -150,7 +150,8 @@ impl Site {
         let dispatch = |method: ByteStr, params: Bytes| {
             dispatcher.dispatch(caller.call(Dialect::JsonRpc, method, params))
         };
-        let answer = jsonrpc::answer(&body, dispatcher.router(), dispatch).await;
+        let max_batch_len = self.config.max_batch_len;
+        let answer = jsonrpc::answer(&body, max_batch_len, dispatcher.router(), dispatch).await;
         Ok(answer.map_or_else(respond::no_content, |answer| {
             respond::json(StatusCode::OK, answer)
         }))
@@ -160,7 +161,8 @@ impl Site {
         allow(&request, &[Method::POST])?;
         let caller = Caller::of(&request, &self.peer)?;
         let body = self.read(request).await?;
-        let answer = xmlrpc::answer(&body, &self.dispatcher, &caller).await;
+        let max_batch_len = self.config.max_batch_len;
+        let answer = xmlrpc::answer(&body, max_batch_len, &self.dispatcher, &caller).await;
         let xml = HeaderValue::from_static("text/xml");
         Ok(respond::with_type(StatusCode::OK, xml, answer))
     }
@@ -190,20 +192,22 @@ impl Site {
     async fn rest_exchange(&self, request: Request<Incoming>) -> Streamed {
         let path = request.uri().path();
         let method = rest::method_of(path).ok_or_else(|| Refusal::no_route(path))?;
-        allow(&request, &[Method::GET, Method::POST])?;
         let router = self.dispatcher.router();
+        allow(&request, rest::methods_of(router.method(&method)))?;
         let caller = Caller::of(&request, &self.peer)?;
         if let Some(described) = router.method(&method).filter(|m| m.is_streaming()) {
             let described = described.clone();
             return self.rest_stream(request, caller, method, &described).await;
         }
+        let described = router.method(&method);
         let args = if request.method() == Method::GET {
-            rest::args_from_query(request.uri().query(), router.method(&method))?
+            rest::args_from_query(request.uri().query(), described)?
         } else {
             let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
             let body = self.read(request).await?;
             rest::args_from_body(&body, content_type.as_ref())?
         };
+        let args = rest::shaped(&args, &method, described)?;
         let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
         Ok(rest::respond(self.dispatcher.dispatch(call).await).map(body::full))
     }
@@ -228,6 +232,7 @@ impl Site {
             let body = self.read(request).await?;
             (rest::args_from_body(&body, content_type.as_ref())?, None)
         };
+        let args = rest::shaped(&args, &method, Some(described))?;
         let call = caller.call(Dialect::Rest, ByteStr::from(method), args);
         let limits = self.dispatcher.config().streams;
         let (call, local) = call.with_local_streams(described, &limits);

@@ -3,7 +3,10 @@
 use ferry::{MethodDescriptor, ServiceDescriptor, Status};
 use serde_json::{json, Value};
 
-use crate::{codes::jsonrpc_code, schema::Components};
+use crate::{
+    codes::jsonrpc_code,
+    schema::{is_optional, Components},
+};
 
 /// The method name OpenRPC reserves for the document.
 pub(super) const DISCOVER: &str = "rpc.discover";
@@ -38,15 +41,11 @@ fn describe(service: &str, method: &MethodDescriptor, components: &mut Component
         .params
         .iter()
         .map(|param| {
-            let mut described = json!({
+            json!({
                 "name": param.name,
-                "required": param.is_required(),
-                "schema": components.embed(&param.schema),
-            });
-            if let Some(default) = &param.default {
-                described["schema"]["default"] = default.clone();
-            }
-            described
+                "required": !is_optional(param),
+                "schema": components.param(param),
+            })
         })
         .collect();
     json!({

@@ -1,10 +1,12 @@
 //! JSON-RPC 2.0 at `POST /jsonrpc`, sans-IO: a request body in, the response body out, given a
 //! function that runs a call of a method with its JSON arguments.
 //!
-//! To the letter of the spec: positional and named `params` (absent: no arguments);
-//! notifications (no `id`) are run and never answered; a batch runs its requests concurrently
-//! and answers with the responses only, in request order, or with nothing when every element
-//! was a notification; `[]` is one -32600 error. `rpc.discover` answers the OpenRPC document.
+//! To the letter of the spec: positional and named `params` (absent: no arguments; `null`,
+//! which the spec does not allow but many clients send, is taken as absent); notifications
+//! (no `id`) are run and never answered; a batch runs its requests concurrently and answers
+//! with the responses only, in request order, or with nothing when every element was a
+//! notification; `[]` is one -32600 error, and so is a batch of more elements than the cap.
+//! `rpc.discover` answers the OpenRPC document.
 //! A method is named in full (`calc.add`), or bare (`add`) when exactly one service has it.
 
 mod discover;
@@ -18,22 +20,34 @@ use ferry::{ByteStr, Codec, Reply, Router, Status};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
+use crate::args;
 use request::{Entry, Envelope, Request, Unreadable};
 pub(crate) use response::failure;
 use response::{INVALID_REQUEST, PARSE_ERROR};
 
 /// The response body for `body`; `None` when nothing is to be answered (notifications only).
-pub(crate) async fn answer<D, F>(body: &[u8], router: &Router, dispatch: D) -> Option<Bytes>
+/// A batch of more than `max_batch_len` elements is one -32600 error and runs nothing.
+pub(crate) async fn answer<D, F>(
+    body: &[u8],
+    max_batch_len: usize,
+    router: &Router,
+    dispatch: D,
+) -> Option<Bytes>
 where
     D: Fn(ByteStr, Bytes) -> F,
     F: Future<Output = Reply>,
 {
-    match request::parse(body) {
+    match request::parse(body, max_batch_len) {
         Err(Unreadable::Parse(message)) => Some(refusal(Value::Null, PARSE_ERROR, &message)),
         Err(Unreadable::EmptyBatch) => Some(refusal(
             Value::Null,
             INVALID_REQUEST,
             "Invalid Request: a batch must hold at least one request",
+        )),
+        Err(Unreadable::TooLong(too_long)) => Some(refusal(
+            Value::Null,
+            INVALID_REQUEST,
+            &format!("Invalid Request: {too_long}"),
         )),
         Ok(Envelope::Single(entry)) => run(entry, router, &dispatch).await,
         Ok(Envelope::Batch(entries)) => {
@@ -70,9 +84,13 @@ where
             body: Bytes::from(document.to_string()),
         };
     }
-    match resolve(&request.method, router) {
-        Ok(method) => dispatch(ByteStr::from(method), request.params.clone()).await,
-        Err(message) => Reply::error(Codec::Json, Status::UnknownMethod, &message),
+    let method = match resolve(&request.method, router) {
+        Ok(method) => method,
+        Err(message) => return Reply::error(Codec::Json, Status::UnknownMethod, &message),
+    };
+    match args::shape(&request.params, router.method(&method)) {
+        Ok(params) => dispatch(ByteStr::from(method), params).await,
+        Err(unfit) => Reply::error(Codec::Json, Status::InvalidArgs, &unfit.message(&method)),
     }
 }
 
@@ -100,9 +118,11 @@ fn refusal(id: Value, code: i64, message: &str) -> Bytes {
     )
 }
 
-/// Whether `body` parses as a request or batch: the fuzz target's view of the parser.
+/// Whether `body` parses as a request or batch (of the default cap's length at most): the
+/// fuzz target's view of the parser.
 pub(crate) fn parses(body: &[u8]) -> bool {
-    request::parse(body).is_ok()
+    let max = crate::HttpConfig::default().max_batch_len;
+    request::parse(body, max).is_ok()
 }
 
 #[cfg(test)]
@@ -144,6 +164,9 @@ mod tests {
             .function("b.twice", ["n"], |n: i64| async move { n * 2 })
     }
 
+    /// The longest batch the tests' answers take.
+    const CAP: usize = 5;
+
     /// Answers `body` against the test router, calling handlers directly (no server).
     async fn exchange(body: &str) -> (Option<Value>, usize) {
         let calls = Arc::new(AtomicUsize::new(0));
@@ -156,7 +179,7 @@ mod tests {
             let ctx = Context::new(method, Dialect::JsonRpc, Peer::Unknown);
             handler(Call::new(Codec::Json, ctx, params))
         };
-        let answer = answer(body.as_bytes(), &router, dispatch).await;
+        let answer = answer(body.as_bytes(), CAP, &router, dispatch).await;
         let parsed = answer.map(|bytes| serde_json::from_slice(&bytes).expect("JSON out"));
         (parsed, calls.load(Ordering::SeqCst))
     }
@@ -207,6 +230,21 @@ mod tests {
         assert_eq!(answers[2]["id"], Value::Null);
         assert_eq!(answers[3]["error"]["code"], -32601);
         assert_eq!(answers[3]["id"], "5");
+    }
+
+    #[tokio::test]
+    async fn a_batch_over_the_cap_is_one_error_and_runs_nothing() {
+        let note = r#"{"jsonrpc":"2.0","method":"log.note","params":["a"]}"#;
+        let (answer, calls) = exchange(&format!("[{}]", [note; CAP + 1].join(","))).await;
+        let answer = answer.expect("an answer");
+        assert_eq!(answer["error"]["code"], -32600, "{answer}");
+        assert_eq!(
+            answer["error"]["message"],
+            "Invalid Request: a batch holds at most 5 calls; this one holds 6: send it in parts"
+        );
+        assert_eq!(calls, 0);
+        let (answer, calls) = exchange(&format!("[{}]", [note; CAP].join(","))).await;
+        assert_eq!((answer, calls), (None, CAP));
     }
 
     #[tokio::test]

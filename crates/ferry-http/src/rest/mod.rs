@@ -5,7 +5,9 @@
 //! body is no arguments); whatever its content type, a body that parses as JSON is taken, and a
 //! body that does not is 415 when it declares a non-JSON type, 400 otherwise. `GET` takes the
 //! query string as named arguments: a value is passed as a string when the parameter's schema
-//! says string, and otherwise as JSON when it parses (`?a=2&b=3`), as a string when it does not.
+//! says string (bytes: base64, unless it is a JSON array), and otherwise as JSON when it parses
+//! (`?a=2&b=3`), as a string when it does not. Either way the arguments are then shaped to the
+//! parameters ([`crate::args`]). A method that takes a stream is `POST` alone.
 //! The result is the JSON body of a 200; a failure is `{"error": {"status", "message", "data"}}`
 //! under the status's HTTP code.
 
@@ -14,13 +16,13 @@ pub(crate) mod streaming;
 
 use bytes::Bytes;
 use ferry::{ErrorObject, MethodDescriptor, Reply, Status};
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Method, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 pub(crate) use openapi::document;
 
-use crate::{refusal::Refusal, respond};
+use crate::{args, refusal::Refusal, respond, xmlrpc::schema::Schema};
 
 /// The path of the OpenAPI document.
 pub(crate) const OPENAPI: &str = "/api/openapi.json";
@@ -35,16 +37,27 @@ pub(crate) fn method_of(path: &str) -> Option<String> {
     (valid(service) && valid(method)).then(|| format!("{service}.{method}"))
 }
 
+/// The HTTP methods the route of `method` takes, for the router and the document alike: `GET`
+/// (arguments in the query) and `POST`, but `POST` alone for a method that takes a stream,
+/// whose request body is that stream. A method no service has takes both, to be answered 404.
+pub(crate) fn methods_of(method: Option<&MethodDescriptor>) -> &'static [Method] {
+    if method.is_some_and(|method| method.client_stream.is_some()) {
+        &[Method::POST]
+    } else {
+        &[Method::GET, Method::POST]
+    }
+}
+
 /// The JSON arguments of a `POST` body.
 pub(crate) fn args_from_body(
     body: &[u8],
     content_type: Option<&HeaderValue>,
-) -> Result<Bytes, Refusal> {
+) -> Result<Value, Refusal> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Bytes::from_static(b"[]"));
+        return Ok(Value::Array(Vec::new()));
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(_) | Value::Array(_)) => Ok(Bytes::copy_from_slice(body)),
+        Ok(args @ (Value::Object(_) | Value::Array(_))) => Ok(args),
         Ok(_) => Err(Refusal::new(
             Status::InvalidArgs,
             "the body must be a JSON object of named arguments or a JSON array of positional ones",
@@ -93,7 +106,7 @@ fn is_client_default(content_type: &str) -> bool {
 pub(crate) fn args_from_query(
     query: Option<&str>,
     method: Option<&MethodDescriptor>,
-) -> Result<Bytes, Refusal> {
+) -> Result<Value, Refusal> {
     let mut args = Map::new();
     for pair in query
         .unwrap_or_default()
@@ -108,7 +121,18 @@ pub(crate) fn args_from_query(
             return Err(Refusal::new(Status::InvalidArgs, message));
         }
     }
-    Ok(Bytes::from(Value::Object(args).to_string()))
+    Ok(Value::Object(args))
+}
+
+/// The arguments of a call of `name`, shaped to its parameters ([`crate::args`]) as the JSON
+/// the router decodes.
+pub(crate) fn shaped(
+    args: &Value,
+    name: &str,
+    method: Option<&MethodDescriptor>,
+) -> Result<Bytes, Refusal> {
+    args::shape(args, method)
+        .map_err(|unfit| Refusal::new(Status::InvalidArgs, unfit.message(name)))
 }
 
 /// A query component with `+` as space and percent escapes decoded.
@@ -123,21 +147,17 @@ fn form_decode(component: &str) -> Result<String, Refusal> {
         })
 }
 
-/// A query value as the JSON the parameter expects.
+/// A query value as the JSON the parameter expects: bytes are base64, or a JSON array.
 fn typed(name: &str, value: String, method: Option<&MethodDescriptor>) -> Value {
     let param = method.and_then(|m| m.params.iter().find(|p| p.name == name));
-    if param.is_some_and(|p| takes_string(&p.schema)) {
-        return Value::String(value);
-    }
-    serde_json::from_str(&value).unwrap_or(Value::String(value))
-}
-
-/// Whether a schema's `type` is or includes `"string"`.
-fn takes_string(schema: &Value) -> bool {
-    match schema.get("type") {
-        Some(Value::String(kind)) => kind == "string",
-        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
-        _ => false,
+    let parsed = || serde_json::from_str(&value).ok();
+    match param.map(|param| Schema::new(&param.schema)) {
+        Some(schema) if schema.is_bytes() => match parsed() {
+            Some(array @ Value::Array(_)) => array,
+            _ => Value::String(value),
+        },
+        Some(schema) if schema.has_type("string") => Value::String(value),
+        _ => parsed().unwrap_or(Value::String(value)),
     }
 }
 
@@ -192,12 +212,12 @@ mod tests {
 
     #[test]
     fn bodies_become_arguments() {
-        assert_eq!(&args_from_body(b"", None).unwrap()[..], b"[]");
-        assert_eq!(&args_from_body(b" \n", None).unwrap()[..], b"[]");
-        assert_eq!(&args_from_body(b"[1, 2]", None).unwrap()[..], b"[1, 2]");
+        assert_eq!(args_from_body(b"", None).unwrap(), json!([]));
+        assert_eq!(args_from_body(b" \n", None).unwrap(), json!([]));
+        assert_eq!(args_from_body(b"[1, 2]", None).unwrap(), json!([1, 2]));
         assert_eq!(
-            &args_from_body(br#"{"a":1}"#, None).unwrap()[..],
-            br#"{"a":1}"#
+            args_from_body(br#"{"a":1}"#, None).unwrap(),
+            json!({"a": 1})
         );
         let form = HeaderValue::from_static("application/x-www-form-urlencoded");
         assert!(args_from_body(br#"{"a":1}"#, Some(&form)).is_ok());
@@ -226,6 +246,8 @@ mod tests {
             params: vec![
                 ParamDescriptor::required::<String>("text"),
                 ParamDescriptor::required::<i64>("n"),
+                ParamDescriptor::required::<Bytes>("data"),
+                ParamDescriptor::required::<Vec<u8>>("more"),
             ],
             result: json!({}),
             error: None,
@@ -234,9 +256,10 @@ mod tests {
             server_stream: None,
         };
         let args = args_from_query(Some("text=42&n=42&x=a+b%21"), Some(&method)).unwrap();
-        let args: Value = serde_json::from_slice(&args).unwrap();
         assert_eq!(args, json!({"text": "42", "n": 42, "x": "a b!"}));
-        assert_eq!(&args_from_query(None, None).unwrap()[..], b"{}");
+        assert_eq!(args_from_query(None, None).unwrap(), json!({}));
+        let args = args_from_query(Some("data=MTIz&more=[1,2]&n=2.0"), Some(&method)).unwrap();
+        assert_eq!(args, json!({"data": "MTIz", "more": [1, 2], "n": 2.0}));
         assert_eq!(
             refused(args_from_query(Some("a=1&a=2"), None).unwrap_err()).0,
             400

@@ -1,10 +1,14 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of every route, built from the descriptors.
 
 use ferry::{MethodDescriptor, ParamDescriptor, ServiceDescriptor, Status};
+use http::Method;
 use serde_json::{json, Map, Value};
 
 use super::streaming::{EVENT_STREAM, NDJSON};
-use crate::{codes::http_status, schema::Components};
+use crate::{
+    codes::http_status,
+    schema::{is_optional, Components},
+};
 
 /// The OpenAPI version the document follows (its schemas are JSON Schema 2020-12, as the
 /// descriptors' are).
@@ -39,52 +43,39 @@ pub(crate) fn document(services: &[ServiceDescriptor]) -> Value {
     })
 }
 
-/// The operations of one method: `POST` always, `GET` when no parameter is required.
+/// The operations of one method, one for each HTTP method its route takes
+/// ([`super::methods_of`]): `POST` with a body of arguments (or, for a method that takes a
+/// stream, the stream, its arguments in the query), `GET` with the arguments in the query.
 fn path_item(service: &str, method: &MethodDescriptor, components: &mut Components) -> Value {
     let full_name = format!("{service}.{}", method.name);
     let params: Vec<(&ParamDescriptor, Value)> = method
         .params
         .iter()
-        .map(|param| (param, with_default(param, components)))
+        .map(|param| (param, components.param(param)))
         .collect();
     let responses = responses(method, components);
     let summary = method.doc.lines().next().unwrap_or_default();
-    let mut item = json!({
-        "post": {
+    let mut item = Map::new();
+    for http_method in super::methods_of(Some(method)) {
+        let mut operation = json!({
             "operationId": full_name,
             "summary": summary,
             "description": method.doc,
             "tags": [service],
-            "requestBody": request_body(&params),
-            "responses": responses,
-        }
-    });
-    if let Some(items) = &method.client_stream {
-        // The body is the caller's stream: the arguments go in the query string.
-        item["post"]["parameters"] = Value::Array(query_parameters(&params));
-        item["post"]["requestBody"] = stream_body(components.embed(items));
-        return item;
-    }
-    if method.params.iter().all(|param| !param.is_required()) {
-        item["get"] = json!({
-            "operationId": format!("{full_name}.get"),
-            "summary": summary,
-            "description": method.doc,
-            "tags": [service],
-            "parameters": query_parameters(&params),
             "responses": responses,
         });
+        if *http_method == Method::GET {
+            operation["operationId"] = Value::from(format!("{full_name}.get"));
+            operation["parameters"] = Value::Array(query_parameters(&params));
+        } else if let Some(items) = &method.client_stream {
+            operation["parameters"] = Value::Array(query_parameters(&params));
+            operation["requestBody"] = stream_body(components.embed(items));
+        } else {
+            operation["requestBody"] = request_body(&params);
+        }
+        item.insert(http_method.as_str().to_ascii_lowercase(), operation);
     }
-    item
-}
-
-/// A parameter's schema, embedded, with its default.
-fn with_default(param: &ParamDescriptor, components: &mut Components) -> Value {
-    let mut schema = components.embed(&param.schema);
-    if let (Some(default), Value::Object(object)) = (&param.default, &mut schema) {
-        object.insert("default".to_owned(), default.clone());
-    }
-    schema
+    Value::Object(item)
 }
 
 /// The caller's stream: NDJSON, one item per line.
@@ -115,20 +106,20 @@ fn request_body(params: &[(&ParamDescriptor, Value)]) -> Value {
         .collect();
     let required: Vec<&str> = params
         .iter()
-        .filter(|(param, _)| param.is_required())
+        .filter(|(param, _)| !is_optional(param))
         .map(|(param, _)| param.name.as_str())
         .collect();
     let min_items = params
         .iter()
-        .rposition(|(param, _)| param.is_required())
+        .rposition(|(param, _)| !is_optional(param))
         .map_or(0, |last| last + 1);
     let named = json!({"type": "object", "properties": properties, "required": required});
-    let positional = json!({
-        "type": "array",
-        "prefixItems": params.iter().map(|(_, schema)| schema.clone()).collect::<Vec<_>>(),
-        "minItems": min_items,
-        "maxItems": params.len(),
-    });
+    let mut positional = json!({"type": "array", "minItems": min_items, "maxItems": params.len()});
+    // JSON Schema wants a non-empty prefixItems: no parameters is maxItems 0 alone.
+    if !params.is_empty() {
+        let items = params.iter().map(|(_, schema)| schema.clone()).collect();
+        positional["prefixItems"] = Value::Array(items);
+    }
     json!({
         "required": !required.is_empty(),
         "content": {"application/json": {"schema": {"oneOf": [named, positional]}}},
@@ -139,7 +130,8 @@ fn query_parameters(params: &[(&ParamDescriptor, Value)]) -> Vec<Value> {
     params
         .iter()
         .map(|(param, schema)| {
-            json!({"name": param.name, "in": "query", "required": false, "schema": schema})
+            let required = !is_optional(param);
+            json!({"name": param.name, "in": "query", "required": required, "schema": schema})
         })
         .collect()
 }
@@ -217,12 +209,12 @@ fn error_schema() -> Value {
     })
 }
 
-/// `/healthz`, `/jsonrpc` and `/RPC2`.
+/// `/healthz`, this document, `/jsonrpc` and `/RPC2`.
 fn fixed_paths() -> Map<String, Value> {
     let mut paths = Map::new();
     paths.insert(
         "/healthz".to_owned(),
-        json!({"get": {
+        get_and_head(json!({
             "operationId": "healthz",
             "summary": "whether the server takes calls",
             "responses": {
@@ -230,7 +222,16 @@ fn fixed_paths() -> Map<String, Value> {
                     "type": "object", "properties": {"status": {"const": "ok"}}}}}},
                 "503": {"description": "shutting down"},
             },
-        }}),
+        })),
+    );
+    paths.insert(
+        super::OPENAPI.to_owned(),
+        get_and_head(json!({
+            "operationId": "openapi",
+            "summary": "this document",
+            "responses": {"200": {"description": "the OpenAPI document of every route",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        })),
     );
     paths.insert(
         "/jsonrpc".to_owned(),
@@ -253,6 +254,16 @@ fn fixed_paths() -> Map<String, Value> {
     paths
 }
 
+/// A `GET` operation and the `HEAD` the route also takes.
+fn get_and_head(get: Value) -> Value {
+    let mut head = get.clone();
+    head["operationId"] = Value::from(format!(
+        "{}.head",
+        get["operationId"].as_str().unwrap_or_default()
+    ));
+    json!({"get": get, "head": head})
+}
+
 #[cfg(test)]
 mod tests {
     use ferry::Router;
@@ -260,7 +271,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_method_has_a_post_and_a_get_when_nothing_is_required() {
+    fn each_method_has_a_post_and_a_get_with_its_arguments_in_the_query() {
         let router = Router::new()
             .function(
                 "math.mul",
@@ -275,7 +286,12 @@ mod tests {
         let body = &mul["post"]["requestBody"]["content"]["application/json"]["schema"];
         assert_eq!(body["oneOf"][0]["required"], json!(["a", "b"]));
         assert_eq!(body["oneOf"][1]["minItems"], 2);
-        assert!(mul.get("get").is_none());
+        let query = &mul["get"]["parameters"];
+        assert_eq!(query[0]["name"], "a");
+        assert_eq!(
+            (&query[0]["required"], &query[1]["required"]),
+            (&json!(true), &json!(true))
+        );
         let result = &mul["post"]["responses"]["200"]["content"]["application/json"]["schema"];
         assert_eq!(result["type"], "integer");
         assert_eq!(
@@ -283,7 +299,28 @@ mod tests {
             ERROR
         );
         assert!(document["paths"]["/api/math/pi"]["get"].is_object());
+        let none = &document["paths"]["/api/math/pi"]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"]["oneOf"][1];
+        assert_eq!(
+            none,
+            &json!({"type": "array", "minItems": 0, "maxItems": 0})
+        );
         assert!(document["components"]["schemas"]["Error"].is_object());
+    }
+
+    #[test]
+    fn a_method_that_takes_a_stream_is_post_alone() {
+        let document = document(ferry_demo::router().services());
+        let quotients = document["paths"]["/api/calc/quotients"]
+            .as_object()
+            .unwrap();
+        assert_eq!(quotients.keys().collect::<Vec<_>>(), ["post"]);
+        let post = &quotients["post"];
+        assert_eq!(post["parameters"][0]["name"], "num1");
+        assert_eq!(post["parameters"][0]["required"], true);
+        assert!(post["requestBody"]["content"][NDJSON].is_object());
+        let count = document["paths"]["/api/echo/count"].as_object().unwrap();
+        assert_eq!(count.keys().collect::<Vec<_>>(), ["get", "post"]);
     }
 
     #[test]

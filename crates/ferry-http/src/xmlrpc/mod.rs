@@ -95,24 +95,25 @@ impl Fault {
     }
 }
 
-/// The XML `methodResponse` answering one request body.
-pub(crate) async fn answer(body: &[u8], dispatcher: &Dispatcher, caller: &Caller) -> Bytes {
+/// The XML `methodResponse` answering one request body; a `system.multicall` of more than
+/// `max_batch_len` calls is one fault.
+pub(crate) async fn answer(
+    body: &[u8],
+    max_batch_len: usize,
+    dispatcher: &Dispatcher,
+    caller: &Caller,
+) -> Bytes {
     let outcome = match parse::method_call(body) {
-        Ok(call) => run(call, dispatcher, caller).await,
+        Ok(call) if call.name == multicall::NAME => {
+            multicall::run(call.params, max_batch_len, dispatcher, caller).await
+        }
+        Ok(call) => run_one(call, dispatcher, caller).await,
         Err(err) => Err(err.into_fault()),
     };
     match outcome {
         Ok(result) => write::response(&result),
         Err(fault) => write::fault(&fault),
     }
-}
-
-/// Runs one call, `system.multicall` included.
-async fn run(call: MethodCall, dispatcher: &Dispatcher, caller: &Caller) -> Result<Value, Fault> {
-    if call.name == multicall::NAME {
-        return multicall::run(call.params, dispatcher, caller).await;
-    }
-    run_one(call, dispatcher, caller).await
 }
 
 /// Runs one call that is not a multicall: introspection here, anything else by the router.

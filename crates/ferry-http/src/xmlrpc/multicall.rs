@@ -4,24 +4,20 @@
 use ferry::{server::Dispatcher, Status};
 
 use super::{parse::MethodCall, value::Value, Fault};
-use crate::caller::Caller;
+use crate::{batch::TooLong, caller::Caller};
 
 /// The method's name.
 pub(super) const NAME: &str = "system.multicall";
 
-/// Runs every call of the one array parameter, one after the other.
+/// Runs every call of the one array parameter, one after the other; more than
+/// `max_batch_len` of them is one fault (-32600) and none runs.
 pub(super) async fn run(
     params: Vec<Value>,
+    max_batch_len: usize,
     dispatcher: &Dispatcher,
     caller: &Caller,
 ) -> Result<Value, Fault> {
-    let calls = match <[Value; 1]>::try_from(params) {
-        Ok([Value::Array(calls)]) => calls,
-        _ => {
-            let message = format!("{NAME} takes one array of {{methodName, params}} structs");
-            return Err(Fault::of_status(Status::InvalidArgs, message));
-        }
-    };
+    let calls = calls_of(params, max_batch_len)?;
     let mut answers = Vec::with_capacity(calls.len());
     for call in calls {
         let answer = match method_call(call) {
@@ -34,6 +30,21 @@ pub(super) async fn run(
         });
     }
     Ok(Value::Array(answers))
+}
+
+/// The calls the one array parameter holds, at most `max_batch_len` of them.
+fn calls_of(params: Vec<Value>, max_batch_len: usize) -> Result<Vec<Value>, Fault> {
+    let calls = match <[Value; 1]>::try_from(params) {
+        Ok([Value::Array(calls)]) => calls,
+        _ => {
+            let message = format!("{NAME} takes one array of {{methodName, params}} structs");
+            return Err(Fault::of_status(Status::InvalidArgs, message));
+        }
+    };
+    match TooLong::check(calls.len(), max_batch_len) {
+        Some(too_long) => Err(Fault::of_status(Status::Protocol, too_long.to_string())),
+        None => Ok(calls),
+    }
 }
 
 /// Reads one `{methodName, params}` struct; `params` may be left out.
@@ -92,6 +103,20 @@ mod tests {
             Value::String("calc.get_time".into()),
         )]);
         assert_eq!(method_call(bare).expect("a call").params, []);
+    }
+
+    #[test]
+    fn more_calls_than_the_cap_is_one_fault() {
+        let calls = |len: usize| vec![Value::Array(vec![entry("calc.add", vec![]); len])];
+        assert_eq!(calls_of(calls(2), 2).map(|calls| calls.len()), Ok(2));
+        let fault = calls_of(calls(3), 2).unwrap_err();
+        assert_eq!(
+            fault,
+            Fault::new(
+                -32600,
+                "a batch holds at most 2 calls; this one holds 3: send it in parts"
+            )
+        );
     }
 
     #[test]

@@ -119,7 +119,8 @@ impl<'s> Schema<'s> {
         }
     }
 
-    fn has_type(self, wanted: &str) -> bool {
+    /// Whether `type` is or includes `wanted`.
+    pub(crate) fn has_type(self, wanted: &str) -> bool {
         match self.node.get("type") {
             Some(Json::String(name)) => name == wanted,
             Some(Json::Array(names)) => names.iter().any(|name| name == wanted),
