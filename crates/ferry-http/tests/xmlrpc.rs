@@ -418,10 +418,16 @@ async fn rust_clients_call_both_dialects() {
 /// 300 ms pass without being waited for.
 #[tokio::test(start_paused = true)]
 async fn rust_clients_report_transport_failures() {
-    let https = XmlRpcClient::new("https://127.0.0.1/RPC2").expect_err("refused");
+    let https = XmlRpcClient::new("https://127.0.0.1/RPC2").expect("an https URL");
+    let untrusting = https
+        .call("calc.add", vec![])
+        .await
+        .expect_err("no CA given");
     assert!(
-        https.to_string().contains("https is not supported"),
-        "{https}"
+        untrusting
+            .to_string()
+            .contains("https needs the CA to trust"),
+        "{untrusting}"
     );
 
     let closed_port = TcpListener::bind("127.0.0.1:0")

@@ -13,6 +13,8 @@ use tokio::{
     net::TcpStream,
 };
 
+use rustls::pki_types::ServerName;
+
 use super::{url::Endpoint, ClientError};
 use ferry::trace::{is_trace_key, TRACEPARENT, TRACESTATE};
 
@@ -20,6 +22,9 @@ use crate::caller::header_name;
 
 /// What every request says it is.
 const USER_AGENT: &str = concat!("ferry/", env!("CARGO_PKG_VERSION"));
+
+/// The TLS an `https://` POST speaks, and the name the server's certificate must carry.
+type Speaking<'a> = (&'a Arc<rustls::ClientConfig>, ServerName<'static>);
 
 /// How one POST is made.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +40,7 @@ pub(crate) struct Post<'a> {
     pub(crate) tls: Option<&'a Arc<rustls::ClientConfig>>,
 }
 
-impl Post<'_> {
+impl<'a> Post<'a> {
     /// Posts `body` and reads the whole answer.
     pub(crate) async fn send(self, body: Bytes) -> Result<(StatusCode, Bytes), ClientError> {
         match tokio::time::timeout(self.timeout, self.exchange(body)).await {
@@ -48,11 +53,28 @@ impl Post<'_> {
     }
 
     async fn exchange(self, body: Bytes) -> Result<(StatusCode, Bytes), ClientError> {
+        let tls = self.tls_to_speak()?;
         let stream = TcpStream::connect(&self.endpoint.address)
             .await
             .map_err(|source| self.connect_error(source))?;
-        let Some(name) = &self.endpoint.tls_name else {
+        let Some((tls, name)) = tls else {
             return self.over(stream, body).await;
+        };
+        let stream = tokio_rustls::TlsConnector::from(tls.clone())
+            .connect(name, stream)
+            .await
+            .map_err(|err| {
+                let message = format!("TLS handshake failed: {err}");
+                self.connect_error(std::io::Error::new(err.kind(), message))
+            })?;
+        self.over(stream, body).await
+    }
+
+    /// For an `https://` URL, the TLS to speak and the name the certificate must carry;
+    /// refused before connecting when no CA was given.
+    fn tls_to_speak(self) -> Result<Option<Speaking<'a>>, ClientError> {
+        let Some(name) = &self.endpoint.tls_name else {
+            return Ok(None);
         };
         let Some(tls) = self.tls else {
             let message = format!(
@@ -61,18 +83,9 @@ impl Post<'_> {
             );
             return Err(ClientError::Url(message));
         };
-        let name = rustls::pki_types::ServerName::try_from(name.clone())
+        let name = ServerName::try_from(name.clone())
             .map_err(|err| ClientError::Url(format!("{}: {err}", self.endpoint)))?;
-        let stream = tokio_rustls::TlsConnector::from(tls.clone())
-            .connect(name, stream)
-            .await
-            .map_err(|err| {
-                self.connect_error(std::io::Error::new(
-                    err.kind(),
-                    format!("TLS handshake failed: {err}"),
-                ))
-            })?;
-        self.over(stream, body).await
+        Ok(Some((tls, name)))
     }
 
     fn connect_error(self, source: std::io::Error) -> ClientError {
