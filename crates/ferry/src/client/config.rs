@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use ferry_wire::DEFAULT_MAX_FRAME_LEN;
 
-use crate::{layer::ClientLayer, stream::StreamLimits, Codec};
+use crate::{io::Liveness, layer::ClientLayer, stream::StreamLimits, Codec};
 
 /// How a [`Client`](crate::Client) connects and what it assumes by default.
 #[derive(Clone)]
@@ -23,6 +23,13 @@ pub struct ClientConfig {
     pub layers: Vec<Arc<dyn ClientLayer>>,
     /// The window and largest item of the streams servers send this client.
     pub streams: StreamLimits,
+    /// A connection on which the server sent nothing for this long is pinged (`None`: never),
+    /// so that a server gone without a word fails the calls waiting on it `unavailable`
+    /// rather than leaving them to their deadlines. Servers take at most 10 pings per their
+    /// own interval (30 s by default): keep this at 3 s or more.
+    pub keepalive: Option<Duration>,
+    /// How long a pinged server has to answer before the connection is given up.
+    pub keepalive_timeout: Duration,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -34,6 +41,8 @@ impl fmt::Debug for ClientConfig {
             .field("max_frame_len", &self.max_frame_len)
             .field("layers", &self.layers.len())
             .field("streams", &self.streams)
+            .field("keepalive", &self.keepalive)
+            .field("keepalive_timeout", &self.keepalive_timeout)
             .finish()
     }
 }
@@ -47,6 +56,8 @@ impl Default for ClientConfig {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             layers: Vec::new(),
             streams: StreamLimits::default(),
+            keepalive: Some(Duration::from_secs(30)),
+            keepalive_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -80,6 +91,23 @@ impl ClientConfig {
     pub fn streams(mut self, limits: StreamLimits) -> ClientConfig {
         self.streams = limits;
         self
+    }
+
+    /// Sets how long a quiet connection waits before it pings the server (`None`: never).
+    pub fn keepalive(mut self, interval: Option<Duration>) -> ClientConfig {
+        self.keepalive = interval;
+        self
+    }
+
+    /// Sets how long a pinged server has to answer.
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> ClientConfig {
+        self.keepalive_timeout = timeout;
+        self
+    }
+
+    /// The keepalive of one connection of this client.
+    pub(crate) fn liveness(&self) -> Liveness {
+        Liveness::new(self.keepalive, self.keepalive_timeout)
     }
 
     /// Adds a layer every call of the client passes through, after those added before it.

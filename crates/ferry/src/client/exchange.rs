@@ -186,11 +186,6 @@ impl Exchange {
         self.wake_for_work()
     }
 
-    /// Whether any streaming call is open: the keepalive watches the connection then.
-    pub(crate) fn has_streams(&self) -> bool {
-        !self.streams.is_empty()
-    }
-
     /// The connection's codec.
     pub(crate) fn codec(&self) -> Codec {
         self.codec

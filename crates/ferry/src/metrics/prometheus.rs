@@ -101,6 +101,11 @@ fn render_traffic(stats: &ServerStats, out: &mut String) {
             "Connections closed because the peer broke its dialect's rules.",
             stats.protocol_errors(),
         ),
+        (
+            "ferry_server_keepalive_timeouts_total",
+            "Connections closed because the peer answered no ping in time.",
+            stats.keepalive_timeouts(),
+        ),
     ];
     for (name, help, value) in counters {
         header(out, name, "counter", help);

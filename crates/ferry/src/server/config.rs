@@ -36,6 +36,16 @@ pub struct ServerConfig {
     /// kept and the per-method figures stay at zero, while the connection, byte and refusal
     /// counters go on.
     pub metrics: bool,
+    /// Connections open at once, on every dialect and counting those whose first bytes are
+    /// still awaited; one more is answered `overloaded` (HTTP: 503) and closed, and those
+    /// open are served on. Each takes a file descriptor: `ulimit -n` must be above it for it
+    /// to be the bound that holds.
+    pub max_connections: usize,
+    /// A connection that sent nothing for this long is pinged (`None`: never). A peer that
+    /// sends more than 10 pings in one such interval (30 s when off) is sent a goaway.
+    pub keepalive: Option<Duration>,
+    /// How long a pinged peer has to send anything; then the connection is closed.
+    pub keepalive_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +61,9 @@ impl Default for ServerConfig {
             max_metadata_len: 8 * 1024,
             streams: StreamLimits::default(),
             metrics: true,
+            max_connections: 10_000,
+            keepalive: Some(Duration::from_secs(30)),
+            keepalive_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -108,6 +121,24 @@ impl ServerConfig {
     /// Sets the window and largest item of incoming streams.
     pub fn streams(mut self, limits: StreamLimits) -> ServerConfig {
         self.streams = limits;
+        self
+    }
+
+    /// Sets how many connections may be open at once.
+    pub fn max_connections(mut self, max: usize) -> ServerConfig {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets how long a quiet connection waits before it is pinged (`None`: never).
+    pub fn keepalive(mut self, interval: Option<Duration>) -> ServerConfig {
+        self.keepalive = interval;
+        self
+    }
+
+    /// Sets how long a pinged peer has to answer.
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.keepalive_timeout = timeout;
         self
     }
 }

@@ -56,7 +56,7 @@ impl RawConn {
             if let Some(preface) = Preface::decode(&mut self.input).expect("server preface") {
                 return preface;
             }
-            self.fill().await;
+            self.fill(Duration::from_secs(10)).await;
         }
     }
 
@@ -72,11 +72,16 @@ impl RawConn {
 
     /// The next frame, or `None` when the server closed the connection.
     pub async fn next_frame(&mut self) -> Option<Frame> {
+        self.next_frame_within(Duration::from_secs(10)).await
+    }
+
+    /// The next frame, waiting up to `limit` for each read.
+    pub async fn next_frame_within(&mut self, limit: Duration) -> Option<Frame> {
         loop {
             if let Some(frame) = self.decoder.decode(&mut self.input).expect("valid frame") {
                 return Some(frame);
             }
-            if !self.fill().await {
+            if !self.fill(limit).await {
                 return None;
             }
         }
@@ -98,12 +103,9 @@ impl RawConn {
             .is_ok()
     }
 
-    async fn fill(&mut self) -> bool {
-        let read = tokio::time::timeout(
-            Duration::from_secs(10),
-            self.stream.read_buf(&mut self.input),
-        );
-        matches!(read.await.expect("server answers within 10 s"), Ok(n) if n > 0)
+    async fn fill(&mut self, limit: Duration) -> bool {
+        let read = tokio::time::timeout(limit, self.stream.read_buf(&mut self.input));
+        matches!(read.await.expect("the server answers in time"), Ok(n) if n > 0)
     }
 }
 
