@@ -4,6 +4,7 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use anyhow::Context as _;
@@ -79,6 +80,14 @@ pub(crate) struct ServeArgs {
     /// at zero (for measuring what counting costs); connection and byte figures go on.
     #[arg(long)]
     no_metrics: bool,
+    /// Connections open at once; one more is answered overloaded (HTTP: 503) and closed, and
+    /// those open are served on. Each takes a file descriptor: keep `ulimit -n` above N.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Ping a connection that sent nothing for SECS seconds, and close it when it then sends
+    /// nothing for 20 s more (0: never ping).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    keepalive: u64,
     /// Export each call's span to the OpenTelemetry collector at URL over OTLP/HTTP
     /// (protobuf), e.g. http://127.0.0.1:4318 (/v1/traces is added to a URL with no path);
     /// needs a ferry built with the otel feature.
@@ -136,7 +145,11 @@ async fn bind(
             Shared::First(router, admin) => (router.clone(), None, admin.take()),
             Shared::Others(router, figures) => (router.clone(), Some(figures.clone()), None),
         };
-    let config = config.metrics(!args.no_metrics);
+    let keepalive = (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive));
+    let config = config
+        .metrics(!args.no_metrics)
+        .max_connections(args.max_connections as usize)
+        .keepalive(keepalive);
     let server = Server::bind_with(address, router.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
