@@ -17,12 +17,6 @@ pub struct ClientConfig {
     pub default_timeout: Option<Duration>,
     /// How long connecting and the preface exchange may take.
     pub connect_timeout: Duration,
-    /// The largest response body accepted.
-    pub max_frame_len: u32,
-    /// The layers every call passes through, in order.
-    pub layers: Vec<Arc<dyn ClientLayer>>,
-    /// The window and largest item of the streams servers send this client.
-    pub streams: StreamLimits,
     /// A connection on which the server sent nothing for this long is pinged (`None`: never),
     /// so that a server gone without a word fails the calls waiting on it `unavailable`
     /// rather than leaving them to their deadlines. Servers take at most 10 pings per their
@@ -30,6 +24,12 @@ pub struct ClientConfig {
     pub keepalive: Option<Duration>,
     /// How long a pinged server has to answer before the connection is given up.
     pub keepalive_timeout: Duration,
+    /// The largest response body accepted.
+    pub max_frame_len: u32,
+    /// The layers every call passes through, in order.
+    pub layers: Vec<Arc<dyn ClientLayer>>,
+    /// The window and largest item of the streams servers send this client.
+    pub streams: StreamLimits,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -38,11 +38,11 @@ impl fmt::Debug for ClientConfig {
             .field("codec", &self.codec)
             .field("default_timeout", &self.default_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("keepalive", &self.keepalive)
+            .field("keepalive_timeout", &self.keepalive_timeout)
             .field("max_frame_len", &self.max_frame_len)
             .field("layers", &self.layers.len())
             .field("streams", &self.streams)
-            .field("keepalive", &self.keepalive)
-            .field("keepalive_timeout", &self.keepalive_timeout)
             .finish()
     }
 }
@@ -53,11 +53,11 @@ impl Default for ClientConfig {
             codec: Codec::MsgPack,
             default_timeout: Some(Duration::from_secs(30)),
             connect_timeout: Duration::from_secs(5),
+            keepalive: Some(Duration::from_secs(30)),
+            keepalive_timeout: Duration::from_secs(20),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             layers: Vec::new(),
             streams: StreamLimits::default(),
-            keepalive: Some(Duration::from_secs(30)),
-            keepalive_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -81,18 +81,6 @@ impl ClientConfig {
         self
     }
 
-    /// Sets the largest response body accepted.
-    pub fn max_frame_len(mut self, max: u32) -> ClientConfig {
-        self.max_frame_len = max;
-        self
-    }
-
-    /// Sets the window and largest item of incoming streams.
-    pub fn streams(mut self, limits: StreamLimits) -> ClientConfig {
-        self.streams = limits;
-        self
-    }
-
     /// Sets how long a quiet connection waits before it pings the server (`None`: never).
     pub fn keepalive(mut self, interval: Option<Duration>) -> ClientConfig {
         self.keepalive = interval;
@@ -108,6 +96,18 @@ impl ClientConfig {
     /// The keepalive of one connection of this client.
     pub(crate) fn liveness(&self) -> Liveness {
         Liveness::new(self.keepalive, self.keepalive_timeout)
+    }
+
+    /// Sets the largest response body accepted.
+    pub fn max_frame_len(mut self, max: u32) -> ClientConfig {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Sets the window and largest item of incoming streams.
+    pub fn streams(mut self, limits: StreamLimits) -> ClientConfig {
+        self.streams = limits;
+        self
     }
 
     /// Adds a layer every call of the client passes through, after those added before it.

@@ -13,8 +13,9 @@ use ferry_wire::Status;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::{
-    lpjson, native, route,
-    stats::{ConnectionKind, Limit},
+    lpjson, native,
+    sniff::{sniff, Sniffed},
+    stats::Limit,
     Shared,
 };
 
@@ -32,7 +33,8 @@ const DRAIN_LIMIT: usize = 64 * 1024;
 /// How long an HTTP client is asked to wait before it tries again.
 const RETRY_AFTER_SECS: u32 = 1;
 
-/// Answers `socket`, a connection over the cap, and closes it; counted as a refusal.
+/// Answers `socket`, a connection over the cap, and closes it; counted as a refusal. The
+/// whole of it, its first bytes included, is bounded by [`REFUSAL_TIME`].
 pub(crate) async fn refuse<S>(mut socket: S, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -54,19 +56,28 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut input = BytesMut::with_capacity(1024);
-    let Some(kind) = route::first_bytes(socket, &mut input, shared).await else {
-        return;
+    let sniffed = loop {
+        match sniff(&input) {
+            Sniffed::NeedMore => {}
+            known => break known,
+        }
+        if !matches!(socket.read_buf(&mut input).await, Ok(n) if n > 0) {
+            return;
+        }
     };
     let message = reason(shared.config.max_connections);
-    let sent = match kind {
-        ConnectionKind::Native => {
+    let sent = match sniffed {
+        Sniffed::Native => {
             native::refuse(socket, &mut input, shared, Status::Overloaded, message).await
         }
-        ConnectionKind::Http => socket.write_all(&unavailable(&message)).await,
-        ConnectionKind::LpJson => {
+        Sniffed::Http => socket.write_all(&unavailable(&message)).await,
+        Sniffed::LengthPrefixed => {
             let refusal = lpjson::refusal(Status::Overloaded, &message);
             socket.write_all(&refusal).await
         }
+        // Unknown bytes, or a TLS ClientHello: a handshake costs too much to answer a
+        // connection that is refused anyway.
+        _ => return,
     };
     if sent.is_ok() {
         drain(socket).await;

@@ -68,7 +68,7 @@ async fn serve_with(driver: &dyn DialectDriver, socket: Socket, shared: Arc<Shar
 
 /// Reads until the kind of connection is known; `None` when the bytes match no dialect, or do
 /// not come in time.
-pub(super) async fn first_bytes<S: AsyncRead + Unpin>(
+async fn first_bytes<S: AsyncRead + Unpin>(
     socket: &mut S,
     input: &mut BytesMut,
     shared: &Shared,
