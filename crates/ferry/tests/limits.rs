@@ -15,7 +15,7 @@ use ferry_wire::{ByteStr, Frame};
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
+    net::{TcpSocket, TcpStream},
     time::Instant,
 };
 
@@ -269,4 +269,95 @@ async fn keepalive_off_pings_no_one() {
     };
     assert!(goaway.message.contains("idle"), "{}", goaway.message);
     server.stop().await;
+}
+
+/// A socket whose receive window stays small, so that a large frame to it waits on its reads.
+fn narrow_socket() -> TcpSocket {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    socket
+}
+
+/// Bytes enough that most of them wait in the sender until a slow reader takes them.
+const LARGE: usize = 12 << 20;
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_slowly_taking_a_large_answer_is_not_given_up_though_it_says_nothing() {
+    let router = router(&Drops::default())
+        .function("test.large", ["n"], |n: usize| async move { "x".repeat(n) });
+    let config = ServerConfig::default().idle_timeout(None);
+    let server = TestServer::start(router, config).await;
+    let address = server.tcp().parse().unwrap();
+    let mut slow = RawConn::handshake_on(narrow_socket().connect(address).await.unwrap()).await;
+    slow.send(&request(1, "test.large", &json!([LARGE]))).await;
+    let started = Instant::now();
+    let answer = slow
+        .next_frame_slowly(64 * 1024, Duration::from_millis(500))
+        .await;
+    let Some(Frame::Response(response)) = answer else {
+        panic!("expected the answer, got {answer:?}")
+    };
+    assert_eq!(response.status, Status::Ok);
+    assert!(response.body.len() > LARGE);
+    assert!(
+        started.elapsed() > Duration::from_secs(50),
+        "the answer took longer than a keepalive: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.stats.keepalive_timeouts(), 0);
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_call_to_a_server_slowly_taking_it_is_not_given_up_though_it_says_nothing() {
+    let socket = narrow_socket();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut conn = RawConn::wrap(stream);
+        conn.preface().await;
+        let mut out = bytes::BytesMut::new();
+        ferry_wire::Preface {
+            version: ferry_wire::VERSION,
+            codec: ferry_wire::CODEC_MSGPACK,
+            max_frame_len: 1 << 24,
+        }
+        .encode(&mut out);
+        conn.send_bytes(&out).await;
+        let started = Instant::now();
+        let call = conn
+            .next_frame_slowly(64 * 1024, Duration::from_millis(500))
+            .await;
+        let Some(Frame::Request(call)) = call else {
+            panic!("expected the call, got {call:?}")
+        };
+        let elapsed = started.elapsed();
+        let body = ferry::Codec::MsgPack
+            .encode(&json!(call.body.len()))
+            .unwrap();
+        let answer = ferry_wire::Response {
+            call_id: call.call_id,
+            status: Status::Ok,
+            body,
+        };
+        conn.send(&Frame::Response(answer)).await;
+        (conn, elapsed)
+    });
+    let config = ClientConfig::default().default_timeout(None);
+    let client = Client::connect_with(address.as_str(), config)
+        .await
+        .unwrap();
+    let sent: usize = client
+        .call_typed::<_, _, NoError>(
+            "test.large",
+            &json!(["x".repeat(LARGE)]),
+            &CallOptions::new(),
+        )
+        .await
+        .expect("answered once the server has it all");
+    assert!(sent > LARGE);
+    let (_conn, elapsed) = server.await.unwrap();
+    assert!(elapsed > Duration::from_secs(50), "it took {elapsed:?}");
 }

@@ -288,7 +288,11 @@ impl Driver {
             exchange.take_out(&mut self.writing);
             self.yielded = false;
         }
-        match poll_write_queue(Pin::new(write), cx, &mut self.writing) {
+        let before = self.writing.len();
+        let written = poll_write_queue(Pin::new(write), cx, &mut self.writing);
+        let moved = self.writing.len() < before;
+        self.liveness.wrote(moved, written.is_pending());
+        match written {
             Poll::Ready(Err(err)) => Err(err.to_string()),
             Poll::Ready(Ok(())) => Ok(Wrote::Progress),
             Poll::Pending => Ok(Wrote::Blocked),

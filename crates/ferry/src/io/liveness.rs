@@ -29,6 +29,8 @@ pub(crate) struct Liveness {
     /// Set by a read that brought bytes and did not say when; folded into the keepalive
     /// with the time when it is next asked.
     heard: bool,
+    /// Whether the last write left bytes the socket would not take.
+    blocked: bool,
     timer: Pin<Box<Sleep>>,
     /// When the timer fires, once set: the keepalive is asked again then, or sooner when
     /// bytes came.
@@ -44,6 +46,7 @@ impl Liveness {
             keepalive: interval.map(|interval| Keepalive::new(interval, timeout, now.into_std())),
             interval: interval.unwrap_or_default(),
             heard: false,
+            blocked: false,
             timer: Box::pin(tokio::time::sleep_until(now)),
             armed: None,
         }
@@ -52,6 +55,16 @@ impl Liveness {
     /// Bytes came from the peer.
     pub(crate) fn heard(&mut self) {
         self.heard = true;
+    }
+
+    /// A write to the peer: whether it `moved` bytes, and whether it left some `blocked`.
+    /// Bytes moving after the socket was full mean the peer's end acknowledged some: it lives,
+    /// though it may say nothing while it takes a large frame, and a ping waits behind it.
+    pub(crate) fn wrote(&mut self, moved: bool, blocked: bool) {
+        if moved && self.blocked {
+            self.heard = true;
+        }
+        self.blocked = blocked;
     }
 
     /// Bytes came from the peer at `now` (a time the driver read anyway).

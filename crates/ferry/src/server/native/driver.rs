@@ -310,9 +310,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if self.out.is_empty() {
             return Ok(false);
         }
+        let before = self.out.len();
         match poll_write_queue(Pin::new(&mut self.socket), cx, &mut self.out) {
             Poll::Ready(Err(_)) => Err(()),
-            Poll::Ready(Ok(())) | Poll::Pending => {
+            written @ (Poll::Ready(Ok(())) | Poll::Pending) => {
+                let moved = self.out.len() < before;
+                self.liveness.wrote(moved, written.is_pending());
                 // A burst of frames grew it: let that memory go rather than keep it.
                 self.out.release_if_larger(2 * WRITE_BATCH_LIMIT);
                 Ok(throttled && self.out.len() < OUT_HIGH_WATER)
