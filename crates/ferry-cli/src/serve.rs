@@ -140,16 +140,13 @@ async fn bind(
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
+    let config = connection_limits(&args, config);
     let (router, figures, admin) =
         match &mut *shared.lock().expect("no server panics while binding") {
             Shared::First(router, admin) => (router.clone(), None, admin.take()),
             Shared::Others(router, figures) => (router.clone(), Some(figures.clone()), None),
         };
-    let keepalive = (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive));
-    let config = config
-        .metrics(!args.no_metrics)
-        .max_connections(args.max_connections as usize)
-        .keepalive(keepalive);
+    let config = config.metrics(!args.no_metrics);
     let server = Server::bind_with(address, router.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -245,6 +242,14 @@ fn check_www(www: &Path) -> anyhow::Result<()> {
         www.display()
     );
     Ok(())
+}
+
+/// `--max-connections` and `--keepalive` in `config`.
+fn connection_limits(args: &ServeArgs, config: ServerConfig) -> ServerConfig {
+    let keepalive = (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive));
+    config
+        .max_connections(args.max_connections as usize)
+        .keepalive(keepalive)
 }
 
 fn cores() -> usize {
