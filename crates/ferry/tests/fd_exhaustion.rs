@@ -10,11 +10,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{raw::RawConn, router, Drops, TestServer};
-use ferry::{CallOptions, Client, NoError, ServerConfig};
-use ferry_wire::{ByteStr, Preface, CODEC_MSGPACK, VERSION};
+use common::{add, raw::RawConn, router, Drops, TestServer};
+use ferry::{Client, ServerConfig};
+use ferry_wire::{Preface, CODEC_MSGPACK, VERSION};
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-use serde_json::json;
 use tokio::net::TcpStream;
 
 /// The warnings logged, each with when it was written.
@@ -67,17 +66,6 @@ impl Log {
     }
 }
 
-async fn add(client: &Client, a: i64, b: i64) -> i64 {
-    client
-        .call_typed::<_, _, NoError>(
-            ByteStr::from_static("test.add"),
-            &json!([a, b]),
-            &CallOptions::new(),
-        )
-        .await
-        .unwrap()
-}
-
 /// Lowers this process's soft limit of open files to a few more than it has open.
 fn leave_few_descriptors() {
     let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
@@ -108,7 +96,7 @@ async fn a_server_out_of_descriptors_waits_warns_once_a_second_and_serves_again(
     let log = Log::install();
     let server = TestServer::start(router(&Drops::default()), ServerConfig::default()).await;
     let client = Client::connect(server.address.clone()).await.unwrap();
-    assert_eq!(add(&client, 1, 1).await, 2);
+    assert_eq!(add(&client, 1, 1).await.unwrap(), 2);
 
     leave_few_descriptors();
     let mut files = take_every_descriptor();
@@ -142,11 +130,11 @@ async fn a_server_out_of_descriptors_waits_warns_once_a_second_and_serves_again(
         "the waiting connection is served once descriptors free up"
     );
     assert_eq!(
-        add(&client, 2, 2).await,
+        add(&client, 2, 2).await.unwrap(),
         4,
         "the open connection was served on"
     );
     let fresh = Client::connect(server.address.clone()).await.unwrap();
-    assert_eq!(add(&fresh, 3, 3).await, 6);
+    assert_eq!(add(&fresh, 3, 3).await.unwrap(), 6);
     server.stop().await;
 }

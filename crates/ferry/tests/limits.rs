@@ -7,11 +7,12 @@ mod common;
 use std::time::Duration;
 
 use common::{
+    add,
     raw::{accept_one, request, RawConn},
     router, Drops, TestServer,
 };
 use ferry::{server::Limit, CallOptions, Client, ClientConfig, NoError, ServerConfig, Status};
-use ferry_wire::{ByteStr, Frame};
+use ferry_wire::Frame;
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -21,16 +22,6 @@ use tokio::{
 
 /// Longer than any wait of these tests on a paused clock.
 const QUIET: Duration = Duration::from_secs(600);
-
-async fn add(client: &Client, a: i64, b: i64) -> Result<i64, ferry::CallError> {
-    client
-        .call_typed::<_, _, NoError>(
-            ByteStr::from_static("test.add"),
-            &json!([a, b]),
-            &CallOptions::new(),
-        )
-        .await
-}
 
 /// Waits (bounded) until `done` says the server got there.
 async fn wait_until(what: &str, done: impl Fn() -> bool) {
