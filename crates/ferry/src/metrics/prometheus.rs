@@ -116,7 +116,7 @@ fn render_traffic(stats: &ServerStats, out: &mut String) {
         out,
         name,
         "counter",
-        "Calls or requests refused for going over a limit, by limit.",
+        "Calls, requests or connections refused for going over a limit, by limit.",
     );
     for limit in Limit::ALL {
         sample(out, name, &[("limit", limit.name())], stats.refusals(limit));

@@ -128,7 +128,7 @@ impl ServerStats {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// Calls or requests refused because they went over `limit`.
+    /// Calls, requests or connections refused because they went over `limit`.
     pub fn refusals(&self, limit: Limit) -> u64 {
         self.refusals[limit as usize].load(Ordering::Relaxed)
     }
