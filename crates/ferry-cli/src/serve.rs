@@ -4,6 +4,7 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use anyhow::Context as _;
@@ -81,6 +82,14 @@ pub(crate) struct ServeArgs {
     /// at zero (for measuring what counting costs); connection and byte figures go on.
     #[arg(long)]
     no_metrics: bool,
+    /// Connections open at once; one more is answered overloaded (HTTP: 503) and closed, and
+    /// those open are served on. Each takes a file descriptor: keep `ulimit -n` above N.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Ping a connection that sent nothing for SECS seconds, and close it when it then sends
+    /// nothing for 20 s more (0: never ping).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    keepalive: u64,
     /// Export each call's span to the OpenTelemetry collector at URL over OTLP/HTTP
     /// (protobuf), e.g. http://127.0.0.1:4318 (/v1/traces is added to a URL with no path);
     /// needs a ferry built with the otel feature.
@@ -145,6 +154,7 @@ async fn bind(
     address: Address,
     config: ServerConfig,
 ) -> Result<Server, Failure> {
+    let config = connection_limits(&args, config);
     let (router, figures, admin) =
         match &mut *shared.lock().expect("no server panics while binding") {
             Shared::First(router, admin) => (router.clone(), None, admin.take()),
@@ -249,6 +259,14 @@ fn check_www(www: &Path) -> anyhow::Result<()> {
         www.display()
     );
     Ok(())
+}
+
+/// `--max-connections` and `--keepalive` in `config`.
+fn connection_limits(args: &ServeArgs, config: ServerConfig) -> ServerConfig {
+    let keepalive = (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive));
+    config
+        .max_connections(args.max_connections as usize)
+        .keepalive(keepalive)
 }
 
 fn cores() -> usize {

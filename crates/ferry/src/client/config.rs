@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use ferry_wire::DEFAULT_MAX_FRAME_LEN;
 
-use crate::{layer::ClientLayer, stream::StreamLimits, Codec};
+use crate::{io::Liveness, layer::ClientLayer, stream::StreamLimits, Codec};
 
 /// How a [`Client`](crate::Client) connects and what it assumes by default.
 #[derive(Clone)]
@@ -17,6 +17,13 @@ pub struct ClientConfig {
     pub default_timeout: Option<Duration>,
     /// How long connecting and the preface exchange may take.
     pub connect_timeout: Duration,
+    /// A connection on which the server sent nothing for this long is pinged (`None`: never),
+    /// so that a server gone without a word fails the calls waiting on it `unavailable`
+    /// rather than leaving them to their deadlines. Servers take at most 10 pings per their
+    /// own interval (30 s by default): keep this at 3 s or more.
+    pub keepalive: Option<Duration>,
+    /// How long a pinged server has to answer before the connection is given up.
+    pub keepalive_timeout: Duration,
     /// The largest response body accepted.
     pub max_frame_len: u32,
     /// The layers every call passes through, in order.
@@ -34,6 +41,8 @@ impl fmt::Debug for ClientConfig {
             .field("codec", &self.codec)
             .field("default_timeout", &self.default_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("keepalive", &self.keepalive)
+            .field("keepalive_timeout", &self.keepalive_timeout)
             .field("max_frame_len", &self.max_frame_len)
             .field("layers", &self.layers.len())
             .field("streams", &self.streams)
@@ -48,6 +57,8 @@ impl Default for ClientConfig {
             codec: Codec::MsgPack,
             default_timeout: Some(Duration::from_secs(30)),
             connect_timeout: Duration::from_secs(5),
+            keepalive: Some(Duration::from_secs(30)),
+            keepalive_timeout: Duration::from_secs(20),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             layers: Vec::new(),
             streams: StreamLimits::default(),
@@ -79,6 +90,23 @@ impl ClientConfig {
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientConfig {
         self.connect_timeout = timeout;
         self
+    }
+
+    /// Sets how long a quiet connection waits before it pings the server (`None`: never).
+    pub fn keepalive(mut self, interval: Option<Duration>) -> ClientConfig {
+        self.keepalive = interval;
+        self
+    }
+
+    /// Sets how long a pinged server has to answer.
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> ClientConfig {
+        self.keepalive_timeout = timeout;
+        self
+    }
+
+    /// The keepalive of one connection of this client.
+    pub(crate) fn liveness(&self) -> Liveness {
+        Liveness::new(self.keepalive, self.keepalive_timeout)
     }
 
     /// Sets the largest response body accepted.

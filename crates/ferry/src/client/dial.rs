@@ -127,6 +127,7 @@ where
         decoder,
         address.clone(),
         config.codec,
+        config.liveness(),
     );
     tokio::spawn(driver.run(read, write, buf));
     Ok(handle)

@@ -46,7 +46,7 @@ pub(crate) struct Driver {
     armed: Option<Instant>,
     /// The earliest deadline of a waiting call, as of the last look at the exchange.
     earliest: Option<Instant>,
-    /// Pings a quiet server while streams are open, and gives it up when it does not answer.
+    /// Pings a quiet server, and gives it up when it does not answer.
     liveness: Liveness,
 }
 
@@ -107,6 +107,7 @@ impl Driver {
         decoder: FrameDecoder,
         address: Address,
         codec: Codec,
+        liveness: Liveness,
     ) -> Driver {
         Driver {
             connection,
@@ -121,7 +122,7 @@ impl Driver {
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
             armed: None,
             earliest: None,
-            liveness: Liveness::new(),
+            liveness,
         }
     }
 
@@ -130,7 +131,12 @@ impl Driver {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
-        let reason = poll_fn(|cx| self.poll_drive(cx, &mut read, &mut write, &mut input)).await;
+        // What came behind the server's preface, such as the goaway of a server over its
+        // connection cap, is handled before the read that may find the connection closed.
+        let reason = match self.on_input(&mut input) {
+            Ok(()) => poll_fn(|cx| self.poll_drive(cx, &mut read, &mut write, &mut input)).await,
+            Err(reason) => reason,
+        };
         self.connection.stop_taking_calls();
         let lost = format!("connection to {} lost: {reason}", self.address);
         self.connection.exchange().close(&lost, &mut self.wakeups);
@@ -172,7 +178,7 @@ impl Driver {
             if let Some(reason) = exchange.finished() {
                 return Poll::Ready(reason.to_owned());
             }
-            match self.liveness.poll(cx, exchange.has_streams()) {
+            match self.liveness.poll(cx, true) {
                 Poll::Ready(Verdict::Ping(payload)) => {
                     exchange.queue_frame(&Frame::Ping { payload });
                     continue;
@@ -282,7 +288,11 @@ impl Driver {
             exchange.take_out(&mut self.writing);
             self.yielded = false;
         }
-        match poll_write_queue(Pin::new(write), cx, &mut self.writing) {
+        let before = self.writing.len();
+        let written = poll_write_queue(Pin::new(write), cx, &mut self.writing);
+        let moved = self.writing.len() < before;
+        self.liveness.wrote(moved, written.is_pending());
+        match written {
             Poll::Ready(Err(err)) => Err(err.to_string()),
             Poll::Ready(Ok(())) => Ok(Wrote::Progress),
             Poll::Pending => Ok(Wrote::Blocked),

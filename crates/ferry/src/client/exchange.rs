@@ -186,11 +186,6 @@ impl Exchange {
         self.wake_for_work()
     }
 
-    /// Whether any streaming call is open: the keepalive watches the connection then.
-    pub(crate) fn has_streams(&self) -> bool {
-        !self.streams.is_empty()
-    }
-
     /// The connection's codec.
     pub(crate) fn codec(&self) -> Codec {
         self.codec
@@ -432,7 +427,10 @@ impl Exchange {
         let lost = format!("{reason} in the middle of the stream");
         self.streams
             .fail_all(&CallError::new(Status::Unavailable, lost));
-        self.closed = Some(Unanswered::NotRun(reason.to_owned()));
+        // A goaway's reason (a shutdown, the server's connection cap) says more to a later
+        // call than the close that followed it.
+        self.closed
+            .get_or_insert_with(|| Unanswered::NotRun(reason.to_owned()));
         self.out = WriteQueue::default();
         self.waiting = 0;
         let takes = self.takes;
@@ -658,6 +656,14 @@ mod tests {
         exchange.deliver(taken, reply(b""), &mut wakeups);
         exchange.poll_answer(taken, &caller);
         assert_eq!(exchange.finished(), Some("the server sent goaway"));
+        exchange.close("connection lost", &mut wakeups);
+        let Err(Unanswered::NotRun(later)) = submit(&mut exchange, &caller) else {
+            panic!("a call after the close is not run")
+        };
+        assert_eq!(
+            later, "the server is going away",
+            "the goaway's reason stays"
+        );
     }
 
     #[test]

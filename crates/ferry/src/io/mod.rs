@@ -9,7 +9,9 @@
 mod adaptive_read;
 mod frame_queue;
 mod liveness;
+mod ping_budget;
 
 pub(crate) use adaptive_read::ReadRoom;
 pub(crate) use frame_queue::{poll_write_queue, WriteQueue, WRITE_BATCH_LIMIT};
 pub(crate) use liveness::{Liveness, Verdict};
+pub(crate) use ping_budget::PingBudget;

@@ -101,6 +101,11 @@ fn render_traffic(stats: &ServerStats, out: &mut String) {
             "Connections closed because the peer broke its dialect's rules.",
             stats.protocol_errors(),
         ),
+        (
+            "ferry_server_keepalive_timeouts_total",
+            "Connections closed because the peer answered no ping in time.",
+            stats.keepalive_timeouts(),
+        ),
     ];
     for (name, help, value) in counters {
         header(out, name, "counter", help);
@@ -111,7 +116,7 @@ fn render_traffic(stats: &ServerStats, out: &mut String) {
         out,
         name,
         "counter",
-        "Calls or requests refused for going over a limit, by limit.",
+        "Calls, requests or connections refused for going over a limit, by limit.",
     );
     for limit in Limit::ALL {
         sample(out, name, &[("limit", limit.name())], stats.refusals(limit));

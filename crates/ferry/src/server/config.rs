@@ -17,6 +17,16 @@ pub struct ServerConfig {
     pub max_in_flight: usize,
     /// A connection with no calls running and no bytes arriving for this long is closed.
     pub idle_timeout: Option<Duration>,
+    /// Connections open at once, on every dialect and counting those whose first bytes are
+    /// still awaited; one more is answered `overloaded` (HTTP: 503) and closed, and those
+    /// open are served on. Each takes a file descriptor: `ulimit -n` must be above it for it
+    /// to be the bound that holds.
+    pub max_connections: usize,
+    /// A connection that sent nothing for this long is pinged (`None`: never). A peer that
+    /// sends more than 10 pings in one such interval (30 s when off) is sent a goaway.
+    pub keepalive: Option<Duration>,
+    /// How long a pinged peer has to send anything; then the connection is closed.
+    pub keepalive_timeout: Duration,
     /// How long a graceful shutdown waits for running calls before it cuts them off.
     pub drain_timeout: Duration,
     /// How long a new connection may take to send its preface.
@@ -53,6 +63,9 @@ impl Default for ServerConfig {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             max_in_flight: 4096,
             idle_timeout: Some(Duration::from_secs(300)),
+            max_connections: 10_000,
+            keepalive: Some(Duration::from_secs(30)),
+            keepalive_timeout: Duration::from_secs(20),
             drain_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
             reuse_port: false,
@@ -89,6 +102,24 @@ impl ServerConfig {
     /// Sets the idle timeout (`None`: never).
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> ServerConfig {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets how many connections may be open at once.
+    pub fn max_connections(mut self, max: usize) -> ServerConfig {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets how long a quiet connection waits before it is pinged (`None`: never).
+    pub fn keepalive(mut self, interval: Option<Duration>) -> ServerConfig {
+        self.keepalive = interval;
+        self
+    }
+
+    /// Sets how long a pinged peer has to answer.
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> ServerConfig {
+        self.keepalive_timeout = timeout;
         self
     }
 

@@ -9,6 +9,7 @@
 //! # }
 //! ```
 
+mod accept_failures;
 mod config;
 mod dialect;
 mod dispatcher;
@@ -16,16 +17,18 @@ mod listener;
 mod lpjson;
 mod metered;
 mod native;
+mod refuse;
 mod route;
 mod sniff;
 mod socket;
 mod stats;
 mod tls_accept;
 
-use std::{io, sync::Arc, time::Duration};
+use std::{io, sync::Arc};
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
+use accept_failures::AcceptFailures;
 pub use config::ServerConfig;
 pub use dialect::{DialectDriver, Serving};
 pub use dispatcher::Dispatcher;
@@ -34,7 +37,7 @@ pub use sniff::{sniff, Sniffed};
 pub use socket::Socket;
 pub use stats::{ConnectionKind, Limit, ServerStats};
 
-use crate::{metrics::Telemetry, Address, Router};
+use crate::{context, metrics::Telemetry, Address, Router};
 
 /// A bound server. [`Server::run`] serves until its [`ShutdownHandle`] fires.
 #[derive(Debug)]
@@ -197,15 +200,16 @@ impl Server {
             let ticking = shared.telemetry.clone().run(shared.shutdown.clone());
             tokio::spawn(ticking);
         }
+        let mut failures = AcceptFailures::default();
         loop {
             tokio::select! {
                 () = shared.shutdown.cancelled() => break,
                 accepted = self.listener.accept() => match accepted {
-                    Ok(accepted) => self.spawn_connection(accepted),
-                    Err(err) => {
-                        tracing::warn!(%err, "accept failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(accepted) => {
+                        failures.accepted();
+                        self.spawn_connection(accepted);
                     }
+                    Err(err) => self.accept_failed(&mut failures, &err).await,
                 },
             }
         }
@@ -234,17 +238,49 @@ impl Server {
         self.run().await
     }
 
+    /// Logs a failed accept (at most once a second) and waits as long as it asks: out of file
+    /// descriptors, every accept fails until a connection closes, and trying again at once
+    /// would spin.
+    async fn accept_failed(&self, failures: &mut AcceptFailures, err: &io::Error) {
+        let failed = failures.failed(err, tokio::time::Instant::now());
+        if let Some(unlogged) = failed.log {
+            let open = self.shared.stats.admitted();
+            if failed.exhausted {
+                tracing::warn!(
+                    %err, open, unlogged,
+                    "accept failed: out of file descriptors or memory; waiting for connections to \
+                     close (raise `ulimit -n` above --max-connections, or lower it)"
+                );
+            } else {
+                tracing::warn!(%err, unlogged, "accept failed; accepting the next connection");
+            }
+        }
+        if !failed.wait.is_zero() {
+            tokio::time::sleep(failed.wait).await;
+        }
+    }
+
     fn spawn_connection(&self, accepted: Accepted) {
-        let shared = self.shared.clone();
         match accepted {
-            Accepted::Tcp(socket, peer) => self
-                .shared
-                .tracker
-                .spawn(route::route(socket, peer, shared)),
-            Accepted::Unix(socket, peer) => self
-                .shared
-                .tracker
-                .spawn(route::route(socket, peer, shared)),
+            Accepted::Tcp(socket, peer) => self.spawn_admitted(socket, peer),
+            Accepted::Unix(socket, peer) => self.spawn_admitted(socket, peer),
+        }
+    }
+
+    /// Serves a connection that takes a place under the connection cap, from its accept until
+    /// it closes (while its first bytes are awaited too: a flood of connections that send
+    /// nothing holds places, not more); one over the cap is refused in its dialect.
+    fn spawn_admitted<S>(&self, socket: S, peer: context::Peer)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        let shared = self.shared.clone();
+        match shared.stats.admit(shared.config.max_connections) {
+            Some(place) => self.shared.tracker.spawn(async move {
+                let _place = place;
+                route::route(socket, peer, shared).await;
+            }),
+            None => self.shared.tracker.spawn(refuse::refuse(socket, shared)),
         };
     }
 }

@@ -1,6 +1,9 @@
 //! Counters a server keeps while it runs, beside the per-method figures of its router.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{
+    atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering},
+    Arc,
+};
 
 /// The kinds of connection the port tells apart when it sniffs their first bytes. HTTP is one
 /// kind: a connection may carry JSON-RPC, XML-RPC and REST calls alike.
@@ -45,15 +48,22 @@ pub enum Limit {
     MaxMetadata,
     /// The size of an HTTP body (`413`).
     MaxBodyLen,
+    /// Connections open at once, on every dialect, counted from their accept (a connection
+    /// refused for it gets `overloaded` or a 503).
+    MaxConnections,
+    /// Pings a peer may send per keepalive interval (a goaway `overloaded`).
+    PingFlood,
 }
 
 impl Limit {
     /// Every limit, in the order metrics list them.
-    pub const ALL: [Limit; 4] = [
+    pub const ALL: [Limit; 6] = [
         Limit::MaxInFlight,
         Limit::MaxFrameLen,
         Limit::MaxMetadata,
         Limit::MaxBodyLen,
+        Limit::MaxConnections,
+        Limit::PingFlood,
     ];
 
     /// The limit's name, as the `limit` label writes it.
@@ -63,6 +73,8 @@ impl Limit {
             Limit::MaxFrameLen => "max_frame_len",
             Limit::MaxMetadata => "max_metadata",
             Limit::MaxBodyLen => "max_body_len",
+            Limit::MaxConnections => "max_connections",
+            Limit::PingFlood => "ping_flood",
         }
     }
 }
@@ -77,6 +89,12 @@ pub struct ServerStats {
     received: AtomicU64,
     sent: AtomicU64,
     refusals: [AtomicU64; Limit::ALL.len()],
+    /// Connections holding a place under the connection cap: from their accept, while their
+    /// dialect is still being sniffed too, until they close.
+    admitted: AtomicUsize,
+    /// Connections over the cap being answered so.
+    refusing: AtomicUsize,
+    keepalive_timeouts: AtomicU64,
 }
 
 impl ServerStats {
@@ -110,9 +128,47 @@ impl ServerStats {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// Calls or requests refused because they went over `limit`.
+    /// Calls, requests or connections refused because they went over `limit`.
     pub fn refusals(&self, limit: Limit) -> u64 {
         self.refusals[limit as usize].load(Ordering::Relaxed)
+    }
+
+    /// Connections closed because the peer sent nothing for a keepalive interval and then
+    /// did not answer a ping in time.
+    pub fn keepalive_timeouts(&self) -> u64 {
+        self.keepalive_timeouts.load(Ordering::Relaxed)
+    }
+
+    /// Counts a connection closed for a peer that answered no ping.
+    pub(crate) fn timed_out(&self) {
+        ServerStats::count(&self.keepalive_timeouts);
+    }
+
+    /// A place under the cap of `max` connections, held until the [`Place`] is dropped;
+    /// `None` when all are taken.
+    pub(crate) fn admit(self: &Arc<Self>, max: usize) -> Option<Place> {
+        self.take_place(|stats| &stats.admitted, max)
+    }
+
+    /// One of `max` places for answering a connection over the cap; `None` when all are
+    /// taken (the connection is then closed unanswered).
+    pub(crate) fn start_refusing(self: &Arc<Self>, max: usize) -> Option<Place> {
+        self.take_place(|stats| &stats.refusing, max)
+    }
+
+    fn take_place(
+        self: &Arc<Self>,
+        counter: fn(&ServerStats) -> &AtomicUsize,
+        max: usize,
+    ) -> Option<Place> {
+        if counter(self).fetch_add(1, Ordering::Relaxed) >= max {
+            counter(self).fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(Place {
+            stats: self.clone(),
+            counter,
+        })
     }
 
     pub(crate) fn count(counter: &AtomicU64) {
@@ -134,6 +190,12 @@ impl ServerStats {
         self.open[kind as usize].fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Connections holding a place under the connection cap now: those open, and those
+    /// whose first bytes are still awaited.
+    pub fn admitted(&self) -> usize {
+        self.admitted.load(Ordering::Relaxed)
+    }
+
     /// Adds bytes read.
     #[inline]
     pub(crate) fn add_received(&self, bytes: usize) {
@@ -144,5 +206,40 @@ impl ServerStats {
     #[inline]
     pub(crate) fn add_sent(&self, bytes: usize) {
         self.sent.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+/// A connection's place under a cap, given back when it is dropped (however the connection's
+/// task ends).
+#[must_use]
+pub(crate) struct Place {
+    stats: Arc<ServerStats>,
+    counter: fn(&ServerStats) -> &AtomicUsize,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        (self.counter)(&self.stats).fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_under_the_cap_are_given_back_when_dropped() {
+        let stats = Arc::new(ServerStats::default());
+        let first = stats.admit(2).expect("a place");
+        let second = stats.admit(2).expect("a place");
+        assert!(stats.admit(2).is_none(), "the cap holds");
+        assert_eq!(stats.admitted(), 2, "a refusal takes no place");
+        drop(first);
+        let third = stats.admit(2).expect("the place given back");
+        let refusing = stats.start_refusing(1).expect("a refusal's place is apart");
+        assert!(stats.start_refusing(1).is_none());
+        drop((second, third, refusing));
+        assert_eq!(stats.admitted(), 0);
+        assert!(stats.start_refusing(1).is_some());
     }
 }

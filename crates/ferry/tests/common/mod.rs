@@ -60,6 +60,13 @@ impl TestServer {
     }
 }
 
+/// `test.add(a, b)` on `client`.
+pub async fn add(client: &ferry::Client, a: i64, b: i64) -> Result<i64, ferry::CallError> {
+    client
+        .call_typed::<_, _, ferry::NoError>("test.add", &(a, b), &ferry::CallOptions::new())
+        .await
+}
+
 /// Counts handler futures that were dropped before they finished.
 #[derive(Clone, Default)]
 pub struct Drops(pub Arc<AtomicUsize>);

@@ -40,12 +40,20 @@ impl RawConn {
 
     /// Connects with a valid MessagePack preface and reads the server's.
     pub async fn handshake(address: &str) -> RawConn {
-        let preface = Preface {
+        RawConn::handshake_on(TcpStream::connect(address).await.expect("connect")).await
+    }
+
+    /// Sends a valid MessagePack preface on `stream`, connected, and reads the server's.
+    pub async fn handshake_on(stream: TcpStream) -> RawConn {
+        let mut conn = RawConn::wrap(stream);
+        let mut out = BytesMut::new();
+        Preface {
             version: VERSION,
             codec: CODEC_MSGPACK,
             max_frame_len: 1 << 24,
-        };
-        let mut conn = RawConn::open(address, preface).await;
+        }
+        .encode(&mut out);
+        conn.send_bytes(&out).await;
         let theirs = conn.preface().await;
         assert_eq!(theirs.version, VERSION);
         conn
@@ -56,7 +64,7 @@ impl RawConn {
             if let Some(preface) = Preface::decode(&mut self.input).expect("server preface") {
                 return preface;
             }
-            self.fill().await;
+            self.fill(Duration::from_secs(10)).await;
         }
     }
 
@@ -72,12 +80,33 @@ impl RawConn {
 
     /// The next frame, or `None` when the server closed the connection.
     pub async fn next_frame(&mut self) -> Option<Frame> {
+        self.next_frame_within(Duration::from_secs(10)).await
+    }
+
+    /// The next frame, waiting up to `limit` for each read.
+    pub async fn next_frame_within(&mut self, limit: Duration) -> Option<Frame> {
         loop {
             if let Some(frame) = self.decoder.decode(&mut self.input).expect("valid frame") {
                 return Some(frame);
             }
-            if !self.fill().await {
+            if !self.fill(limit).await {
                 return None;
+            }
+        }
+    }
+
+    /// The next frame, read at most `chunk` bytes at a time with `pause` before each read: a
+    /// peer on a slow link, which says nothing meanwhile.
+    pub async fn next_frame_slowly(&mut self, chunk: usize, pause: Duration) -> Option<Frame> {
+        let mut buf = vec![0; chunk];
+        loop {
+            if let Some(frame) = self.decoder.decode(&mut self.input).expect("valid frame") {
+                return Some(frame);
+            }
+            tokio::time::sleep(pause).await;
+            match self.stream.read(&mut buf).await {
+                Ok(n) if n > 0 => self.input.extend_from_slice(&buf[..n]),
+                _ => return None,
             }
         }
     }
@@ -98,12 +127,9 @@ impl RawConn {
             .is_ok()
     }
 
-    async fn fill(&mut self) -> bool {
-        let read = tokio::time::timeout(
-            Duration::from_secs(10),
-            self.stream.read_buf(&mut self.input),
-        );
-        matches!(read.await.expect("server answers within 10 s"), Ok(n) if n > 0)
+    async fn fill(&mut self, limit: Duration) -> bool {
+        let read = tokio::time::timeout(limit, self.stream.read_buf(&mut self.input));
+        matches!(read.await.expect("the server answers in time"), Ok(n) if n > 0)
     }
 }
 

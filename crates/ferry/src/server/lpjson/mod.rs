@@ -22,6 +22,9 @@ mod connection;
 mod frame;
 mod message;
 
+use bytes::BytesMut;
+use ferry_wire::Status;
+
 use super::{DialectDriver, Dispatcher, Serving, Socket};
 
 /// The length-prefixed JSON dialect, which every server speaks.
@@ -32,4 +35,11 @@ impl DialectDriver for LengthPrefixedJson {
     fn serve(&self, socket: Socket, dispatcher: Dispatcher) -> Serving {
         Box::pin(connection::serve(socket, dispatcher))
     }
+}
+
+/// A failure in this dialect's framing, for a connection refused before it is served.
+pub(super) fn refusal(status: Status, message: &str) -> BytesMut {
+    let mut out = BytesMut::new();
+    frame::encode(&message::failure(status, message, None), &mut out);
+    out
 }

@@ -21,7 +21,9 @@ use ferry_wire::{Frame, FrameDecoder, Kind, Status, WireError};
 
 use super::requests::Requests;
 use crate::{
-    io::{poll_write_queue, Liveness, ReadRoom, Verdict, WriteQueue, WRITE_BATCH_LIMIT},
+    io::{
+        poll_write_queue, Liveness, PingBudget, ReadRoom, Verdict, WriteQueue, WRITE_BATCH_LIMIT,
+    },
     server::{
         stats::{Limit, ServerStats},
         Shared,
@@ -45,6 +47,9 @@ const OUT_HIGH_WATER: usize = 4 * WRITE_BATCH_LIMIT;
 /// How long the last answers of a closing connection may take to be written.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
+/// The window a caller's pings are counted in when the server pings no one.
+const DEFAULT_PING_WINDOW: Duration = Duration::from_secs(30);
+
 /// One connection's state.
 pub(super) struct Driver<S> {
     socket: S,
@@ -56,7 +61,8 @@ pub(super) struct Driver<S> {
     shared: Arc<Shared>,
     /// False once the peer closed, vanished, broke the protocol or idled out.
     reading: bool,
-    /// When the last bytes arrived or the last running call finished.
+    /// When the last frame other than a ping or pong arrived, or the last running call
+    /// finished: the keepalive's traffic does not keep an idle connection open.
     active_at: Instant,
     /// When the last bytes arrived: the arrival of the calls they carry.
     read_at: Instant,
@@ -65,8 +71,10 @@ pub(super) struct Driver<S> {
     /// The one timer: the drain deadline, or when the connection would idle out.
     timer: Pin<Box<Sleep>>,
     shutdown: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    /// Pings a quiet caller while streams are open, and gives it up when it does not answer.
+    /// Pings a quiet caller, and gives it up when it does not answer.
     liveness: Liveness,
+    /// How many pings the caller may send.
+    pings: PingBudget,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -77,12 +85,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         requests: Requests,
     ) -> Driver<S> {
         let shutdown = shared.shutdown.child_token().cancelled_owned();
+        let config = &shared.config;
         Driver {
             socket,
             input,
             room: ReadRoom::default(),
             out: WriteQueue::default(),
-            decoder: FrameDecoder::new(shared.config.max_frame_len),
+            decoder: FrameDecoder::new(config.max_frame_len),
             requests,
             reading: true,
             active_at: Instant::now(),
@@ -90,7 +99,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             drain_until: None,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             shutdown: Some(Box::pin(shutdown)),
-            liveness: Liveness::new(),
+            liveness: Liveness::new(config.keepalive, config.keepalive_timeout),
+            pings: PingBudget::new(config.keepalive.unwrap_or(DEFAULT_PING_WINDOW)),
             shared,
         }
     }
@@ -153,6 +163,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// it handled any.
     fn handle_input(&mut self, cx: &mut Context<'_>) -> bool {
         let mut handled = 0;
+        let mut active = false;
         while self.reading && self.out.len() < OUT_HIGH_WATER {
             let frame = match self.decoder.decode(&mut self.input) {
                 Ok(Some(frame)) => frame,
@@ -171,6 +182,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
             handled += 1;
             let now = self.read_at;
+            match frame {
+                Frame::Ping { .. } if !self.pings.allow(now) => {
+                    self.ping_flood();
+                    continue;
+                }
+                Frame::Ping { .. } | Frame::Pong { .. } => {}
+                _ => active = true,
+            }
             if let Err(message) = self.requests.on_frame(frame, now, &mut self.out, cx) {
                 self.protocol_error(message);
             } else if self.requests.draining {
@@ -179,7 +198,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
         }
         self.requests.count_calls();
+        // Bytes of a frame not yet whole are activity too: a large request arriving slowly.
+        if active || !self.input.is_empty() {
+            self.active_at = self.active_at.max(self.read_at);
+        }
         handled > 0
+    }
+
+    /// The caller sent more pings than its budget: say why, read no more, let running calls
+    /// finish.
+    fn ping_flood(&mut self) {
+        self.shared.stats.refused(Limit::PingFlood);
+        let message = self.pings.flood_reason();
+        self.requests
+            .goaway(&mut self.out, Status::Overloaded, message);
+        self.stop_reading();
     }
 
     fn on_decode_error(&mut self, err: WireError) {
@@ -222,8 +255,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             Poll::Ready(Ok(n)) if n > 0 => {
                 // One clock reading per read: deadlines count from when their bytes arrived.
                 self.read_at = Instant::now();
-                self.active_at = self.read_at;
-                self.liveness.heard();
+                self.liveness.heard_at(self.read_at);
                 true
             }
             Poll::Ready(_) => {
@@ -278,9 +310,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if self.out.is_empty() {
             return Ok(false);
         }
+        let before = self.out.len();
         match poll_write_queue(Pin::new(&mut self.socket), cx, &mut self.out) {
             Poll::Ready(Err(_)) => Err(()),
-            Poll::Ready(Ok(())) | Poll::Pending => {
+            written @ (Poll::Ready(Ok(())) | Poll::Pending) => {
+                let moved = self.out.len() < before;
+                self.liveness.wrote(moved, written.is_pending());
                 // A burst of frames grew it: let that memory go rather than keep it.
                 self.out.release_if_larger(2 * WRITE_BATCH_LIMIT);
                 Ok(throttled && self.out.len() < OUT_HIGH_WATER)
@@ -315,17 +350,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         true
     }
 
-    /// Pings a caller that went quiet with streams open; cuts it off when it stays quiet. True
-    /// if it did either.
+    /// Pings a caller that went quiet; cuts it off when it stays quiet. True if it did either.
     fn poll_liveness(&mut self, cx: &mut Context<'_>) -> bool {
-        let watching = self.reading && !self.requests.streams.is_empty();
-        match self.liveness.poll(cx, watching) {
+        match self.liveness.poll(cx, self.reading) {
             Poll::Pending => false,
             Poll::Ready(Verdict::Ping(payload)) => {
                 self.out.push_frame(&Frame::Ping { payload });
                 true
             }
             Poll::Ready(Verdict::Dead) => {
+                self.shared.stats.timed_out();
                 let reason = self.liveness.dead_reason();
                 self.requests
                     .goaway(&mut self.out, Status::Unavailable, reason.clone());

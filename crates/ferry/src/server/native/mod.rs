@@ -58,15 +58,7 @@ async fn answer_preface<W: AsyncWrite + Unpin>(
     shared: &Shared,
 ) -> Option<Codec> {
     let mut out = BytesMut::with_capacity(PREFACE_LEN);
-    let ours = Preface {
-        version: VERSION,
-        // A refused codec is not echoed back: the preface names one this server speaks.
-        codec: Codec::from_wire(preface.codec)
-            .unwrap_or_default()
-            .wire_id(),
-        max_frame_len: shared.config.max_frame_len,
-    };
-    ours.encode(&mut out);
+    ours(preface, shared).encode(&mut out);
     match accept(preface) {
         Ok(codec) => write.write_all(&out).await.ok().map(|()| codec),
         Err(message) => {
@@ -77,6 +69,37 @@ async fn answer_preface<W: AsyncWrite + Unpin>(
             None
         }
     }
+}
+
+/// This server's answer to the client's `preface`.
+fn ours(preface: &Preface, shared: &Shared) -> Preface {
+    Preface {
+        version: VERSION,
+        // A refused codec is not echoed back: the preface names one this server speaks.
+        codec: Codec::from_wire(preface.codec)
+            .unwrap_or_default()
+            .wire_id(),
+        max_frame_len: shared.config.max_frame_len,
+    }
+}
+
+/// Answers a connection the server will not serve (see [`refuse`](super::refuse)): once the
+/// client's preface is in, this server's preface and a goaway with `status` and `message`,
+/// which a ferry client reports as the reason its calls were not run.
+pub(crate) async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
+    socket: &mut S,
+    input: &mut BytesMut,
+    shared: &Shared,
+    status: Status,
+    message: String,
+) -> std::io::Result<()> {
+    let Ok(preface) = handshake(socket, input, shared).await else {
+        return Ok(());
+    };
+    let mut out = BytesMut::with_capacity(PREFACE_LEN + 128);
+    ours(&preface, shared).encode(&mut out);
+    goaway(0, status, message).encode(&mut out);
+    socket.write_all(&out).await
 }
 
 async fn handshake<R: AsyncRead + Unpin>(
