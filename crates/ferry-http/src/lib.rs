@@ -54,6 +54,7 @@
 //! the calls' metadata by one rule: `x-ferry-NAME: VALUE` is `NAME = VALUE`, and
 //! `authorization`, `traceparent` and `tracestate` pass under their own names.
 
+mod auth;
 mod body;
 mod caller;
 pub mod client;
