@@ -11,7 +11,7 @@ use ferry::{server::Figures, Address, Router, Server, ServerConfig};
 use ferry_files::{FilesServer, FilesService, Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
-use crate::{failure::Failure, serve_model::Model, serve_register::RegisterArgs};
+use crate::{auth::AuthArgs, failure::Failure, serve_model::Model, serve_register::RegisterArgs};
 
 /// The built-in service every router holds, left out of the listening line.
 const REFLECT: &str = "ferry.reflect";
@@ -37,6 +37,7 @@ Examples:
   ferry serve --listen 127.0.0.1:0 --register etcd://127.0.0.1:2379 --lease-ttl 5
   ferry serve --listen 0.0.0.0:7070 --register etcd://10.0.0.9:2379 --advertise 10.0.0.5:7070
   ferry serve --listen 0.0.0.0:7070 --admin-listen 127.0.0.1:7071   # pages on loopback only
+  ferry serve --auth-tokens ./tokens     # calls and pages need a token the file grants
 
 The pages /metrics (Prometheus), /status (a live dashboard), /status.json, /rpcz and /rpcz.json
 are on the main port unless --admin-listen moves them (docs/OBSERVABILITY.md).
@@ -86,6 +87,8 @@ pub(crate) struct ServeArgs {
     pub(crate) otlp_endpoint: Option<String>,
     #[command(flatten)]
     register: RegisterArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
 }
 
 /// Serves until a signal, then drains.
@@ -94,7 +97,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
         check_www(www)?;
     }
     let files = files_root(&args)?;
-    let served = router(files.as_ref());
+    let served = args.auth.install(router(files.as_ref()))?;
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen, register) = (args.model, args.listen.clone(), args.register.clone());
     let admin = args.admin_listen.map(bind_admin).transpose()?;

@@ -15,7 +15,7 @@ pub(crate) use pace::Pace;
 pub(crate) use progress::Progress;
 pub(crate) use report::Report;
 
-use crate::{connect, failure::Failure};
+use crate::{auth::TokenArgs, connect, failure::Failure};
 
 /// The flags of `ferry put` and `ferry get`.
 #[derive(Debug, clap::Args)]
@@ -27,14 +27,20 @@ pub(crate) struct TransferArgs {
     /// curl reads them).
     #[arg(long, value_name = "BYTES", value_parser = pace::rate)]
     pub(crate) limit_rate: Option<u64>,
+    #[command(flatten)]
+    pub(crate) token: TokenArgs,
 }
 
 /// The `files` service at `address`; over many servers, the one `remote` hashes to, so a
 /// resumed transfer of a path reaches the server holding its part. Transfers have no
 /// deadline: a large file or a low `--limit-rate` takes as long as it takes; only the connect
 /// is bounded.
-pub(crate) async fn connect(address: &str, remote: &str) -> Result<FilesClient, Failure> {
-    let config = ClientConfig::default().default_timeout(None);
+pub(crate) async fn connect(
+    address: &str,
+    remote: &str,
+    token: &TokenArgs,
+) -> Result<FilesClient, Failure> {
+    let config = token.config(ClientConfig::default().default_timeout(None));
     let client = connect::client(address, config, Policy::Hash).await?;
     Ok(FilesClient::new(client.with_hash_key(remote)))
 }
