@@ -64,10 +64,15 @@ impl TokenArgs {
     /// `meta` and, when there is a token, the `authorization` pair carrying it, for the
     /// HTTP dialects (which send metadata as headers).
     pub(crate) fn metadata(&self, meta: &[(String, String)]) -> Vec<(String, String)> {
-        let token = self.token.iter();
-        let authorization =
-            token.map(|token| (AUTHORIZATION.to_owned(), format!("Bearer {token}")));
+        let authorization = self
+            .authorization()
+            .map(|value| (AUTHORIZATION.to_owned(), value));
         meta.iter().cloned().chain(authorization).collect()
+    }
+
+    /// The `authorization` value, `Bearer TOKEN`, when there is a token.
+    pub(crate) fn authorization(&self) -> Option<String> {
+        self.token.as_ref().map(|token| format!("Bearer {token}"))
     }
 }
 
