@@ -153,6 +153,15 @@ fn list_bench_put_and_get_send_the_token() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `ferry serve --auth-tokens FILE` run to its (failing) end.
+fn serve_failing(file: &Path) -> Output {
+    let file = file.to_str().unwrap();
+    ferry(
+        None,
+        &["serve", "--listen", "127.0.0.1:0", "--auth-tokens", file],
+    )
+}
+
 #[test]
 fn a_malformed_token_file_refuses_the_start_naming_its_line() {
     let dir = scratch("malformed");
@@ -168,16 +177,7 @@ fn a_malformed_token_file_refuses_the_start_naming_its_line() {
     for (text, said) in cases {
         let file = dir.join("tokens");
         std::fs::write(&file, text).unwrap();
-        let output = ferry(
-            None,
-            &[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--auth-tokens",
-                file.to_str().unwrap(),
-            ],
-        );
+        let output = serve_failing(&file);
         assert_eq!(output.status.code(), Some(2), "{text:?}: {output:?}");
         let message = stderr(&output);
         assert!(
@@ -190,16 +190,7 @@ fn a_malformed_token_file_refuses_the_start_naming_its_line() {
         );
     }
     let missing = dir.join("missing");
-    let output = ferry(
-        None,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--auth-tokens",
-            missing.to_str().unwrap(),
-        ],
-    );
+    let output = serve_failing(&missing);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(
         stderr(&output).contains("No such file"),

@@ -160,19 +160,14 @@ const LPJSON: &str = r#"
 import json, socket, struct, sys
 host, port = sys.argv[1].rsplit(":", 1)
 with socket.create_connection((host, int(port)), timeout=20) as s:
+    answers = s.makefile("rb")
     for line in sys.stdin:
         token, method = line.split()
         meta = {} if token == "-" else {"authorization": "Bearer " + token}
         body = json.dumps({"in": method, "meta": meta}).encode()
         s.sendall(struct.pack("<I", len(body)) + body)
-        head = b""
-        while len(head) < 4:
-            head += s.recv(4 - len(head))
-        (n,) = struct.unpack("<I", head)
-        answer = b""
-        while len(answer) < n:
-            answer += s.recv(n - len(answer))
-        print(answer.decode())
+        (n,) = struct.unpack("<I", answers.read(4))
+        print(answers.read(n).decode())
 "#;
 
 #[test]
