@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     args,
+    auth::TokenArgs,
     call_http::{self, Dialect, Target},
     call_stream,
     connect::{self, BalanceArgs},
@@ -41,6 +42,7 @@ Examples:
   ferry call http://127.0.0.1:8000/ --dialect xmlrpc sum 2 3
   ferry call 127.0.0.1:7070,127.0.0.1:7071 calc.add 2 3
   ferry call etcd://127.0.0.1:2379 calc.add 2 3 --balance round-robin
+  ferry call 127.0.0.1:7070 calc.add 2 3 --token 6f1c9e0d8a7b   # or FERRY_TOKEN in the env
 
 A method that streams back prints one JSON value per line as its items arrive. For a method
 that takes a stream, --stdin sends the lines of standard input, each JSON or else a plain
@@ -88,6 +90,8 @@ pub(crate) struct CallArgs {
     #[arg(long)]
     stdin: bool,
     #[command(flatten)]
+    token: TokenArgs,
+    #[command(flatten)]
     balance: BalanceArgs,
     /// With --balance hash: the key that places the call (the same key, the same server).
     #[arg(long, value_name = "KEY")]
@@ -108,7 +112,8 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
             return Err(Failure::Call(CallError::new(Status::InvalidArgs, message)));
         }
         Target::Http(client) => {
-            let client = client.with_metadata(&args.meta).with_tls(args.tls.http()?);
+            let client = client.with_metadata(&args.token.metadata(&args.meta));
+            let client = client.with_tls(args.tls.http()?);
             let (method, timeout) = (args.method.as_str(), args.timeout);
             call_http::call(client, method, args.positional, args.named, timeout).await?
         }
@@ -119,7 +124,9 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
 /// The call over the native protocol: the result to print, or `None` when a stream printed
 /// everything already.
 async fn native(address: String, args: CallArgs) -> Result<Option<Value>, Failure> {
-    let config = args.tls.native(args::client_config(args.timeout))?;
+    let config = args
+        .tls
+        .native(args.token.config(args::client_config(args.timeout)))?;
     let client = connect::client(&address, config, args.balance.balance).await?;
     let client = args.meta.iter().fold(client, |client, (key, value)| {
         client.with_metadata(key, value)

@@ -61,7 +61,7 @@ struct Part {
 pub(crate) async fn run(args: GetArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let local = local_path(&args)?;
-    let files = transfer::connect(&args.address, &args.remote, &args.transfer.tls).await?;
+    let files = transfer::connect(&args.address, &args.remote, &args.transfer).await?;
     let info = files.stat(args.remote.clone()).await?;
     let blake3 = match info.blake3 {
         Some(blake3) if !info.is_dir => blake3,

@@ -9,7 +9,7 @@ use ferry::{
 use ferry_discovery::Policy;
 use serde_json::Value;
 
-use crate::{args, connect, failure::Failure, output::print};
+use crate::{args, auth::TokenArgs, connect, failure::Failure, output::print};
 
 /// The full name of the reflection method every ferry server offers.
 const DESCRIBE: &str = "ferry.reflect.describe";
@@ -33,11 +33,15 @@ pub(crate) struct ListArgs {
     json: bool,
     #[command(flatten)]
     tls: crate::tls_args::TlsArgs,
+    #[command(flatten)]
+    token: TokenArgs,
 }
 
 /// Prints every service and method of the server.
 pub(crate) async fn run(args: ListArgs) -> Result<(), Failure> {
-    let config = args.tls.native(args::client_config(TIMEOUT))?;
+    let config = args
+        .tls
+        .native(args.token.config(args::client_config(TIMEOUT)))?;
     let client = connect::client(&args.address, config, Policy::default()).await?;
     let reflection = describe(&client).await?;
     if args.json {

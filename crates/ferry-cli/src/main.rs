@@ -4,6 +4,7 @@
 //! other failure, usage errors included.
 
 mod args;
+mod auth;
 mod bench;
 mod call;
 mod call_http;

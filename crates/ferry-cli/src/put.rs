@@ -73,7 +73,7 @@ pub(crate) async fn run(args: PutArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let remote = remote_path(&args)?;
     let local = open_local(&args.local).await?;
-    let files = transfer::connect(&args.address, &remote, &args.transfer.tls).await?;
+    let files = transfer::connect(&args.address, &remote, &args.transfer).await?;
     let opened = open(&files, &remote, &local.source).await?;
     let (from, restart) = start(&local, &opened).await;
     let progress = Progress::new(local.source.size, from);

@@ -13,7 +13,8 @@ use ferry_files::{FilesServer, FilesService, Root, RootConfig};
 use ferry_http::{Http, HttpConfig};
 
 use crate::{
-    failure::Failure, serve_model::Model, serve_register::RegisterArgs, serve_tls::ServeTlsArgs,
+    auth::AuthArgs, failure::Failure, serve_model::Model, serve_register::RegisterArgs,
+    serve_tls::ServeTlsArgs,
 };
 
 /// The built-in service every router holds, left out of the listening line.
@@ -40,6 +41,7 @@ Examples:
   ferry serve --listen 127.0.0.1:0 --register etcd://127.0.0.1:2379 --lease-ttl 5
   ferry serve --listen 0.0.0.0:7070 --register etcd://10.0.0.9:2379 --advertise 10.0.0.5:7070
   ferry serve --listen 0.0.0.0:7070 --admin-listen 127.0.0.1:7071   # pages on loopback only
+  ferry serve --auth-tokens ./tokens     # calls and pages need a token the file grants
 
 The pages /metrics (Prometheus), /status (a live dashboard), /status.json, /rpcz and /rpcz.json
 are on the main port unless --admin-listen moves them (docs/OBSERVABILITY.md).
@@ -99,6 +101,8 @@ pub(crate) struct ServeArgs {
     register: RegisterArgs,
     #[command(flatten)]
     tls: ServeTlsArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
 }
 
 /// Serves until a signal, then drains.
@@ -109,7 +113,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), Failure> {
     let files = files_root(&args)?;
     let tls = args.tls.load()?;
     let tls_mode = args.tls.describe();
-    let served = router(files.as_ref());
+    let served = args.auth.install(router(files.as_ref()))?;
     let threads = args.threads.map_or_else(cores, usize::from);
     let (model, listen, register) = (args.model, args.listen.clone(), args.register.clone());
     let admin = args.admin_listen.map(bind_admin).transpose()?;

@@ -273,6 +273,27 @@ fn an_unreachable_server_shows_in_red_until_it_answers() {
 }
 
 #[test]
+fn a_server_with_auth_is_read_with_the_token_and_refused_without() {
+    let dir = std::env::temp_dir().join(format!("ferry-top-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let tokens = dir.join("tokens");
+    std::fs::write(&tokens, "t-watch watcher _pages.*\nt-calc caller calc.*\n").unwrap();
+    let served = Served::tcp_with(&["--auth-tokens", tokens.to_str().unwrap()]);
+    call(&served, &["calc.add", "2", "3", "--token", "t-calc"], 1, 0);
+    let refused = Tmux::top("refused", &served.address);
+    refused.wait_for("the 401", |screen| screen.contains("answered HTTP 401"));
+    refused.send("q");
+    assert_eq!(refused.wait_exit(), "0", "{}", refused.scrollback());
+    let tmux = Tmux::top("token", &format!("{} --token t-watch", served.address));
+    tmux.wait_for("calc.add's call", |screen| {
+        row(screen, "calc.add").and_then(|cells| cells.last().copied()) == Some("1")
+    });
+    tmux.send("q");
+    assert_eq!(tmux.wait_exit(), "0", "{}", tmux.scrollback());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn a_wrong_address_is_a_usage_error_and_help_shows_the_keys() {
     let output = common::ferry(&["top", "nonsense"]);
     assert_eq!(output.status.code(), Some(2));

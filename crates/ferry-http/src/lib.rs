@@ -55,6 +55,7 @@
 //! `authorization`, `traceparent` and `tracestate` pass under their own names.
 
 mod args;
+mod auth;
 mod batch;
 mod body;
 mod caller;

@@ -17,6 +17,7 @@ use hyper_util::{
 };
 
 use crate::{
+    auth,
     body::{self, BodyError, ResponseBody},
     caller::Caller,
     config::MIN_HEADER_LEN,
@@ -116,8 +117,16 @@ type Answered = Result<Response<Bytes>, Refusal>;
 type Streamed = Result<Response<ResponseBody>, Refusal>;
 
 impl Site {
-    /// Routes a request by its path.
+    /// Answers a request; a 401 carries its `WWW-Authenticate` challenge.
     async fn answer(&self, request: Request<Incoming>) -> Response<ResponseBody> {
+        let sent_credentials = auth::sends_credentials(&request);
+        let mut response = self.route(request).await;
+        auth::challenge(&mut response, sent_credentials);
+        response
+    }
+
+    /// Routes a request by its path.
+    async fn route(&self, request: Request<Incoming>) -> Response<ResponseBody> {
         let path = request.uri().path();
         let answered = match path {
             JSONRPC => Ok(self.jsonrpc(request).await),
@@ -175,11 +184,13 @@ impl Site {
     fn page(&self, request: &Request<Incoming>) -> Answered {
         allow(request, &pages::ALLOWED)?;
         let path = request.uri().path();
+        self.admit(request, pages::method_of(path))?;
         Ok(pages::answer(path, &self.dispatcher, &self.config))
     }
 
     fn openapi(&self, request: &Request<Incoming>) -> Answered {
         allow(request, &[Method::GET, Method::HEAD])?;
+        self.admit(request, ferry::auth::LISTING)?;
         let document = rest::document(self.dispatcher.router().services());
         Ok(respond::json_value(StatusCode::OK, &document))
     }
@@ -248,6 +259,10 @@ impl Site {
                 .into_response()
                 .map(body::full);
         };
+        if let Err(refusal) = self.admit(&request, files::method_of(request.method())) {
+            // Closing: a refused PUT's body is left unread.
+            return refusal.closing().into_response().map(body::full);
+        }
         files::answer(root, request, self.config.body_read_timeout).await
     }
 
@@ -262,6 +277,11 @@ impl Site {
             },
         };
         served.unwrap_or_else(|refusal| refusal.into_response().map(body::full))
+    }
+
+    /// Lets a request that is not a call through as a call of `method` would be.
+    fn admit<B>(&self, request: &Request<B>, method: &str) -> Result<(), Refusal> {
+        auth::admit(request, self.dispatcher.router(), &self.peer, method)
     }
 
     async fn read(&self, request: Request<Incoming>) -> Result<Bytes, BodyError> {

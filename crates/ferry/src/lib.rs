@@ -40,6 +40,7 @@
 //! ```
 
 mod address;
+pub mod auth;
 pub mod client;
 mod codec;
 pub mod context;

@@ -18,7 +18,9 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use crate::{
-    args, call_stream,
+    args,
+    auth::TokenArgs,
+    call_stream,
     connect::{self, BalanceArgs},
     failure::Failure,
     output::print,
@@ -100,6 +102,8 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "BYTES", default_value = "65536", requires = "stream", value_parser = crate::args::byte_size)]
     chunk: u64,
     #[command(flatten)]
+    token: TokenArgs,
+    #[command(flatten)]
     balance: BalanceArgs,
     #[command(flatten)]
     tls: crate::tls_args::TlsArgs,
@@ -152,7 +156,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
 /// Settings for the bench's clients: the chosen codec, and `--timeout` bounding each call and
 /// the connect.
 fn client_config(args: &BenchArgs) -> Result<ClientConfig, Failure> {
-    let config = ClientConfig::default();
+    let config = args.token.config(ClientConfig::default());
     let connect_timeout = config.connect_timeout.min(args.timeout);
     let config = config
         .codec(args.codec.into())

@@ -30,6 +30,8 @@ pub(super) struct Target {
     host: String,
     /// The request target.
     path: String,
+    /// The `Authorization` header, `Bearer TOKEN`, for a server with auth.
+    authorization: Option<String>,
 }
 
 impl Target {
@@ -53,8 +55,17 @@ impl Target {
                 address: format!("{}:{port}", authority.host()),
                 host: authority.as_str().to_owned(),
                 path: "/status.json".to_owned(),
+                authorization: None,
             }),
             _ => Err(format!("{addr:?} is not HOST:PORT or an http:// URL")),
+        }
+    }
+
+    /// The same target, read with `authorization` (`Bearer TOKEN`) when there is one.
+    pub(super) fn with_authorization(self, authorization: Option<String>) -> Target {
+        Target {
+            authorization,
+            ..self
         }
     }
 
@@ -83,6 +94,7 @@ impl Target {
             ),
             host: authority.as_str().to_owned(),
             path,
+            authorization: None,
         })
     }
 }
@@ -129,7 +141,11 @@ async fn get(target: &Target) -> Result<Bytes, String> {
     let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|err| err.to_string())?;
-    let request = Request::get(target.path.as_str())
+    let mut request = Request::get(target.path.as_str());
+    if let Some(authorization) = &target.authorization {
+        request = request.header(header::AUTHORIZATION, authorization.as_str());
+    }
+    let request = request
         .header(header::HOST, target.host.as_str())
         .header(header::USER_AGENT, USER_AGENT)
         .header(header::ACCEPT, "application/json")
@@ -152,6 +168,11 @@ async fn get(target: &Target) -> Result<Bytes, String> {
             StatusCode::NOT_FOUND => Err(format!(
                 "{} answered HTTP {status}; a server started with --admin-listen serves it \
                  on that address",
+                target.path
+            )),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(format!(
+                "{} answered HTTP {status}; the server has auth: pass --token (or FERRY_TOKEN) \
+                 with a token its file grants _pages.status",
                 target.path
             )),
             other => Err(format!("{} answered HTTP {other}", target.path)),
@@ -178,6 +199,7 @@ mod tests {
             address: address.to_owned(),
             host: host.to_owned(),
             path: path.to_owned(),
+            authorization: None,
         }
     }
 

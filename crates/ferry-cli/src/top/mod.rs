@@ -17,7 +17,7 @@ use futures_util::StreamExt as _;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use crate::failure::Failure;
+use crate::{auth::TokenArgs, failure::Failure};
 use fetch::{Fetched, Target};
 use keys::Action;
 use model::{Sort, Status};
@@ -42,6 +42,8 @@ pub(crate) struct TopArgs {
     /// The column sorted by, biggest first.
     #[arg(long, value_enum, default_value_t = Sort::Rate)]
     sort: Sort,
+    #[command(flatten)]
+    token: TokenArgs,
 }
 
 /// An `--interval` in seconds: at least a tenth of a second, since the server's rates are
@@ -110,6 +112,7 @@ impl State {
 /// Draws the view until a quit key; it never ends on its own, a failed read only shows.
 pub(crate) async fn run(args: TopArgs) -> Result<(), Failure> {
     let target = Target::parse(&args.address).map_err(Failure::usage)?;
+    let target = target.with_authorization(args.token.authorization());
     if !std::io::stdout().is_terminal() {
         return Err(Failure::usage(
             "ferry top draws on a terminal, and its standard output is not one",

@@ -15,7 +15,7 @@ pub(crate) use pace::Pace;
 pub(crate) use progress::Progress;
 pub(crate) use report::Report;
 
-use crate::{connect, failure::Failure};
+use crate::{auth::TokenArgs, connect, failure::Failure};
 
 /// The flags of `ferry put` and `ferry get`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +29,8 @@ pub(crate) struct TransferArgs {
     pub(crate) limit_rate: Option<u64>,
     #[command(flatten)]
     pub(crate) tls: crate::tls_args::TlsArgs,
+    #[command(flatten)]
+    pub(crate) token: TokenArgs,
 }
 
 /// The `files` service at `address`; over many servers, the one `remote` hashes to, so a
@@ -38,9 +40,12 @@ pub(crate) struct TransferArgs {
 pub(crate) async fn connect(
     address: &str,
     remote: &str,
-    tls: &crate::tls_args::TlsArgs,
+    transfer: &TransferArgs,
 ) -> Result<FilesClient, Failure> {
-    let config = tls.native(ClientConfig::default().default_timeout(None))?;
+    let config = transfer
+        .token
+        .config(ClientConfig::default().default_timeout(None));
+    let config = transfer.tls.native(config)?;
     let client = connect::client(address, config, Policy::Hash).await?;
     Ok(FilesClient::new(client.with_hash_key(remote)))
 }

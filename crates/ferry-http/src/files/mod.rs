@@ -29,6 +29,16 @@ const PREFIX: &str = "/files";
 /// The methods the routes take.
 const METHODS: [Method; 3] = [Method::GET, Method::HEAD, Method::PUT];
 
+/// The `files` service method a request of `method` stands for, for auth: `files.put` for a
+/// `PUT`, `files.get` for the rest, so one token line grants both ways of moving a file.
+pub(crate) fn method_of(method: &Method) -> &'static str {
+    if method == Method::PUT {
+        "files.put"
+    } else {
+        "files.get"
+    }
+}
+
 /// Whether `path` is `/files` or under `/files/`.
 pub(crate) fn is_files_path(path: &str) -> bool {
     path.strip_prefix(PREFIX)

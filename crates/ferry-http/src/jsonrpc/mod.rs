@@ -78,6 +78,12 @@ where
     F: Future<Output = Reply>,
 {
     if request.method == discover::DISCOVER {
+        // Dispatched as the call of the listing it is, so every layer (auth, rate limits)
+        // rules on it as on `ferry.reflect.describe`; the document is answered once it passes.
+        let listing = dispatch(ByteStr::from(ferry::auth::LISTING), Bytes::new()).await;
+        if listing.status != Status::Ok {
+            return listing;
+        }
         let document = discover::document(router.services());
         return Reply {
             status: Status::Ok,

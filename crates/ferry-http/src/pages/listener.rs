@@ -5,14 +5,14 @@
 use std::{convert::Infallible, io, sync::Arc};
 
 use bytes::Bytes;
-use ferry::server::Dispatcher;
+use ferry::{server::Dispatcher, Peer};
 use http::{Request, Response};
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-use super::{answer, is_page, ALLOWED};
-use crate::{body, health, refusal::Refusal, HttpConfig};
+use super::{answer, is_page, method_of, ALLOWED};
+use crate::{auth, body, health, refusal::Refusal, HttpConfig};
 
 /// Serves the pages on `listener` until the server behind `dispatcher` shuts down.
 pub async fn serve_pages(
@@ -22,7 +22,7 @@ pub async fn serve_pages(
 ) -> io::Result<()> {
     let config = Arc::new(config);
     loop {
-        let (socket, _) = tokio::select! {
+        let (socket, address) = tokio::select! {
             () = dispatcher.closing() => return Ok(()),
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -35,9 +35,11 @@ pub async fn serve_pages(
         };
         let (dispatcher, config) = (dispatcher.clone(), config.clone());
         let header_read_timeout = config.header_read_timeout;
+        let peer = Peer::from(address);
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let answered = page(&request, &dispatcher, &config).map(body::full);
+                let mut answered = page(&request, &dispatcher, &config, &peer).map(body::full);
+                auth::challenge(&mut answered, auth::sends_credentials(&request));
                 async move { Ok::<_, Infallible>(answered) }
             });
             let mut builder = http1::Builder::new();
@@ -56,6 +58,7 @@ fn page(
     request: &Request<Incoming>,
     dispatcher: &Dispatcher,
     config: &HttpConfig,
+    peer: &Peer,
 ) -> Response<Bytes> {
     let path = request.uri().path();
     if !is_page(path) && path != health::PATH {
@@ -67,5 +70,8 @@ fn page(
     if path == health::PATH {
         return health::answer(dispatcher.is_closing());
     }
-    answer(path, dispatcher, config)
+    match auth::admit(request, dispatcher.router(), peer, method_of(path)) {
+        Ok(()) => answer(path, dispatcher, config),
+        Err(refusal) => refusal.into_response(),
+    }
 }

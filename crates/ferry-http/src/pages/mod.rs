@@ -37,6 +37,17 @@ pub(crate) fn is_page(path: &str) -> bool {
     [METRICS, STATUS, STATUS_JSON, RPCZ, RPCZ_JSON].contains(&path)
 }
 
+/// The pseudo method a page is granted as (a token line's `_pages.*` grants them all):
+/// `_pages.metrics`, `_pages.status` (the dashboard and its figures) or `_pages.rpcz` (the
+/// recent calls, either page).
+pub(crate) fn method_of(path: &str) -> &'static str {
+    match path {
+        METRICS => "_pages.metrics",
+        STATUS | STATUS_JSON => "_pages.status",
+        _ => "_pages.rpcz",
+    }
+}
+
 /// The answer to a `GET` of the page at `path`, one of [`is_page`]'s.
 pub(crate) fn answer(
     path: &str,

@@ -34,19 +34,18 @@ const BUILT_IN: [(&str, &str, &[&str]); 4] = [
     ),
 ];
 
-/// The answer to an introspection method, or `None` when `name` is not one.
-pub(super) fn answer(
-    name: &str,
-    params: &[Value],
-    router: &Router,
-) -> Option<Result<Value, Fault>> {
-    let answer = match name {
+/// Whether `name` is an introspection method (`system.multicall` is not: it runs calls).
+pub(super) fn is_introspection(name: &str) -> bool {
+    [LIST_METHODS, METHOD_HELP, METHOD_SIGNATURE].contains(&name)
+}
+
+/// The answer to an introspection method, one of [`is_introspection`]'s.
+pub(super) fn answer(name: &str, params: &[Value], router: &Router) -> Result<Value, Fault> {
+    match name {
         LIST_METHODS => Ok(list_methods(router)),
         METHOD_HELP => method_name(name, params).and_then(|method| help(router, method)),
-        METHOD_SIGNATURE => method_name(name, params).and_then(|method| signatures(router, method)),
-        _ => return None,
-    };
-    Some(answer)
+        _ => method_name(name, params).and_then(|method| signatures(router, method)),
+    }
 }
 
 fn list_methods(router: &Router) -> Value {
@@ -168,7 +167,8 @@ mod tests {
     }
 
     fn call(name: &str, params: &[Value]) -> Result<Value, Fault> {
-        answer(name, params, &router()).expect("an introspection method")
+        assert!(is_introspection(name), "{name}");
+        answer(name, params, &router())
     }
 
     #[test]
@@ -234,6 +234,7 @@ mod tests {
         assert!(unknown.message.contains("calc.nope"), "{}", unknown.message);
         let missing = call(METHOD_SIGNATURE, &[]).unwrap_err();
         assert_eq!(missing.code, -32602);
-        assert!(answer("calc.add", &[], &router()).is_none());
+        assert!(!is_introspection("calc.add"));
+        assert!(!is_introspection(multicall::NAME));
     }
 }

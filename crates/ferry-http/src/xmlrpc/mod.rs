@@ -122,10 +122,19 @@ async fn run_one(
     dispatcher: &Dispatcher,
     caller: &Caller,
 ) -> Result<Value, Fault> {
-    match introspect::answer(&call.name, &call.params, dispatcher.router()) {
-        Some(answer) => answer,
-        None => dispatch(call, dispatcher, caller).await,
+    if !introspect::is_introspection(&call.name) {
+        return dispatch(call, dispatcher, caller).await;
     }
+    // Dispatched as the call of the listing it is, so every layer (auth, rate limits) rules
+    // on it as on `ferry.reflect.describe`; introspection is answered once it passes.
+    let listing = ByteStr::from(ferry::auth::LISTING);
+    let reply = dispatcher
+        .dispatch(caller.call(Dialect::XmlRpc, listing, Bytes::new()))
+        .await;
+    if reply.status != Status::Ok {
+        return Err(fault_of(&reply));
+    }
+    introspect::answer(&call.name, &call.params, dispatcher.router())
 }
 
 /// Runs a router method with the parameters as a positional JSON array.

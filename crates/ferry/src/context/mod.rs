@@ -37,7 +37,7 @@ pub use dialect::Dialect;
 pub use extensions::Extensions;
 pub use peer::{Peer, TlsPeer};
 
-use crate::{trace::Span, MethodDescriptor};
+use crate::{auth::Identity, trace::Span, MethodDescriptor};
 
 /// One call's context: its method, metadata, deadline, peer and dialect, the method's
 /// descriptor once it is resolved, and whatever layers put in [`Context::extensions_mut`].
@@ -179,6 +179,12 @@ impl Context {
 
     pub(crate) fn set_trace(&mut self, span: Span) {
         self.trace = Some(Box::new(span));
+    }
+
+    /// Who the caller is, once the [`Auth`](crate::auth::Auth) layer let the call through;
+    /// `None` on a server without it.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.extensions.get::<Identity>()
     }
 
     /// Values layers attach for handlers and later layers (an authenticated identity, say).

@@ -29,6 +29,7 @@ pub(crate) use route::Route;
 pub use service_def::{Handler, IntoService, ReplyFuture, ServiceDef};
 
 use crate::{
+    auth::Auth,
     descriptor::schema_of,
     layer::{
         tower::{wrapper, HandlerService, Wrapper},
@@ -46,6 +47,8 @@ pub struct Router {
     routes: HashMap<String, Route>,
     services: Vec<ServiceDescriptor>,
     layers: Layers,
+    /// The auth layer among `layers`, for the HTTP routes that are not calls to ask.
+    auth: Option<Auth>,
     /// The tower layers every handler runs inside, innermost first.
     wrappers: Vec<Wrapper>,
     /// The figures of the built-in reflection method, kept as its route is remade.
@@ -79,6 +82,7 @@ impl Router {
             routes: HashMap::new(),
             services: vec![reflect::descriptor()],
             layers: Layers::default(),
+            auth: None,
             wrappers: Vec::new(),
             reflect_metrics: Arc::new(MethodMetrics::new(reflect::SERVICE, reflect::DESCRIBE)),
             other_metrics: Arc::new(MethodMetrics::other()),
@@ -172,6 +176,20 @@ impl Router {
     pub fn layer(mut self, layer: impl Layer) -> Router {
         self.layers = self.layers.push(Arc::new(layer));
         self
+    }
+
+    /// Adds the [`Auth`] layer, as [`Router::layer`] would, and keeps it for the HTTP routes
+    /// that are not calls (the pages, the OpenAPI document, files over HTTP) to ask through
+    /// [`Router::authorizer`].
+    pub fn auth(self, auth: Auth) -> Router {
+        let mut router = self.layer(auth.clone());
+        router.auth = Some(auth);
+        router
+    }
+
+    /// The auth layer [`Router::auth`] added, if any.
+    pub fn authorizer(&self) -> Option<&Auth> {
+        self.auth.as_ref()
     }
 
     #[inline]
