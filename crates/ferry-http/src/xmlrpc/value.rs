@@ -1,29 +1,40 @@
-//! The XML-RPC value model, and its mapping to and from the JSON every ferry call speaks.
+//! The XML-RPC value model, and its mapping to and from the bodies ferry handlers read.
 //!
-//! Both directions stream through serde, so no `serde_json::Value` tree is built on the way:
-//! a `<base64>` of a megabyte stays a megabyte of bytes until it is written as JSON text.
+//! The bridge hands parameters to the handler as MessagePack ([`CODEC`]), because MessagePack,
+//! unlike JSON, has bytes (`bin`) and times (the timestamp extension): a `ferry::Value`
+//! parameter then receives a `<base64>` as `Value::Bytes` and a `<dateTime.iso8601>` as
+//! `Value::Time`, and echoing them gives back `<base64>` and `<dateTime.iso8601>`. Where the
+//! parameter's schema says otherwise the old, JSON-like shapes are kept, so a `String` or a
+//! `serde_json::Value` parameter reads as it always did. Both directions stream through serde:
+//! no intermediate tree is built.
 //!
-//! | XML-RPC | JSON |
-//! |---|---|
-//! | `int`, `i4`, `i8` | integer (`int` when it fits 32 bits, else `i8`) |
-//! | `boolean` | `true` / `false` |
-//! | `string` | string |
-//! | `double` | number (floats, and integers beyond 64 bits) |
-//! | `dateTime.iso8601` | its text (to JSON only) |
-//! | `base64` | array of byte values; back to base64 where the schema says bytes |
-//! | `struct` | object |
-//! | `array` | array |
-//! | `nil` | `null` |
+//! | XML-RPC | to the handler | from the handler |
+//! |---|---|---|
+//! | `int`, `i4`, `i8` | integer | integer (`int` when it fits 32 bits, else `i8`) |
+//! | `boolean` | bool | bool |
+//! | `string` | string | string (`dateTime.iso8601` where the schema says `date-time`) |
+//! | `double` | float | float, and integers beyond 64 bits |
+//! | `dateTime.iso8601` | timestamp for a `ferry::Value`, RFC 3339 text for a `date-time`, else its text | timestamp |
+//! | `base64` | bin for a `ferry::Value` or bytes, else array of byte values | bin; an array of bytes where the schema says bytes |
+//! | `struct` | map | map (number keys as their text) |
+//! | `array` | array | array |
+//! | `nil` | nil | nil, and non-finite floats |
 
 use std::fmt;
 
+use bytes::Bytes;
+use ferry::{value::MapKey, Codec, CodecError, MethodDescriptor, Time};
 use serde::{
     de::{DeserializeSeed, MapAccess, SeqAccess, Visitor},
-    Deserializer, Serialize, Serializer,
+    Deserialize, Deserializer, Serialize, Serializer,
 };
 use serde_json::Value as Json;
 
-use super::schema::Schema;
+use super::{schema::Schema, write};
+
+/// The codec of the bodies the bridge hands to handlers and reads back: the one that keeps
+/// bytes and times.
+pub(crate) const CODEC: Codec = Codec::MsgPack;
 
 /// One XML-RPC value.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +57,98 @@ pub(crate) enum Value {
     Array(Vec<Value>),
     /// `<nil/>`, the common extension.
     Nil,
+}
+
+/// The positional parameters of a call of `method`, encoded with [`CODEC`] and each shaped by
+/// its parameter's schema; an error for a `<dateTime.iso8601>` a `ferry::Value` or
+/// `date-time` parameter cannot read.
+pub(crate) fn arguments(
+    params: &[Value],
+    method: Option<&MethodDescriptor>,
+) -> Result<Bytes, CodecError> {
+    let schemas = method.map_or(&[][..], |method| &method.params[..]);
+    let shaped: Vec<Shaped<'_, '_>> = params
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let schema = schemas.get(index);
+            let schema = schema.map_or(Schema::ANY, |param| Schema::new(&param.schema));
+            Shaped::new(value, Hint::Schema(schema))
+        })
+        .collect();
+    CODEC.encode(&shaped)
+}
+
+/// What is known of the type a value is read into.
+#[derive(Debug, Clone, Copy)]
+enum Hint<'s> {
+    /// Its schema.
+    Schema(Schema<'s>),
+    /// Inside a `ferry::Value`: everything below keeps its type.
+    Value,
+}
+
+impl<'s> Hint<'s> {
+    fn items(self) -> Hint<'s> {
+        match self {
+            Hint::Schema(schema) => Hint::Schema(schema.items()),
+            Hint::Value => Hint::Value,
+        }
+    }
+
+    fn property(self, name: &str) -> Hint<'s> {
+        match self {
+            Hint::Schema(schema) => Hint::Schema(schema.property(name)),
+            Hint::Value => Hint::Value,
+        }
+    }
+}
+
+/// A value written for the type it is read into.
+#[derive(Debug, Clone, Copy)]
+struct Shaped<'v, 's> {
+    value: &'v Value,
+    hint: Hint<'s>,
+}
+
+impl<'v, 's> Shaped<'v, 's> {
+    fn new(value: &'v Value, hint: Hint<'s>) -> Shaped<'v, 's> {
+        let hint = match hint {
+            Hint::Schema(schema) if schema.is_value() => Hint::Value,
+            other => other,
+        };
+        Shaped { value, hint }
+    }
+}
+
+impl Serialize for Shaped<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (typed, schema) = match self.hint {
+            Hint::Value => (true, Schema::ANY),
+            Hint::Schema(schema) => (false, schema),
+        };
+        match self.value {
+            Value::Base64(bytes) if typed || schema.is_bytes() => serializer.serialize_bytes(bytes),
+            Value::DateTime(text) if typed => time_of(text)?.serialize(serializer),
+            Value::DateTime(text) if schema.is_time() => serializer.collect_str(&time_of(text)?),
+            Value::Struct(members) => serializer.collect_map(
+                members
+                    .iter()
+                    .map(|(name, member)| (name, Shaped::new(member, self.hint.property(name)))),
+            ),
+            Value::Array(items) => {
+                let hint = self.hint.items();
+                serializer.collect_seq(items.iter().map(|item| Shaped::new(item, hint)))
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// The time a `<dateTime.iso8601>` says, or an error naming it.
+fn time_of<E: serde::ser::Error>(text: &str) -> Result<Time, E> {
+    text.parse()
+        .map_err(|err| E::custom(format_args!("a <dateTime.iso8601>: {err}")))
 }
 
 /// As JSON, a value is what a ferry handler receives: base64 becomes an array of byte values
@@ -91,8 +194,10 @@ impl From<Json> for Value {
     }
 }
 
-/// Reads JSON into a [`Value`], guided by the JSON Schema of what it reads: where the schema
-/// describes an array of `uint8` (as it does for `ferry::Bytes`), the array becomes base64.
+/// Reads a handler's result (MessagePack or JSON) into a [`Value`], guided by the JSON Schema
+/// of what it reads: `bin` becomes base64 and a timestamp a dateTime; where the schema
+/// describes an array of `uint8` (as it does for `Vec<u8>`) the array becomes base64, and
+/// where it describes a `date-time` string, a string that is one becomes a dateTime.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hinted<'s>(pub(crate) Schema<'s>);
 
@@ -125,15 +230,34 @@ impl<'de> Visitor<'de> for Hinted<'_> {
     }
 
     fn visit_f64<E>(self, double: f64) -> Result<Value, E> {
-        Ok(Value::Double(double))
+        // XML-RPC has no NaN or infinity; JSON wrote them as null.
+        Ok(if double.is_finite() {
+            Value::Double(double)
+        } else {
+            Value::Nil
+        })
     }
 
     fn visit_str<E>(self, text: &str) -> Result<Value, E> {
-        Ok(Value::String(text.to_owned()))
+        Ok(self.text(text.to_owned()))
     }
 
     fn visit_string<E>(self, text: String) -> Result<Value, E> {
-        Ok(Value::String(text))
+        Ok(self.text(text))
+    }
+
+    fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Value, E> {
+        Ok(Value::Base64(bytes.to_vec()))
+    }
+
+    fn visit_byte_buf<E>(self, bytes: Vec<u8>) -> Result<Value, E> {
+        Ok(Value::Base64(bytes))
+    }
+
+    /// A MessagePack extension: a timestamp is the one a result may hold.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inside: D) -> Result<Value, D::Error> {
+        let time = Time::deserialize(inside)?;
+        Ok(Value::DateTime(write::date_time(time)))
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -168,11 +292,22 @@ impl<'de> Visitor<'de> for Hinted<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut members = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
+        while let Some(MapKey(name)) = map.next_key()? {
             let value = map.next_value_seed(Hinted(self.0.property(&name)))?;
             members.push((name, value));
         }
         Ok(Value::Struct(members))
+    }
+}
+
+impl Hinted<'_> {
+    /// A string, or the dateTime it is where the schema says `date-time`.
+    fn text(self, text: String) -> Value {
+        let time = self.0.is_time().then(|| text.parse::<Time>().ok());
+        match time.flatten() {
+            Some(time) => Value::DateTime(write::date_time(time)),
+            None => Value::String(text),
+        }
     }
 }
 
