@@ -415,4 +415,150 @@ mod tests {
         ];
         assert_eq!(value, Value::Struct(expected));
     }
+
+    /// A method of one parameter whose schema is `document`.
+    fn method_of(document: &Json) -> MethodDescriptor {
+        MethodDescriptor {
+            name: "m".into(),
+            doc: String::new(),
+            params: vec![ferry::ParamDescriptor {
+                name: "value".into(),
+                schema: document.clone(),
+                default: None,
+            }],
+            result: Json::Bool(true),
+            error: None,
+            idempotent: false,
+            client_stream: None,
+            server_stream: None,
+        }
+    }
+
+    /// What a handler of one parameter whose schema is `document` receives.
+    fn received(value: Value, document: &Json) -> ferry::Value {
+        let body = arguments(&[value], Some(&method_of(document))).expect("encodes");
+        let (received,): (ferry::Value,) = CODEC.decode(&body).expect("decodes");
+        received
+    }
+
+    fn sample() -> Value {
+        Value::Struct(vec![
+            ("data".into(), Value::Base64(vec![0, 1, 255])),
+            (
+                "at".into(),
+                Value::Array(vec![Value::DateTime("20240501T12:34:56".into())]),
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_ferry_value_parameter_receives_bytes_and_times_all_the_way_down() {
+        let time = "2024-05-01T12:34:56Z".parse().expect("a time");
+        let expected = ferry::Value::Map(vec![
+            (
+                "data".into(),
+                ferry::Value::Bytes(ferry::Bytes::from_static(b"\x00\x01\xff")),
+            ),
+            (
+                "at".into(),
+                ferry::Value::Array(vec![ferry::Value::Time(time)]),
+            ),
+        ]);
+        assert_eq!(
+            received(sample(), &ferry::schema_of::<ferry::Value>()),
+            expected
+        );
+    }
+
+    #[test]
+    fn other_parameters_receive_what_they_always_did() {
+        let bytes = [0, 1, 255].map(ferry::Value::Int).to_vec();
+        let at = vec![ferry::Value::from("20240501T12:34:56")];
+        let expected = ferry::Value::Map(vec![
+            ("data".into(), ferry::Value::Array(bytes)),
+            ("at".into(), ferry::Value::Array(at)),
+        ]);
+        assert_eq!(received(sample(), &ferry::schema_of::<Json>()), expected);
+        // A date-time parameter gets RFC 3339, which every date-time type reads.
+        let time = Value::DateTime("20240501T14:34:56+02:00".into());
+        let document = ferry::schema_of::<ferry::Time>();
+        assert_eq!(
+            received(time, &document),
+            ferry::Value::from("2024-05-01T12:34:56Z")
+        );
+        // Bytes parameters get bin.
+        let bytes = Value::Base64(vec![9]);
+        let document = ferry::schema_of::<Vec<u8>>();
+        assert_eq!(
+            received(bytes, &document),
+            ferry::Value::Bytes(ferry::Bytes::from_static(&[9]))
+        );
+    }
+
+    #[test]
+    fn a_datetime_a_value_cannot_read_is_an_error_naming_it() {
+        let method = method_of(&ferry::schema_of::<ferry::Value>());
+        let bad = [Value::DateTime("soon".into())];
+        let err = arguments(&bad, Some(&method)).expect_err("refused");
+        assert!(
+            err.to_string().contains("a <dateTime.iso8601>: \"soon\""),
+            "{err}"
+        );
+        assert!(
+            arguments(&bad, None).is_ok(),
+            "no schema: passed on as text"
+        );
+    }
+
+    #[test]
+    fn msgpack_results_keep_bytes_and_times() {
+        let time: ferry::Time = "2024-05-01T12:34:56.5Z".parse().expect("a time");
+        let result = ferry::Value::Map(vec![
+            (
+                "1".into(),
+                ferry::Value::Bytes(ferry::Bytes::from_static(b"hi")),
+            ),
+            ("at".into(), ferry::Value::Time(time)),
+            ("nan".into(), ferry::Value::Float(f64::NAN)),
+        ]);
+        let body = CODEC.encode(&result).expect("encodes");
+        let read = CODEC
+            .decode_seed(&body, Hinted(Schema::ANY))
+            .expect("decodes");
+        let expected = Value::Struct(vec![
+            ("1".into(), Value::Base64(b"hi".to_vec())),
+            ("at".into(), Value::DateTime("20240501T12:34:56".into())),
+            ("nan".into(), Value::Nil),
+        ]);
+        assert_eq!(read, expected);
+        // Map keys that are numbers, as a HashMap<u32, _> writes them, become their text.
+        let body = CODEC.encode(&std::collections::BTreeMap::from([(7_u32, true)]));
+        let read = CODEC.decode_seed(&body.expect("encodes"), Hinted(Schema::ANY));
+        assert_eq!(
+            read.expect("decodes"),
+            Value::Struct(vec![("7".into(), Value::Boolean(true))])
+        );
+    }
+
+    #[test]
+    fn date_time_strings_in_results_become_datetimes_where_the_schema_says_so() {
+        let document = json!({"type": "string", "format": "date-time"});
+        let read = |text: &str, schema| {
+            let body = CODEC.encode(text).expect("encodes");
+            CODEC.decode_seed(&body, Hinted(schema)).expect("decodes")
+        };
+        let schema = Schema::new(&document);
+        assert_eq!(
+            read("2024-05-01T12:34:56Z", schema),
+            Value::DateTime("20240501T12:34:56".into())
+        );
+        assert_eq!(
+            read("not a time", schema),
+            Value::String("not a time".into())
+        );
+        assert_eq!(
+            read("2024-05-01T12:34:56Z", Schema::ANY),
+            Value::String("2024-05-01T12:34:56Z".into())
+        );
+    }
 }
