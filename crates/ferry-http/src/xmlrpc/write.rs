@@ -69,16 +69,11 @@ pub(crate) fn value(out: &mut String, value: &Value) {
 /// example and Python's `xmlrpc.client` write it; XML-RPC has no fraction of a second, so
 /// it is dropped.
 pub(crate) fn date_time(time: ferry::Time) -> String {
-    let ferry::value::CivilTime {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        ..
-    } = time.civil();
-    format!("{year:04}{month:02}{day:02}T{hour:02}:{minute:02}:{second:02}")
+    let civil = time.civil();
+    format!(
+        "{:04}{:02}{:02}T{:02}:{:02}:{:02}",
+        civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second
+    )
 }
 
 /// `<int>` when it fits 32 bits, as every client reads; `<i8>` beyond.

@@ -59,16 +59,11 @@ fn read(cursor: &mut Cursor<'_>) -> Option<(CivilTime, i64)> {
 /// RFC 3339 in UTC: `2024-05-01T12:34:56Z`, the fraction of the second only when there is one
 /// and without trailing zeros.
 pub(super) fn rfc3339(civil: CivilTime) -> String {
-    let CivilTime {
-        year,
-        month,
-        day,
-        hour,
-        minute,
-        second,
-        nanosecond,
-    } = civil;
-    let mut text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+    let mut text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second
+    );
+    let nanosecond = civil.nanosecond;
     if nanosecond > 0 {
         let fraction = format!("{nanosecond:09}");
         text.push('.');

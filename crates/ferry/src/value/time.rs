@@ -97,16 +97,8 @@ impl Time {
 
     /// The time at `civil`, a date and time of day in UTC.
     pub fn from_civil(civil: CivilTime) -> Result<Time, TimeError> {
-        let CivilTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            nanosecond,
-        } = civil;
-        let year = i64::from(year);
+        let (year, month, day) = (i64::from(civil.year), civil.month, civil.day);
+        let (hour, minute, second) = (civil.hour, civil.minute, civil.second);
         let date_exists =
             (1..=12).contains(&month) && (1..=civil::days_in_month(year, month)).contains(&day);
         if !date_exists || hour > 23 || minute > 59 || second > 59 {
@@ -115,7 +107,7 @@ impl Time {
         }
         let days = civil::days_from_civil(year, month, day);
         let of_day = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-        Time::from_unix(days * SECONDS_PER_DAY + of_day, nanosecond)
+        Time::from_unix(days * SECONDS_PER_DAY + of_day, civil.nanosecond)
     }
 
     /// The date and time of day in UTC.
