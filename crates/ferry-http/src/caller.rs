@@ -47,10 +47,21 @@ impl Caller {
 
     /// The call of `method` with JSON arguments `args`, as `dialect` received it.
     pub(crate) fn call(&self, dialect: Dialect, method: ByteStr, args: Bytes) -> Call {
+        self.call_in(Codec::Json, dialect, method, args)
+    }
+
+    /// [`Caller::call`] with arguments encoded with `codec`.
+    pub(crate) fn call_in(
+        &self,
+        codec: Codec,
+        dialect: Dialect,
+        method: ByteStr,
+        args: Bytes,
+    ) -> Call {
         let ctx = Context::new(method, dialect, self.peer.clone())
             .with_metadata(self.metadata.clone())
             .with_deadline(self.deadline);
-        Call::new(Codec::Json, ctx, args)
+        Call::new(codec, ctx, args)
     }
 }
 

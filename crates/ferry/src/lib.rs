@@ -54,6 +54,7 @@ pub mod server;
 pub mod stream;
 pub mod tls;
 pub mod trace;
+pub mod value;
 
 pub use address::Address;
 pub use bytes::Bytes;
@@ -70,6 +71,7 @@ pub use router::{
 };
 pub use server::{Server, ServerConfig, ShutdownHandle};
 pub use stream::{ItemStream, Sink, Source, StreamError};
+pub use value::{Time, Value};
 
 /// What `#[ferry::service]` expands to refers to these; not a stable API.
 #[doc(hidden)]

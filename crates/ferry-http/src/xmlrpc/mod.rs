@@ -37,8 +37,7 @@ pub(crate) mod value;
 pub(crate) mod write;
 
 use bytes::Bytes;
-use ferry::{server::Dispatcher, ByteStr, Codec, Dialect, ErrorObject, Reply, Status};
-use serde_json::Value as Json;
+use ferry::{server::Dispatcher, ByteStr, Dialect, ErrorObject, Reply, Status};
 
 use crate::{caller::Caller, codes::fault_code};
 use parse::MethodCall;
@@ -143,12 +142,11 @@ async fn dispatch(
     dispatcher: &Dispatcher,
     caller: &Caller,
 ) -> Result<Value, Fault> {
-    let body = Codec::Json
-        .encode(&call.params)
+    let body = value::arguments(&call.params, dispatcher.router().method(&call.name))
         .map_err(|err| Fault::of_status(Status::InvalidArgs, err.to_string()))?;
     let method = ByteStr::from(call.name.as_str());
     let reply = dispatcher
-        .dispatch(caller.call(Dialect::XmlRpc, method, body))
+        .dispatch(caller.call_in(value::CODEC, Dialect::XmlRpc, method, body))
         .await;
     if reply.status != Status::Ok {
         return Err(fault_of(&reply));
@@ -158,14 +156,19 @@ async fn dispatch(
         .method(&call.name)
         .map(|method| &method.result);
     let hinted = Hinted(schema.map_or(Schema::ANY, Schema::new));
-    Codec::Json
+    value::CODEC
         .decode_seed(&reply.body, hinted)
-        .map_err(|err| Fault::of_status(Status::Internal, format!("the result is not JSON: {err}")))
+        .map_err(|err| {
+            Fault::of_status(
+                Status::Internal,
+                format!("the result does not decode: {err}"),
+            )
+        })
 }
 
 /// The fault of a non-ok reply, carrying its error object's message.
 fn fault_of(reply: &Reply) -> Fault {
-    match serde_json::from_slice::<ErrorObject<Json>>(&reply.body) {
+    match value::CODEC.decode::<ErrorObject<ferry::Value>>(&reply.body) {
         Ok(object) => Fault::of_status(reply.status, object.message),
         Err(err) => Fault::of_status(
             reply.status,

@@ -46,6 +46,23 @@ impl<'s> Schema<'s> {
         self.has_type("array") && format.is_some_and(|format| format == "uint8")
     }
 
+    /// Whether this describes a `ferry::Value`, whose bytes and times are handed over as
+    /// MessagePack bin and timestamps rather than as numbers and text.
+    pub(crate) fn is_value(self) -> bool {
+        let (keyword, word) = ferry::value::VALUE_MARKER;
+        self.node.get(keyword).is_some_and(|marker| marker == word)
+    }
+
+    /// Whether this describes a time: a string of format `date-time` (`ferry::Time`,
+    /// chrono's and the time crate's date-times).
+    pub(crate) fn is_time(self) -> bool {
+        self.single_type() == Some("string")
+            && self
+                .node
+                .get("format")
+                .is_some_and(|format| format == "date-time")
+    }
+
     /// The XML-RPC type name of the values this describes, `any` when it does not say.
     pub(crate) fn type_name(self) -> &'static str {
         if self.is_bytes() {
@@ -192,6 +209,19 @@ mod tests {
             Schema::new(&schema_of::<Option<Chunk>>()).type_name(),
             "struct"
         );
+    }
+
+    #[test]
+    fn values_and_times_are_told_apart() {
+        let value = schema_of::<ferry::Value>();
+        assert!(Schema::new(&value).is_value());
+        assert!(!Schema::new(&schema_of::<Json>()).is_value());
+        let time = schema_of::<Option<ferry::Time>>();
+        assert!(Schema::new(&time).is_time(), "{time}");
+        assert_eq!(Schema::new(&time).type_name(), "dateTime.iso8601");
+        assert!(!Schema::new(&schema_of::<String>()).is_time());
+        let listed = schema_of::<Vec<ferry::Value>>();
+        assert!(Schema::new(&listed).items().is_value());
     }
 
     #[test]

@@ -1,29 +1,40 @@
-//! The XML-RPC value model, and its mapping to and from the JSON every ferry call speaks.
+//! The XML-RPC value model, and its mapping to and from the bodies ferry handlers read.
 //!
-//! Both directions stream through serde, so no `serde_json::Value` tree is built on the way:
-//! a `<base64>` of a megabyte stays a megabyte of bytes until it is written as JSON text.
+//! The bridge hands parameters to the handler as MessagePack ([`CODEC`]), because MessagePack,
+//! unlike JSON, has bytes (`bin`) and times (the timestamp extension): a `ferry::Value`
+//! parameter then receives a `<base64>` as `Value::Bytes` and a `<dateTime.iso8601>` as
+//! `Value::Time`, and echoing them gives back `<base64>` and `<dateTime.iso8601>`. Where the
+//! parameter's schema says otherwise the old, JSON-like shapes are kept, so a `String` or a
+//! `serde_json::Value` parameter reads as it always did. Both directions stream through serde:
+//! no intermediate tree is built.
 //!
-//! | XML-RPC | JSON |
-//! |---|---|
-//! | `int`, `i4`, `i8` | integer (`int` when it fits 32 bits, else `i8`) |
-//! | `boolean` | `true` / `false` |
-//! | `string` | string |
-//! | `double` | number (floats, and integers beyond 64 bits) |
-//! | `dateTime.iso8601` | its text (to JSON only) |
-//! | `base64` | array of byte values; back to base64 where the schema says bytes |
-//! | `struct` | object |
-//! | `array` | array |
-//! | `nil` | `null` |
+//! | XML-RPC | to the handler | from the handler |
+//! |---|---|---|
+//! | `int`, `i4`, `i8` | integer | integer (`int` when it fits 32 bits, else `i8`) |
+//! | `boolean` | bool | bool |
+//! | `string` | string | string (`dateTime.iso8601` where the schema says `date-time`) |
+//! | `double` | float | float, and integers beyond 64 bits |
+//! | `dateTime.iso8601` | timestamp for a `ferry::Value`, RFC 3339 text for a `date-time`, else its text | timestamp |
+//! | `base64` | bin for a `ferry::Value` or bytes, else array of byte values | bin; an array of bytes where the schema says bytes |
+//! | `struct` | map | map (number keys as their text) |
+//! | `array` | array | array |
+//! | `nil` | nil | nil, and non-finite floats |
 
 use std::fmt;
 
+use bytes::Bytes;
+use ferry::{value::MapKey, Codec, CodecError, MethodDescriptor, Time};
 use serde::{
     de::{DeserializeSeed, MapAccess, SeqAccess, Visitor},
-    Deserializer, Serialize, Serializer,
+    Deserialize, Deserializer, Serialize, Serializer,
 };
 use serde_json::Value as Json;
 
-use super::schema::Schema;
+use super::{schema::Schema, write};
+
+/// The codec of the bodies the bridge hands to handlers and reads back: the one that keeps
+/// bytes and times.
+pub(crate) const CODEC: Codec = Codec::MsgPack;
 
 /// One XML-RPC value.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +57,98 @@ pub(crate) enum Value {
     Array(Vec<Value>),
     /// `<nil/>`, the common extension.
     Nil,
+}
+
+/// The positional parameters of a call of `method`, encoded with [`CODEC`] and each shaped by
+/// its parameter's schema; an error for a `<dateTime.iso8601>` a `ferry::Value` or
+/// `date-time` parameter cannot read.
+pub(crate) fn arguments(
+    params: &[Value],
+    method: Option<&MethodDescriptor>,
+) -> Result<Bytes, CodecError> {
+    let schemas = method.map_or(&[][..], |method| &method.params[..]);
+    let shaped: Vec<Shaped<'_, '_>> = params
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let schema = schemas.get(index);
+            let schema = schema.map_or(Schema::ANY, |param| Schema::new(&param.schema));
+            Shaped::new(value, Hint::Schema(schema))
+        })
+        .collect();
+    CODEC.encode(&shaped)
+}
+
+/// What is known of the type a value is read into.
+#[derive(Debug, Clone, Copy)]
+enum Hint<'s> {
+    /// Its schema.
+    Schema(Schema<'s>),
+    /// Inside a `ferry::Value`: everything below keeps its type.
+    Value,
+}
+
+impl<'s> Hint<'s> {
+    fn items(self) -> Hint<'s> {
+        match self {
+            Hint::Schema(schema) => Hint::Schema(schema.items()),
+            Hint::Value => Hint::Value,
+        }
+    }
+
+    fn property(self, name: &str) -> Hint<'s> {
+        match self {
+            Hint::Schema(schema) => Hint::Schema(schema.property(name)),
+            Hint::Value => Hint::Value,
+        }
+    }
+}
+
+/// A value written for the type it is read into.
+#[derive(Debug, Clone, Copy)]
+struct Shaped<'v, 's> {
+    value: &'v Value,
+    hint: Hint<'s>,
+}
+
+impl<'v, 's> Shaped<'v, 's> {
+    fn new(value: &'v Value, hint: Hint<'s>) -> Shaped<'v, 's> {
+        let hint = match hint {
+            Hint::Schema(schema) if schema.is_value() => Hint::Value,
+            other => other,
+        };
+        Shaped { value, hint }
+    }
+}
+
+impl Serialize for Shaped<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (typed, schema) = match self.hint {
+            Hint::Value => (true, Schema::ANY),
+            Hint::Schema(schema) => (false, schema),
+        };
+        match self.value {
+            Value::Base64(bytes) if typed || schema.is_bytes() => serializer.serialize_bytes(bytes),
+            Value::DateTime(text) if typed => time_of(text)?.serialize(serializer),
+            Value::DateTime(text) if schema.is_time() => serializer.collect_str(&time_of(text)?),
+            Value::Struct(members) => serializer.collect_map(
+                members
+                    .iter()
+                    .map(|(name, member)| (name, Shaped::new(member, self.hint.property(name)))),
+            ),
+            Value::Array(items) => {
+                let hint = self.hint.items();
+                serializer.collect_seq(items.iter().map(|item| Shaped::new(item, hint)))
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// The time a `<dateTime.iso8601>` says, or an error naming it.
+fn time_of<E: serde::ser::Error>(text: &str) -> Result<Time, E> {
+    text.parse()
+        .map_err(|err| E::custom(format_args!("a <dateTime.iso8601>: {err}")))
 }
 
 /// As JSON, a value is what a ferry handler receives: base64 becomes an array of byte values
@@ -91,8 +194,10 @@ impl From<Json> for Value {
     }
 }
 
-/// Reads JSON into a [`Value`], guided by the JSON Schema of what it reads: where the schema
-/// describes an array of `uint8` (as it does for `ferry::Bytes`), the array becomes base64.
+/// Reads a handler's result (MessagePack or JSON) into a [`Value`], guided by the JSON Schema
+/// of what it reads: `bin` becomes base64 and a timestamp a dateTime; where the schema
+/// describes an array of `uint8` (as it does for `Vec<u8>`) the array becomes base64, and
+/// where it describes a `date-time` string, a string that is one becomes a dateTime.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hinted<'s>(pub(crate) Schema<'s>);
 
@@ -125,15 +230,34 @@ impl<'de> Visitor<'de> for Hinted<'_> {
     }
 
     fn visit_f64<E>(self, double: f64) -> Result<Value, E> {
-        Ok(Value::Double(double))
+        // XML-RPC has no NaN or infinity; JSON wrote them as null.
+        Ok(if double.is_finite() {
+            Value::Double(double)
+        } else {
+            Value::Nil
+        })
     }
 
     fn visit_str<E>(self, text: &str) -> Result<Value, E> {
-        Ok(Value::String(text.to_owned()))
+        Ok(self.text(text.to_owned()))
     }
 
     fn visit_string<E>(self, text: String) -> Result<Value, E> {
-        Ok(Value::String(text))
+        Ok(self.text(text))
+    }
+
+    fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Value, E> {
+        Ok(Value::Base64(bytes.to_vec()))
+    }
+
+    fn visit_byte_buf<E>(self, bytes: Vec<u8>) -> Result<Value, E> {
+        Ok(Value::Base64(bytes))
+    }
+
+    /// A MessagePack extension: a timestamp is the one a result may hold.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inside: D) -> Result<Value, D::Error> {
+        let time = Time::deserialize(inside)?;
+        Ok(Value::DateTime(write::date_time(time)))
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -168,11 +292,22 @@ impl<'de> Visitor<'de> for Hinted<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut members = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
+        while let Some(MapKey(name)) = map.next_key()? {
             let value = map.next_value_seed(Hinted(self.0.property(&name)))?;
             members.push((name, value));
         }
         Ok(Value::Struct(members))
+    }
+}
+
+impl Hinted<'_> {
+    /// A string, or the dateTime it is where the schema says `date-time`.
+    fn text(self, text: String) -> Value {
+        let time = self.0.is_time().then(|| text.parse::<Time>().ok());
+        match time.flatten() {
+            Some(time) => Value::DateTime(write::date_time(time)),
+            None => Value::String(text),
+        }
     }
 }
 
@@ -279,5 +414,151 @@ mod tests {
             ("parts".into(), parts),
         ];
         assert_eq!(value, Value::Struct(expected));
+    }
+
+    /// A method of one parameter whose schema is `document`.
+    fn method_of(document: &Json) -> MethodDescriptor {
+        MethodDescriptor {
+            name: "m".into(),
+            doc: String::new(),
+            params: vec![ferry::ParamDescriptor {
+                name: "value".into(),
+                schema: document.clone(),
+                default: None,
+            }],
+            result: Json::Bool(true),
+            error: None,
+            idempotent: false,
+            client_stream: None,
+            server_stream: None,
+        }
+    }
+
+    /// What a handler of one parameter whose schema is `document` receives.
+    fn received(value: Value, document: &Json) -> ferry::Value {
+        let body = arguments(&[value], Some(&method_of(document))).expect("encodes");
+        let (received,): (ferry::Value,) = CODEC.decode(&body).expect("decodes");
+        received
+    }
+
+    fn sample() -> Value {
+        Value::Struct(vec![
+            ("data".into(), Value::Base64(vec![0, 1, 255])),
+            (
+                "at".into(),
+                Value::Array(vec![Value::DateTime("20240501T12:34:56".into())]),
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_ferry_value_parameter_receives_bytes_and_times_all_the_way_down() {
+        let time = "2024-05-01T12:34:56Z".parse().expect("a time");
+        let expected = ferry::Value::Map(vec![
+            (
+                "data".into(),
+                ferry::Value::Bytes(ferry::Bytes::from_static(b"\x00\x01\xff")),
+            ),
+            (
+                "at".into(),
+                ferry::Value::Array(vec![ferry::Value::Time(time)]),
+            ),
+        ]);
+        assert_eq!(
+            received(sample(), &ferry::schema_of::<ferry::Value>()),
+            expected
+        );
+    }
+
+    #[test]
+    fn other_parameters_receive_what_they_always_did() {
+        let bytes = [0, 1, 255].map(ferry::Value::Int).to_vec();
+        let at = vec![ferry::Value::from("20240501T12:34:56")];
+        let expected = ferry::Value::Map(vec![
+            ("data".into(), ferry::Value::Array(bytes)),
+            ("at".into(), ferry::Value::Array(at)),
+        ]);
+        assert_eq!(received(sample(), &ferry::schema_of::<Json>()), expected);
+        // A date-time parameter gets RFC 3339, which every date-time type reads.
+        let time = Value::DateTime("20240501T14:34:56+02:00".into());
+        let document = ferry::schema_of::<ferry::Time>();
+        assert_eq!(
+            received(time, &document),
+            ferry::Value::from("2024-05-01T12:34:56Z")
+        );
+        // Bytes parameters get bin.
+        let bytes = Value::Base64(vec![9]);
+        let document = ferry::schema_of::<Vec<u8>>();
+        assert_eq!(
+            received(bytes, &document),
+            ferry::Value::Bytes(ferry::Bytes::from_static(&[9]))
+        );
+    }
+
+    #[test]
+    fn a_datetime_a_value_cannot_read_is_an_error_naming_it() {
+        let method = method_of(&ferry::schema_of::<ferry::Value>());
+        let bad = [Value::DateTime("soon".into())];
+        let err = arguments(&bad, Some(&method)).expect_err("refused");
+        assert!(
+            err.to_string().contains("a <dateTime.iso8601>: \"soon\""),
+            "{err}"
+        );
+        assert!(
+            arguments(&bad, None).is_ok(),
+            "no schema: passed on as text"
+        );
+    }
+
+    #[test]
+    fn msgpack_results_keep_bytes_and_times() {
+        let time: ferry::Time = "2024-05-01T12:34:56.5Z".parse().expect("a time");
+        let result = ferry::Value::Map(vec![
+            (
+                "1".into(),
+                ferry::Value::Bytes(ferry::Bytes::from_static(b"hi")),
+            ),
+            ("at".into(), ferry::Value::Time(time)),
+            ("nan".into(), ferry::Value::Float(f64::NAN)),
+        ]);
+        let body = CODEC.encode(&result).expect("encodes");
+        let read = CODEC
+            .decode_seed(&body, Hinted(Schema::ANY))
+            .expect("decodes");
+        let expected = Value::Struct(vec![
+            ("1".into(), Value::Base64(b"hi".to_vec())),
+            ("at".into(), Value::DateTime("20240501T12:34:56".into())),
+            ("nan".into(), Value::Nil),
+        ]);
+        assert_eq!(read, expected);
+        // Map keys that are numbers, as a HashMap<u32, _> writes them, become their text.
+        let body = CODEC.encode(&std::collections::BTreeMap::from([(7_u32, true)]));
+        let read = CODEC.decode_seed(&body.expect("encodes"), Hinted(Schema::ANY));
+        assert_eq!(
+            read.expect("decodes"),
+            Value::Struct(vec![("7".into(), Value::Boolean(true))])
+        );
+    }
+
+    #[test]
+    fn date_time_strings_in_results_become_datetimes_where_the_schema_says_so() {
+        let document = json!({"type": "string", "format": "date-time"});
+        let read = |text: &str, schema| {
+            let body = CODEC.encode(text).expect("encodes");
+            CODEC.decode_seed(&body, Hinted(schema)).expect("decodes")
+        };
+        let schema = Schema::new(&document);
+        assert_eq!(
+            read("2024-05-01T12:34:56Z", schema),
+            Value::DateTime("20240501T12:34:56".into())
+        );
+        assert_eq!(
+            read("not a time", schema),
+            Value::String("not a time".into())
+        );
+        assert_eq!(
+            read("2024-05-01T12:34:56Z", Schema::ANY),
+            Value::String("2024-05-01T12:34:56Z".into())
+        );
     }
 }

@@ -65,6 +65,17 @@ pub(crate) fn value(out: &mut String, value: &Value) {
     out.push_str("</value>");
 }
 
+/// The text of a `<dateTime.iso8601>`: `20240501T12:34:56`, in UTC, as the specification's
+/// example and Python's `xmlrpc.client` write it; XML-RPC has no fraction of a second, so
+/// it is dropped.
+pub(crate) fn date_time(time: ferry::Time) -> String {
+    let civil = time.civil();
+    format!(
+        "{:04}{:02}{:02}T{:02}:{:02}:{:02}",
+        civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second
+    )
+}
+
 /// `<int>` when it fits 32 bits, as every client reads; `<i8>` beyond.
 fn integer(out: &mut String, int: i64) {
     let tag = if i32::try_from(int).is_ok() {
@@ -159,6 +170,25 @@ mod tests {
         ];
         for (value, expected) in cases {
             assert_eq!(written(&value), expected);
+        }
+    }
+
+    #[test]
+    fn date_times_are_written_as_xmlrpc_and_python_read_them() {
+        let at = |text: &str| text.parse::<ferry::Time>().expect("a time");
+        assert_eq!(date_time(at("2024-05-01T12:34:56Z")), "20240501T12:34:56");
+        assert_eq!(
+            date_time(at("2024-05-01T14:34:56.999+02:00")),
+            "20240501T12:34:56"
+        );
+        assert_eq!(date_time(at("0001-01-01T00:00:00Z")), "00010101T00:00:00");
+        assert_eq!(date_time(at("9999-12-31T23:59:59Z")), "99991231T23:59:59");
+        for text in [
+            "20240501T12:34:56",
+            "19691231T23:59:59",
+            "20000229T00:00:00",
+        ] {
+            assert_eq!(date_time(at(text)), text);
         }
     }
 
