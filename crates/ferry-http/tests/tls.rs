@@ -356,3 +356,52 @@ fn an_http_method_the_server_does_not_serve_is_answered_not_dropped() {
     assert_eq!(elsewhere.status, 404, "no route, whatever the method");
     server.assert_serving();
 }
+
+#[tokio::test]
+async fn a_verified_certificate_is_an_identity_the_token_file_grants_by_name() {
+    let certs = Certs::new("mtls-auth");
+    let tokens = ferry::auth::Tokens::parse("cert:billing-worker billing calc.*\n").unwrap();
+    let router = router()
+        .function(
+            "test.caller",
+            [],
+            with_context(|ctx: Context| async move {
+                ctx.identity()
+                    .map_or("nobody".to_owned(), |id| id.name().to_owned())
+            }),
+        )
+        .auth(ferry::auth::Auth::new(tokens));
+    let server = TestServer::start_full(
+        router,
+        HttpConfig::default(),
+        ferry::ServerConfig::default(),
+        Some(certs.mtls()),
+    );
+    let address = format!("tls://localhost:{}", port(&server));
+    let config = ClientConfig::default().tls(certs.client_tls(Some(&certs.client)));
+    assert_eq!(
+        native_call(&address, config.clone()).await,
+        Ok(5),
+        "calc.* is granted"
+    );
+    let client = Client::connect_with(address.as_str(), config)
+        .await
+        .unwrap();
+    let no_args: [(); 0] = [];
+    let refused = client
+        .call::<_, String>("test.caller", &no_args, &CallOptions::default())
+        .await
+        .expect_err("test.* is not granted");
+    assert_eq!(
+        refused.status(),
+        ferry::Status::PermissionDenied,
+        "{refused}"
+    );
+    let plaintext = native_call(&server.address, ClientConfig::default()).await;
+    assert!(
+        plaintext
+            .as_ref()
+            .is_err_and(|err| err.contains("unauthenticated")),
+        "plaintext has no certificate: {plaintext:?}"
+    );
+}
