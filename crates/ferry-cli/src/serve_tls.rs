@@ -21,8 +21,8 @@ pub(crate) struct ServeTlsArgs {
     /// handshake without one is refused, whatever it goes on to ask for.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_client_ca: Option<PathBuf>,
-    /// Refuse plaintext connections: HTTP is answered 400 and told to use https://, the
-    /// other dialects are closed.
+    /// Refuse plaintext connections: each is told in its own dialect to use TLS (HTTP gets a
+    /// 400, native and length-prefixed JSON an `unavailable` error).
     #[arg(long, requires = "tls_cert")]
     pub(crate) tls_only: bool,
 }

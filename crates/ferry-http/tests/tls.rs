@@ -281,9 +281,13 @@ async fn a_tls_only_port_refuses_plaintext_and_tells_http_to_use_https() {
     let refused = server.request("POST", "/api/calc/add", &[], b"[2,3]");
     assert_eq!(refused.status, 400);
     assert!(refused.text().contains("TLS only"), "{}", refused.text());
-    assert!(native_call(&server.address, ClientConfig::default())
-        .await
-        .is_err());
+    let native = native_call(&server.address, ClientConfig::default()).await;
+    assert!(
+        native.as_ref().is_err_and(|err| err.contains("TLS only")),
+        "{native:?}"
+    );
+    let lpjson = python(LPJSON_OVER_TLS, &format!("{} -", server.address));
+    assert!(lpjson.contains("TLS only"), "{lpjson}");
     let tls = ClientConfig::default().tls(certs.client_tls(None));
     assert_eq!(
         native_call(&format!("tls://localhost:{}", port(&server)), tls).await,

@@ -52,8 +52,9 @@ pub struct ServerConfig {
     /// A handshake costs the server far more CPU than the client, so this bounds what a flood
     /// of ClientHellos can take from the calls being served.
     pub max_tls_handshakes: usize,
-    /// Refuses plaintext on a server with TLS (default off): plaintext HTTP is answered 400
-    /// and told to use `https://`, other dialects are closed.
+    /// Refuses plaintext on a server with TLS (default off): each plaintext connection is told
+    /// in its own dialect to use TLS (HTTP a 400, native and length-prefixed JSON an
+    /// `unavailable` error), then closed.
     pub tls_only: bool,
 }
 

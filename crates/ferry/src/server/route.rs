@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use ferry_wire::Status;
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     time::{timeout_at, Instant},
 };
 
 use super::{
+    lpjson,
     metered::Metered,
     native,
     sniff::{sniff, tls_record_len, Sniffed, MAX_TLS_RECORD_LEN},
@@ -35,7 +37,9 @@ where
     let deadline = Instant::now() + shared.config.handshake_timeout;
     match first_bytes(&mut socket, &mut input, deadline).await {
         Some(Sniffed::Tls) => route_tls(socket, input, peer, shared, deadline).await,
-        Some(_) if shared.config.tls_only => refuse_plaintext(socket, &input, &shared).await,
+        Some(sniffed) if shared.config.tls_only => {
+            refuse_plaintext(socket, input, sniffed, &shared).await;
+        }
         Some(sniffed) => serve_sniffed(sniffed, socket, input, peer, shared).await,
         None => ServerStats::count(&shared.stats.protocol_errors),
     }
@@ -98,15 +102,29 @@ async fn serve_sniffed<S>(
     }
 }
 
-/// On a TLS-only port: HTTP is told to use `https://`; other dialects are closed.
-async fn refuse_plaintext<S>(mut socket: S, input: &[u8], shared: &Shared)
+/// On a TLS-only port, a plaintext connection is told in its own dialect to use TLS (a native
+/// client gets a preface and a goaway `unavailable`), within the handshake timeout, and closed.
+async fn refuse_plaintext<S>(mut socket: S, mut input: BytesMut, sniffed: Sniffed, shared: &Shared)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     ServerStats::count(&shared.stats.protocol_errors);
-    if sniff(input) == Sniffed::Http {
-        let _ = socket.write_all(TLS_ONLY).await;
-    }
+    let message = "this port speaks TLS only: use tls://HOST:PORT (https:// for HTTP)";
+    let answer = async {
+        match sniffed {
+            Sniffed::Native => {
+                let status = Status::Unavailable;
+                native::refuse(&mut socket, &mut input, shared, status, message.to_owned()).await
+            }
+            Sniffed::Http => socket.write_all(TLS_ONLY).await,
+            _ => {
+                socket
+                    .write_all(&lpjson::refusal(Status::Unavailable, message))
+                    .await
+            }
+        }
+    };
+    let _ = tokio::time::timeout(shared.config.handshake_timeout, answer).await;
     let _ = socket.shutdown().await;
 }
 
