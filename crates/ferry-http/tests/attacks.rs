@@ -47,15 +47,6 @@ fn open_descriptors() -> usize {
         .count()
 }
 
-/// A ClientHello from a real rustls client.
-fn client_hello(certs: &Certs) -> Vec<u8> {
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let mut connection = rustls::ClientConnection::new(certs.client_tls(None), name).unwrap();
-    let mut hello = Vec::new();
-    connection.write_tls(&mut hello).unwrap();
-    hello
-}
-
 /// Calls on every dialect, each answered as it should be.
 async fn well_behaved_round(server: &TestServer, native: &Client, tls: &Client) {
     let options = CallOptions::default();
@@ -99,7 +90,7 @@ async fn slow_connections_of_every_kind_leave_a_well_behaved_client_answered() {
     well_behaved_round(&server, &native, &tls).await;
     let before = open_descriptors();
 
-    let hello = client_hello(&certs);
+    let hello = certs.client_hello();
     let mut slow = Vec::new();
     for (kind, start) in slow_starts(&hello) {
         for _ in 0..attack_conns() {

@@ -301,7 +301,7 @@ async fn a_client_hello_still_arriving_holds_no_handshake_slot_and_a_stalled_han
     let certs = Certs::new("tls-slots");
     let limits = ferry::ServerConfig::default().tls_handshakes(Duration::from_secs(1), 1);
     let server = start(certs.server_tls(), limits);
-    let hello = client_hello(&certs);
+    let hello = certs.client_hello();
 
     let mut trickling = TcpStream::connect(&server.address).unwrap();
     trickling.write_all(&hello[..hello.len() / 2]).unwrap();
@@ -332,15 +332,6 @@ async fn a_client_hello_still_arriving_holds_no_handshake_slot_and_a_stalled_han
         "the slot is free again"
     );
     drop(trickling);
-}
-
-/// The first flight of a real rustls client: one whole ClientHello record.
-fn client_hello(certs: &Certs) -> Vec<u8> {
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let mut connection = rustls::ClientConnection::new(certs.client_tls(None), name).unwrap();
-    let mut hello = Vec::new();
-    connection.write_tls(&mut hello).unwrap();
-    hello
 }
 
 #[test]

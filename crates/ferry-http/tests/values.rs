@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 
 use common::TestServer;
 use ferry::{Bytes, CallOptions, Router, Time, Value};
@@ -54,20 +53,7 @@ fn server() -> TestServer {
 /// Runs `tests/python/NAME` with `url`; its stdout, parsed as JSON.
 fn python(name: &str, url: &str) -> Json {
     let script = format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new("python3")
-        .args([&script, url])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|err| panic!("python3 is required: cannot run it: {err}"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the Python script failed: {stderr}"
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        panic!("the script printed no JSON ({err}): {stdout}")
-    })
+    common::python_json(&[&script, url])
 }
 
 #[test]

@@ -5,7 +5,6 @@ mod common;
 
 use std::{
     net::TcpListener,
-    process::{Command, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -57,20 +56,7 @@ fn rpc2(server: &TestServer) -> String {
 
 /// Runs `script` (after [`PRELUDE`]) with `url` as its argument; its stdout, parsed as JSON.
 fn python(script: &str, url: &str) -> Value {
-    let output = Command::new("python3")
-        .args(["-c", &format!("{PRELUDE}\n{script}"), url])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|err| panic!("python3 is required: cannot run it: {err}"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the Python script failed: {stderr}"
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        panic!("the script printed no JSON ({err}): {stdout}")
-    })
+    common::python_json(&["-c", &format!("{PRELUDE}\n{script}"), url])
 }
 
 #[test]

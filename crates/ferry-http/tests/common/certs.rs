@@ -107,6 +107,16 @@ impl Certs {
             .expect("a server TLS configuration")
     }
 
+    /// The first flight of a real rustls client: one whole ClientHello record.
+    pub fn client_hello(&self) -> Vec<u8> {
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("a name");
+        let mut connection =
+            rustls::ClientConnection::new(self.client_tls(None), name).expect("a client");
+        let mut hello = Vec::new();
+        connection.write_tls(&mut hello).expect("a ClientHello");
+        hello
+    }
+
     /// A native client's TLS trusting the test CA, showing `identity` if given.
     pub fn client_tls(&self, identity: Option<&Issued>) -> std::sync::Arc<rustls::ClientConfig> {
         let tls = ferry::tls::ClientTls::new()

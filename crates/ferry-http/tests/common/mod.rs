@@ -170,6 +170,24 @@ pub fn python(script: &str, arg: &str) -> String {
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
+/// Runs `python3 ARGS...` and parses what it printed as JSON.
+pub fn python_json(args: &[&str]) -> Value {
+    let output = Command::new("python3")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|err| panic!("python3 is required: cannot run it: {err}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the Python script failed: {stderr}"
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        panic!("the script printed no JSON ({err}): {stdout}")
+    })
+}
+
 /// Runs curl with `args` (silent but for errors, bounded in time).
 pub fn curl(args: &[&str]) -> std::process::Output {
     Command::new("curl")
