@@ -8,6 +8,8 @@
 
 use bytes::Bytes;
 
+use crate::Status;
+
 /// Whether and when one side compresses bodies, and whether it accepts compressed ones.
 ///
 /// ```
@@ -130,6 +132,17 @@ pub enum DecompressError {
     /// Not one zstd frame with its content size, or its data does not match it.
     #[error("it is not a zstd frame with its content size: {0}")]
     Malformed(&'static str),
+}
+
+impl DecompressError {
+    /// The status a call refused for it is answered with: `too_large` past the limit,
+    /// `protocol` for bytes that are not what the flag says.
+    pub fn status(&self) -> Status {
+        match self {
+            DecompressError::TooLarge { .. } => Status::TooLarge,
+            DecompressError::Malformed(_) => Status::Protocol,
+        }
+    }
 }
 
 /// One connection's zstd decompression context, made with the first compressed body.

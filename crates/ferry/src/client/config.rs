@@ -2,7 +2,7 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use ferry_wire::DEFAULT_MAX_FRAME_LEN;
+use ferry_wire::{compress::Compression, DEFAULT_MAX_FRAME_LEN};
 
 use crate::{layer::ClientLayer, stream::StreamLimits, Codec};
 
@@ -23,6 +23,10 @@ pub struct ClientConfig {
     pub layers: Vec<Arc<dyn ClientLayer>>,
     /// The window and largest item of the streams servers send this client.
     pub streams: StreamLimits,
+    /// Whether the preface offers zstd (default off). On, and when the server accepts it too,
+    /// request bodies over the threshold are compressed, and so are the server's answers over
+    /// its own threshold.
+    pub compression: Compression,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -34,6 +38,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_frame_len", &self.max_frame_len)
             .field("layers", &self.layers.len())
             .field("streams", &self.streams)
+            .field("compression", &self.compression)
             .finish()
     }
 }
@@ -47,6 +52,7 @@ impl Default for ClientConfig {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             layers: Vec::new(),
             streams: StreamLimits::default(),
+            compression: Compression::Off,
         }
     }
 }
@@ -55,6 +61,12 @@ impl ClientConfig {
     /// Sets the codec.
     pub fn codec(mut self, codec: Codec) -> ClientConfig {
         self.codec = codec;
+        self
+    }
+
+    /// Sets whether bodies are compressed ([`Compression::zstd`] to offer it).
+    pub fn compression(mut self, compression: Compression) -> ClientConfig {
+        self.compression = compression;
         self
     }
 

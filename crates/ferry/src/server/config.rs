@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferry_wire::DEFAULT_MAX_FRAME_LEN;
+use ferry_wire::{compress::Compression, DEFAULT_MAX_FRAME_LEN};
 
 use crate::stream::StreamLimits;
 
@@ -36,6 +36,12 @@ pub struct ServerConfig {
     /// kept and the per-method figures stay at zero, while the connection, byte and refusal
     /// counters go on.
     pub metrics: bool,
+    /// Bodies compressed on this port (default zstd over 1 KiB). Native: the server accepts
+    /// zstd bodies and compresses its answers of a client whose preface accepts them too, so
+    /// nothing changes for a client that does not ask. HTTP: request bodies in gzip or zstd
+    /// are decoded, and answers over the threshold are compressed for a client whose
+    /// `Accept-Encoding` allows it. [`Compression::Off`] turns both off.
+    pub compression: Compression,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +57,7 @@ impl Default for ServerConfig {
             max_metadata_len: 8 * 1024,
             streams: StreamLimits::default(),
             metrics: true,
+            compression: Compression::zstd(),
         }
     }
 }
@@ -59,6 +66,12 @@ impl ServerConfig {
     /// Turns counting calls on or off.
     pub fn metrics(mut self, on: bool) -> ServerConfig {
         self.metrics = on;
+        self
+    }
+
+    /// Sets which bodies are compressed.
+    pub fn compression(mut self, compression: Compression) -> ServerConfig {
+        self.compression = compression;
         self
     }
 
