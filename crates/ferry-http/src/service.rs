@@ -16,7 +16,7 @@ use crate::{
     body::{self, BodyError, ResponseBody},
     caller::Caller,
     config::MIN_HEADER_LEN,
-    files, health, jsonrpc, pages,
+    encoding, files, health, jsonrpc, pages,
     refusal::Refusal,
     respond,
     rest::{self, streaming::Format},
@@ -86,8 +86,15 @@ type Answered = Result<Response<Bytes>, Refusal>;
 type Streamed = Result<Response<ResponseBody>, Refusal>;
 
 impl Site {
-    /// Routes a request by its path.
+    /// Answers a request, compressed when it accepts that (see [`respond::compress`]).
     async fn answer(&self, request: Request<Incoming>) -> Response<ResponseBody> {
+        let accepted = encoding::accepted(request.headers());
+        let answer = self.route(request).await;
+        respond::compress(answer, accepted, self.dispatcher.config().compression).await
+    }
+
+    /// Routes a request by its path.
+    async fn route(&self, request: Request<Incoming>) -> Response<ResponseBody> {
         let path = request.uri().path();
         let answered = match path {
             JSONRPC => Ok(self.jsonrpc(request).await),
@@ -231,7 +238,7 @@ impl Site {
 
     async fn read(&self, request: Request<Incoming>) -> Result<Bytes, BodyError> {
         let (max, timeout) = (self.config.max_body_len, self.config.body_read_timeout);
-        let read = body::read(request.into_body(), max, timeout).await;
+        let read = body::read_request(request, max, timeout).await;
         if let Err(BodyError::TooLarge { .. }) = read {
             self.dispatcher.count_refusal(Limit::MaxBodyLen);
         }
