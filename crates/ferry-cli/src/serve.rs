@@ -92,6 +92,10 @@ pub(crate) struct ServeArgs {
     /// nothing for 20 s more (0: never ping).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     keepalive: u64,
+    /// Compress no bodies: by default, native clients that offer zstd get it both ways over
+    /// 1 KiB, and HTTP clients get gzip or zstd answers over 1 KiB as they accept.
+    #[arg(long)]
+    no_compress: bool,
     /// Export each call's span to the OpenTelemetry collector at URL over OTLP/HTTP
     /// (protobuf), e.g. http://127.0.0.1:4318 (/v1/traces is added to a URL with no path);
     /// needs a ferry built with the otel feature.
@@ -164,7 +168,10 @@ async fn bind(
             Shared::First(router, admin) => (router.clone(), None, admin.take()),
             Shared::Others(router, figures) => (router.clone(), Some(figures.clone()), None),
         };
-    let config = config.metrics(!args.no_metrics).tls_only(args.tls.tls_only);
+    let mut config = config.metrics(!args.no_metrics).tls_only(args.tls.tls_only);
+    if args.no_compress {
+        config = config.compression(ferry::Compression::Off);
+    }
     let server = Server::bind_with(address, router.clone(), config)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

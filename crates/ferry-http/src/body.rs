@@ -14,6 +14,8 @@ use hyper::body::{Body, Frame};
 use tokio::io::AsyncRead;
 use tokio_util::io::ReaderStream;
 
+use crate::encoding::{self, Undecoded};
+
 /// Every answer's body.
 pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, io::Error>;
 
@@ -25,6 +27,12 @@ pub(crate) fn full(bytes: Bytes) -> ResponseBody {
     Full::new(bytes)
         .map_err(|never| match never {})
         .boxed_unsync()
+}
+
+/// A body that fails with `err` when read: what an answer whose body broke is sent as.
+pub(crate) fn failed(err: io::Error) -> ResponseBody {
+    let frames = futures_util::stream::iter([Err(err)]);
+    StreamBody::new(frames).boxed_unsync()
 }
 
 /// A body streamed from `file`, a chunk at a time.
@@ -50,6 +58,15 @@ pub(crate) enum BodyError {
     /// The connection broke or the framing was wrong mid-body.
     #[error("the body could not be read: {0}")]
     Broken(String),
+    /// `Content-Encoding` names a coding this server does not decode.
+    #[error("the body's {0} is not one this server decodes; send it as it is, in gzip or in zstd")]
+    UnknownEncoding(String),
+    /// The body is not valid in the coding its `Content-Encoding` names.
+    #[error("the body could not be decoded as {encoding}: {reason}")]
+    Undecodable {
+        encoding: &'static str,
+        reason: String,
+    },
 }
 
 impl BodyError {
@@ -57,7 +74,10 @@ impl BodyError {
     pub(crate) fn status(&self) -> Status {
         match self {
             BodyError::TooLarge { .. } => Status::TooLarge,
-            BodyError::TimedOut(_) | BodyError::Broken(_) => Status::Protocol,
+            BodyError::TimedOut(_)
+            | BodyError::Broken(_)
+            | BodyError::UnknownEncoding(_)
+            | BodyError::Undecodable { .. } => Status::Protocol,
         }
     }
 
@@ -66,9 +86,35 @@ impl BodyError {
         match self {
             BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
-            BodyError::Broken(_) => StatusCode::BAD_REQUEST,
+            BodyError::Broken(_) | BodyError::Undecodable { .. } => StatusCode::BAD_REQUEST,
+            BodyError::UnknownEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
+}
+
+/// Reads a request's body whole and decodes it from its `Content-Encoding` (gzip or zstd),
+/// within `max` bytes both as sent and as decoded: decoding stops as soon as it passes `max`.
+pub(crate) async fn read_request<B>(
+    request: http::Request<B>,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let encoding = encoding::of_body(request.headers()).map_err(BodyError::UnknownEncoding)?;
+    let sent = read(request.into_body(), max, timeout).await?;
+    let Some(encoding) = encoding else {
+        return Ok(sent);
+    };
+    encoding::decode(encoding, &sent, max).map_err(|undecoded| match undecoded {
+        Undecoded::TooLarge => BodyError::TooLarge { max },
+        Undecoded::Corrupt(reason) => BodyError::Undecodable {
+            encoding: encoding.name(),
+            reason,
+        },
+    })
 }
 
 /// Reads `body` whole. A body announcing more than `max` bytes is refused before a byte is
@@ -123,6 +169,31 @@ mod tests {
         let counted = read(chunked(&[b"123", b"45"]), 4, LONG).await.unwrap_err();
         assert_eq!(counted.http_status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(counted.status(), Status::TooLarge);
+    }
+
+    fn encoded(coding: &'static str, body: Bytes) -> http::Request<Full<Bytes>> {
+        http::Request::post("/")
+            .header(http::header::CONTENT_ENCODING, coding)
+            .body(Full::new(body))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_encoded_body_is_decoded_within_the_limit() {
+        let text = Bytes::from("[1, 2, 3] ".repeat(100));
+        let gzip = encoding::encode(encoding::Encoding::Gzip, &text, 1).unwrap();
+        let read = read_request(encoded("gzip", gzip.clone()), 1000, LONG).await;
+        assert_eq!(read.unwrap(), text);
+        let over = read_request(encoded("gzip", gzip), 999, LONG).await;
+        assert!(matches!(over, Err(BodyError::TooLarge { max: 999 })));
+        let unknown = read_request(encoded("br", text.clone()), 1000, LONG).await;
+        let unknown = unknown.unwrap_err();
+        assert_eq!(unknown.http_status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(unknown.to_string().contains("\"br\""), "{unknown}");
+        let corrupt = read_request(encoded("zstd", text), 1000, LONG)
+            .await
+            .unwrap_err();
+        assert_eq!(corrupt.http_status(), StatusCode::BAD_REQUEST);
     }
 
     #[tokio::test(start_paused = true)]

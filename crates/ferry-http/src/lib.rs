@@ -63,6 +63,7 @@ pub mod client;
 pub mod codes;
 mod config;
 mod deadline;
+mod encoding;
 mod files;
 #[doc(hidden)]
 pub mod fuzzing;

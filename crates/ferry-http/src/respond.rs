@@ -2,11 +2,17 @@
 //! fails with.
 
 use bytes::Bytes;
-use ferry::Status;
+use ferry::{Compression, Status};
 use http::{header, HeaderValue, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Body;
 use serde_json::{json, Value};
 
-use crate::codes::http_status;
+use crate::{
+    body::{self, ResponseBody},
+    codes::http_status,
+    encoding::{self, Encoding},
+};
 
 /// The media type of every JSON answer.
 pub(crate) fn json_type() -> HeaderValue {
@@ -60,6 +66,50 @@ pub(crate) fn no_content() -> Response<Bytes> {
     response
 }
 
+/// `response` compressed in `accepted`, the coding the request accepts, when its body is
+/// whole (not a stream or a file), at least the threshold of `compression`, and shrinks.
+/// Every answer over the threshold says `Vary: Accept-Encoding`, compressed or not: which it
+/// is depends on that header.
+pub(crate) async fn compress(
+    response: Response<ResponseBody>,
+    accepted: Option<Encoding>,
+    compression: Compression,
+) -> Response<ResponseBody> {
+    let Some(threshold) = compression.threshold() else {
+        return response;
+    };
+    let whole = response.body().size_hint().exact();
+    let eligible = whole.is_some_and(|len| len >= threshold as u64)
+        && response.status() != StatusCode::PARTIAL_CONTENT
+        && !response.headers().contains_key(header::CONTENT_ENCODING);
+    if !eligible {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts
+        .headers
+        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let Some(encoding) = accepted else {
+        return Response::from_parts(parts, body);
+    };
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => return Response::from_parts(parts, body::failed(err)),
+    };
+    let level = match compression {
+        Compression::Zstd { level, .. } => level,
+        _ => Compression::DEFAULT_LEVEL,
+    };
+    let Some(encoded) = encoding::encode(encoding, &bytes, level) else {
+        return Response::from_parts(parts, body::full(bytes));
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_ENCODING, encoding.header_value());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, body::full(encoded))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +127,37 @@ mod tests {
             json!({"error": {"status": "application", "message": "no", "data": {"message": "no"}}})
         );
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    async fn compressed(
+        len: usize,
+        accepted: Option<Encoding>,
+        compression: Compression,
+    ) -> Response<Bytes> {
+        let body = Bytes::from("{\"a\": 1}".repeat(len / 8));
+        let response = json(StatusCode::OK, body).map(body::full);
+        let (parts, body) = compress(response, accepted, compression).await.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        Response::from_parts(parts, bytes)
+    }
+
+    #[tokio::test]
+    async fn answers_over_the_threshold_are_compressed_as_accepted() {
+        let on = Compression::zstd();
+        let answer = compressed(4096, Some(Encoding::Gzip), on).await;
+        assert_eq!(answer.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(answer.headers()[header::VARY], "accept-encoding");
+        let decoded = encoding::decode(Encoding::Gzip, answer.body(), 1 << 20).unwrap();
+        assert_eq!(decoded.len(), 4096);
+        let zstd = compressed(4096, Some(Encoding::Zstd), on).await;
+        assert_eq!(zstd.headers()[header::CONTENT_ENCODING], "zstd");
+        let plain = compressed(4096, None, on).await;
+        assert!(!plain.headers().contains_key(header::CONTENT_ENCODING));
+        assert_eq!(plain.headers()[header::VARY], "accept-encoding");
+        assert_eq!(plain.body().len(), 4096);
+        let small = compressed(512, Some(Encoding::Gzip), on).await;
+        assert!(!small.headers().contains_key(header::VARY));
+        let off = compressed(4096, Some(Encoding::Gzip), Compression::Off).await;
+        assert!(!off.headers().contains_key(header::CONTENT_ENCODING));
     }
 }

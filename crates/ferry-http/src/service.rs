@@ -21,7 +21,7 @@ use crate::{
     body::{self, BodyError, ResponseBody},
     caller::Caller,
     config::MIN_HEADER_LEN,
-    files, health, jsonrpc, pages,
+    encoding, files, health, jsonrpc, pages,
     refusal::Refusal,
     respond,
     rest::{self, streaming::Format},
@@ -117,12 +117,14 @@ type Answered = Result<Response<Bytes>, Refusal>;
 type Streamed = Result<Response<ResponseBody>, Refusal>;
 
 impl Site {
-    /// Answers a request; a 401 carries its `WWW-Authenticate` challenge.
+    /// Answers a request: a 401 carries its `WWW-Authenticate` challenge, and the answer is
+    /// compressed when the request accepts that (see [`respond::compress`]).
     async fn answer(&self, request: Request<Incoming>) -> Response<ResponseBody> {
         let sent_credentials = auth::sends_credentials(&request);
+        let accepted = encoding::accepted(request.headers());
         let mut response = self.route(request).await;
         auth::challenge(&mut response, sent_credentials);
-        response
+        respond::compress(response, accepted, self.dispatcher.config().compression).await
     }
 
     /// Routes a request by its path.
@@ -286,7 +288,7 @@ impl Site {
 
     async fn read(&self, request: Request<Incoming>) -> Result<Bytes, BodyError> {
         let (max, timeout) = (self.config.max_body_len, self.config.body_read_timeout);
-        let read = body::read(request.into_body(), max, timeout).await;
+        let read = body::read_request(request, max, timeout).await;
         if let Err(BodyError::TooLarge { .. }) = read {
             self.dispatcher.count_refusal(Limit::MaxBodyLen);
         }

@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::TestServer;
 use ferry::{Bytes, CallOptions, Router, Time, Value};
 use ferry_http::{client::JsonRpcClient, HttpConfig};

@@ -1,6 +1,6 @@
 //! What can be wrong with the bytes a peer sent.
 
-use crate::Kind;
+use crate::{compress::DecompressError, Kind};
 
 /// A decoding failure. [`WireError::is_fatal`] tells whether the byte stream is still in step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +21,18 @@ pub enum WireError {
         len: u32,
         /// The configured maximum.
         max: u32,
+    },
+    /// A zstd-compressed body (see [`crate::compress`]) that was refused: it would decompress
+    /// past the limit, or is not a zstd frame. The frame was consumed and the stream is in
+    /// step, so the call can be answered (`too_large` or `protocol`) and the connection go on.
+    #[error("the compressed body of call {call_id} was refused: {fault}")]
+    Compressed {
+        /// The frame's kind byte.
+        kind: u8,
+        /// The frame's call id, so the call can be answered.
+        call_id: u32,
+        /// What was wrong.
+        fault: DecompressError,
     },
     /// A frame kind this version does not know. The frame was consumed.
     #[error("unknown frame kind {0:#04x}")]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::{ByteStr, Kind, Status, WireError, FLAG_DEADLINE, FLAG_METADATA, FLAG_MORE};
+use crate::{ByteStr, Kind, Status, WireError, FLAG_DEADLINE, FLAG_METADATA, FLAG_MORE, FLAG_ZSTD};
 
 /// The size of a frame header.
 pub const HEADER_LEN: usize = 10;
@@ -153,6 +153,8 @@ pub struct RequestHead<'a> {
     pub metadata: &'a [(ByteStr, ByteStr)],
     /// The length of the body that follows.
     pub body_len: usize,
+    /// Whether the body that follows is zstd-compressed ([`FLAG_ZSTD`]).
+    pub zstd: bool,
 }
 
 impl RequestHead<'_> {
@@ -163,6 +165,9 @@ impl RequestHead<'_> {
         }
         if !self.metadata.is_empty() {
             flags |= FLAG_METADATA;
+        }
+        if self.zstd {
+            flags |= FLAG_ZSTD;
         }
         flags
     }
@@ -215,6 +220,7 @@ impl Request {
             deadline: self.deadline,
             metadata: &self.metadata,
             body_len: self.body.len(),
+            zstd: false,
         }
     }
 
@@ -248,13 +254,23 @@ impl Response {
         self.encode_head_as(Kind::Response, dst);
     }
 
+    /// Appends the head of this response, whose body holds zstd-compressed bytes, with
+    /// [`FLAG_ZSTD`] set; the body follows, as with [`Response::encode_head`].
+    pub fn encode_zstd_head(&self, dst: &mut BytesMut) {
+        self.encode_head_with(Kind::Response, FLAG_ZSTD, dst);
+    }
+
     fn encode_as(&self, kind: Kind, dst: &mut BytesMut) {
         self.encode_head_as(kind, dst);
         dst.put_slice(&self.body);
     }
 
     fn encode_head_as(&self, kind: Kind, dst: &mut BytesMut) {
-        put_header(dst, 1 + self.body.len(), kind, 0, self.call_id);
+        self.encode_head_with(kind, 0, dst);
+    }
+
+    fn encode_head_with(&self, kind: Kind, flags: u8, dst: &mut BytesMut) {
+        put_header(dst, 1 + self.body.len(), kind, flags, self.call_id);
         dst.put_u8(self.status.as_u8());
     }
 }

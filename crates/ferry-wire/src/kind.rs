@@ -53,3 +53,6 @@ pub const FLAG_DEADLINE: u8 = 0x01;
 pub const FLAG_METADATA: u8 = 0x02;
 /// Stream item flag: the item goes on in the next item frame of the same call.
 pub const FLAG_MORE: u8 = 0x01;
+/// Request and response flag: the body (the arguments or the result, after every other field)
+/// is one zstd frame. Only on a connection whose prefaces both accept zstd.
+pub const FLAG_ZSTD: u8 = 0x80;

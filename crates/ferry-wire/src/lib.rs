@@ -27,6 +27,7 @@
 )]
 
 mod byte_str;
+pub mod compress;
 mod decoder;
 mod error;
 mod frame;
@@ -45,6 +46,9 @@ pub use error::WireError;
 pub use frame::{
     encode_item_head, Frame, GoAway, Metadata, Request, RequestHead, Response, HEADER_LEN,
 };
-pub use kind::{Kind, FLAG_DEADLINE, FLAG_METADATA, FLAG_MORE};
-pub use preface::{Preface, CODEC_JSON, CODEC_MSGPACK, MAGIC, PREFACE_LEN, VERSION};
+pub use kind::{Kind, FLAG_DEADLINE, FLAG_METADATA, FLAG_MORE, FLAG_ZSTD};
+pub use preface::{
+    Preface, CODEC_JSON, CODEC_MSGPACK, MAGIC, MAX_PREFACE_FRAME_LEN, PREFACE_LEN, PREFACE_ZSTD,
+    VERSION,
+};
 pub use status::Status;

@@ -3,9 +3,15 @@
 //! ```text
 //!  0                       6       7       8                              12
 //!  +-----------------------+-------+-------+-------------------------------+
-//!  | magic "FERRY\0"       | ver   | codec | max frame body length (u32 BE)|
+//!  | magic "FERRY\0"       | ver   | codec | Z | max frame body length (31) |
 //!  +-----------------------+-------+-------+-------------------------------+
 //! ```
+//!
+//! `Z`, the top bit of the last four bytes, says the side accepts zstd bodies (see
+//! [`crate::compress`]). A peer that predates it reads the bit as part of a length over 2 GiB,
+//! which only loosens its own early check of what it sends: the receiver's limit still holds,
+//! so old and new peers still talk, without compression. Each side sets it only when its
+//! peer may read it: a server only in answer to a client that set it.
 
 use bytes::{Buf, BufMut, BytesMut};
 
@@ -21,6 +27,10 @@ pub const PREFACE_LEN: usize = 12;
 pub const CODEC_MSGPACK: u8 = 1;
 /// Codec byte: JSON.
 pub const CODEC_JSON: u8 = 2;
+/// The bit of the preface's last four bytes that says the side accepts zstd bodies.
+pub const PREFACE_ZSTD: u32 = 1 << 31;
+/// The largest frame limit a preface can state: the rest of the four bytes.
+pub const MAX_PREFACE_FRAME_LEN: u32 = PREFACE_ZSTD - 1;
 
 /// One side's opening: the version and codec it speaks and the largest frame body it accepts.
 ///
@@ -32,11 +42,34 @@ pub struct Preface {
     pub version: u8,
     /// Body codec ([`CODEC_MSGPACK`] or [`CODEC_JSON`]).
     pub codec: u8,
-    /// The largest frame body this side accepts; the peer must not send more.
+    /// The raw last four bytes: the largest frame body this side accepts (the peer must not
+    /// send more) and, in the top bit, [`PREFACE_ZSTD`]. Read them with
+    /// [`Preface::frame_limit`] and [`Preface::accepts_zstd`].
     pub max_frame_len: u32,
 }
 
 impl Preface {
+    /// A preface of this version saying it speaks `codec`, accepts frame bodies up to
+    /// `max_frame_len` (at most [`MAX_PREFACE_FRAME_LEN`]) and, if `zstd`, compressed ones.
+    pub fn new(codec: u8, max_frame_len: u32, zstd: bool) -> Preface {
+        let zstd = if zstd { PREFACE_ZSTD } else { 0 };
+        Preface {
+            version: VERSION,
+            codec,
+            max_frame_len: max_frame_len.min(MAX_PREFACE_FRAME_LEN) | zstd,
+        }
+    }
+
+    /// The largest frame body this side accepts.
+    pub fn frame_limit(&self) -> u32 {
+        self.max_frame_len & MAX_PREFACE_FRAME_LEN
+    }
+
+    /// Whether this side accepts zstd bodies.
+    pub fn accepts_zstd(&self) -> bool {
+        self.max_frame_len & PREFACE_ZSTD != 0
+    }
+
     /// Appends the 12 preface bytes to `dst`.
     pub fn encode(&self, dst: &mut BytesMut) {
         dst.reserve(PREFACE_LEN);

@@ -64,7 +64,7 @@ pub use context::{Context, Dialect, Peer, TlsPeer};
 pub use descriptor::{schema_of, MethodDescriptor, ParamDescriptor, Reflection, ServiceDescriptor};
 pub use error::{CallError, ErrorObject, NoError};
 pub use ferry_macros::service;
-pub use ferry_wire::{ByteStr, Metadata, Status};
+pub use ferry_wire::{compress::Compression, ByteStr, Metadata, Status};
 pub use router::{
     with_context, Answer, Call, Function, FunctionArgs, Handler, IntoService, Reply, ReplyFuture,
     Router, ServiceDef, TypedError, WithContext, WithStatus,

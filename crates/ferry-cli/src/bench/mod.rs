@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use ferry::{Address, Bytes, CallError, Client, ClientConfig, Codec};
+use ferry::{Address, Bytes, CallError, Client, ClientConfig, Codec, Compression};
 use ferry_discovery::Balanced;
 use ferry_load::{FerryTarget, LoadConfig, LoadError, Report};
 use futures_util::future::BoxFuture;
@@ -68,6 +68,13 @@ pub(crate) struct BenchArgs {
     /// Payload size in bytes, for echo.echo and echo.ping.
     #[arg(long, value_name = "BYTES", default_value = "64")]
     payload: usize,
+    /// What echo.echo and echo.ping payloads are made of.
+    #[arg(long, value_enum, value_name = "FILL", default_value_t = body::Fill::Letter)]
+    fill: body::Fill,
+    /// Offer zstd in the preface: with a server that accepts it (ferry serve does unless
+    /// --no-compress), bodies over 1 KiB go compressed both ways.
+    #[arg(long)]
+    compress: bool,
     /// Connections to open.
     #[arg(long, value_name = "N", default_value = "1", value_parser = flags::at_least_one)]
     conns: usize,
@@ -126,7 +133,8 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
         return stream::run(&args, way).await;
     }
     let codec = Codec::from(args.codec);
-    let body = body::encode(args.method(), args.payload, args.named.as_ref(), codec)?;
+    let payload = (args.payload, args.fill);
+    let body = body::encode(args.method(), payload, args.named.as_ref(), codec)?;
     let balanced = Arc::new(Mutex::new(Vec::new()));
     let idempotent = is_idempotent(&args).await;
     let target = target(&args, body, &balanced)?.idempotent(idempotent);
@@ -158,10 +166,16 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), Failure> {
 fn client_config(args: &BenchArgs) -> Result<ClientConfig, Failure> {
     let config = args.token.config(ClientConfig::default());
     let connect_timeout = config.connect_timeout.min(args.timeout);
+    let compression = if args.compress {
+        Compression::zstd()
+    } else {
+        Compression::Off
+    };
     let config = config
         .codec(args.codec.into())
         .default_timeout(Some(args.timeout))
-        .connect_timeout(connect_timeout);
+        .connect_timeout(connect_timeout)
+        .compression(compression);
     args.tls.native(config)
 }
 
@@ -235,6 +249,7 @@ fn json(args: &BenchArgs, report: &Report, by_instance: Option<Map<String, Value
         fields.insert("address".to_owned(), args.address.clone().into());
         fields.insert("method".to_owned(), args.method().into());
         fields.insert("codec".to_owned(), Codec::from(args.codec).name().into());
+        fields.insert("compress".to_owned(), args.compress.into());
         if let Some(by_instance) = by_instance {
             fields.insert("by_instance".to_owned(), Value::Object(by_instance));
         }

@@ -80,6 +80,15 @@ pub enum ClientError {
         /// The start of the body, for the message.
         body: String,
     },
+    /// The answer's `Content-Encoding` is one this client does not decode, or its body is
+    /// not valid in it.
+    #[error("the answer from {url} could not be decoded: {reason}")]
+    Encoding {
+        /// The URL called.
+        url: String,
+        /// The coding and what is wrong.
+        reason: String,
+    },
     /// A `200 OK` whose body is not an answer in the dialect spoken.
     #[error("the answer from {url} is not {dialect}: {reason}")]
     Protocol {
@@ -104,7 +113,7 @@ impl ClientError {
             ClientError::Timeout { .. } => Status::DeadlineExceeded,
             ClientError::TooLarge { .. } => Status::TooLarge,
             ClientError::Status { status, .. } => status_of_http(*status),
-            ClientError::Protocol { .. } => Status::Protocol,
+            ClientError::Protocol { .. } | ClientError::Encoding { .. } => Status::Protocol,
         }
     }
 

@@ -18,13 +18,19 @@ use rustls::pki_types::ServerName;
 use super::{url::Endpoint, ClientError};
 use ferry::trace::{is_trace_key, TRACEPARENT, TRACESTATE};
 
-use crate::caller::header_name;
+use crate::{
+    caller::header_name,
+    encoding::{self, Undecoded},
+};
 
 /// What every request says it is.
 const USER_AGENT: &str = concat!("ferry/", env!("CARGO_PKG_VERSION"));
 
 /// The TLS an `https://` POST speaks, and the name the server's certificate must carry.
 type Speaking<'a> = (&'a Arc<rustls::ClientConfig>, ServerName<'static>);
+
+/// The codings an answer may come in: it is decoded within the same limit as a plain one.
+const ACCEPT_ENCODING: &str = "zstd, gzip";
 
 /// How one POST is made.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +133,8 @@ impl<'a> Post<'a> {
         let request = Request::post(self.endpoint.path.as_str())
             .header(header::HOST, self.endpoint.host.as_str())
             .header(header::CONTENT_TYPE, self.content_type)
-            .header(header::USER_AGENT, USER_AGENT);
+            .header(header::USER_AGENT, USER_AGENT)
+            .header(header::ACCEPT_ENCODING, ACCEPT_ENCODING);
         let sets_trace = self.metadata.iter().any(|(key, _)| is_trace_key(key));
         let request = self.metadata.iter().fold(request, |request, (key, value)| {
             request.header(header_name(key).as_ref(), value.as_str())
@@ -153,17 +160,42 @@ impl<'a> Post<'a> {
         response: Response<hyper::body::Incoming>,
     ) -> Result<(StatusCode, Bytes), ClientError> {
         let status = response.status();
+        let encoding =
+            encoding::of_body(response.headers()).map_err(|coding| self.undecodable(coding))?;
         let limited = Limited::new(response.into_body(), self.max_response_len);
         match limited.collect().await {
-            Ok(collected) => Ok((status, collected.to_bytes())),
+            Ok(collected) => match encoding {
+                None => Ok((status, collected.to_bytes())),
+                Some(encoding) => {
+                    let body = collected.to_bytes();
+                    let decoded = encoding::decode(encoding, &body, self.max_response_len);
+                    decoded
+                        .map(|body| (status, body))
+                        .map_err(|undecoded| match undecoded {
+                            Undecoded::TooLarge => self.too_large(),
+                            Undecoded::Corrupt(reason) => {
+                                self.undecodable(format!("{}: {reason}", encoding.name()))
+                            }
+                        })
+                }
+            },
             Err(err) => match err.downcast::<hyper::Error>() {
                 Ok(source) => Err(self.http_error(*source)),
-                Err(_) => Err(ClientError::TooLarge {
-                    url: self.endpoint.url.clone(),
-                    limit: self.max_response_len,
-                }),
+                Err(_) => Err(self.too_large()),
             },
         }
+    }
+
+    fn too_large(self) -> ClientError {
+        ClientError::TooLarge {
+            url: self.endpoint.url.clone(),
+            limit: self.max_response_len,
+        }
+    }
+
+    fn undecodable(self, reason: String) -> ClientError {
+        let url = self.endpoint.url.clone();
+        ClientError::Encoding { url, reason }
     }
 
     fn http_error(self, source: hyper::Error) -> ClientError {

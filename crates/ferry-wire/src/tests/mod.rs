@@ -1,5 +1,6 @@
 //! Byte-level unit tests. Compiled only for `cargo test`.
 
+mod compressed;
 mod decode;
 mod encode;
 mod example;

@@ -2,7 +2,7 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use ferry_wire::DEFAULT_MAX_FRAME_LEN;
+use ferry_wire::{compress::Compression, DEFAULT_MAX_FRAME_LEN};
 
 use crate::{io::Liveness, layer::ClientLayer, stream::StreamLimits, Codec};
 
@@ -33,6 +33,10 @@ pub struct ClientConfig {
     /// How `tls://` addresses are spoken to (see [`ClientTls`](crate::tls::ClientTls)); a
     /// `tls://` address without it fails to connect, saying so.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Whether the preface offers zstd (default off). On, and when the server accepts it too,
+    /// request bodies over the threshold are compressed, and so are the server's answers over
+    /// its own threshold.
+    pub compression: Compression,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -47,6 +51,7 @@ impl fmt::Debug for ClientConfig {
             .field("layers", &self.layers.len())
             .field("streams", &self.streams)
             .field("tls", &self.tls.is_some())
+            .field("compression", &self.compression)
             .finish()
     }
 }
@@ -63,6 +68,7 @@ impl Default for ClientConfig {
             layers: Vec::new(),
             streams: StreamLimits::default(),
             tls: None,
+            compression: Compression::Off,
         }
     }
 }
@@ -77,6 +83,12 @@ impl ClientConfig {
     /// Sets the codec.
     pub fn codec(mut self, codec: Codec) -> ClientConfig {
         self.codec = codec;
+        self
+    }
+
+    /// Sets whether bodies are compressed ([`Compression::zstd`] to offer it).
+    pub fn compression(mut self, compression: Compression) -> ClientConfig {
+        self.compression = compression;
         self
     }
 

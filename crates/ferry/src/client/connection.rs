@@ -11,6 +11,9 @@ use std::{
     task::{Context, Poll},
 };
 
+use bytes::Bytes;
+use ferry_wire::compress::{Compression, Compressor};
+
 use super::{
     exchange::{Exchange, Outgoing},
     unanswered::Unanswered,
@@ -22,13 +25,35 @@ pub(crate) struct Connection {
     exchange: Mutex<Exchange>,
     /// Whether new calls may use this connection; read without taking the lock.
     open: AtomicBool,
+    /// When both prefaces accepted zstd: the threshold, and the context that compresses
+    /// request bodies over it. A lock of its own, so a body is compressed by its caller
+    /// without holding up the others' turns at the exchange.
+    zstd: Option<(usize, Mutex<Compressor>)>,
 }
 
 impl Connection {
-    fn new(server_max_frame_len: u32, codec: Codec) -> Connection {
+    fn new(server_max_frame_len: u32, codec: Codec, zstd: Option<Compression>) -> Connection {
+        let zstd = zstd.and_then(|compression| {
+            Some((
+                compression.threshold()?,
+                Mutex::new(compression.compressor()?),
+            ))
+        });
         Connection {
             exchange: Mutex::new(Exchange::new(server_max_frame_len, codec)),
             open: AtomicBool::new(true),
+            zstd,
+        }
+    }
+
+    /// `body` compressed, when zstd was agreed, it is over the threshold and it shrinks.
+    fn compress(&self, body: &Bytes) -> Option<Bytes> {
+        match &self.zstd {
+            Some((threshold, zstd)) if body.len() >= *threshold => zstd
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .compress(body),
+            _ => None,
         }
     }
 
@@ -63,9 +88,14 @@ impl Connection {
 pub(crate) struct Handle(Arc<Connection>);
 
 impl Handle {
-    /// A new connection to a server whose frames may carry up to `server_max_frame_len` bytes.
-    pub(super) fn open(server_max_frame_len: u32, codec: Codec) -> Handle {
-        Handle(Arc::new(Connection::new(server_max_frame_len, codec)))
+    /// A new connection to a server whose frames may carry up to `server_max_frame_len` bytes,
+    /// compressing request bodies as `zstd` says when both prefaces accepted zstd.
+    pub(super) fn open(
+        server_max_frame_len: u32,
+        codec: Codec,
+        zstd: Option<Compression>,
+    ) -> Handle {
+        Handle(Arc::new(Connection::new(server_max_frame_len, codec, zstd)))
     }
 
     pub(crate) fn connection(&self) -> &Arc<Connection> {
@@ -102,7 +132,13 @@ impl Future for PendingCall<'_> {
         let this = &mut *self;
         let answer = match this.state {
             CallState::Unsent => {
-                let submitted = this.connection.exchange().submit(this.outgoing, cx.waker());
+                // Compressed here, outside the exchange's lock; the queue keeps the bytes.
+                let compressed = this.connection.compress(this.outgoing.body);
+                let outgoing = Outgoing {
+                    zstd: compressed.as_ref(),
+                    ..this.outgoing
+                };
+                let submitted = this.connection.exchange().submit(outgoing, cx.waker());
                 match submitted {
                     Ok((call_id, driver)) => {
                         this.state = CallState::Waiting(call_id);

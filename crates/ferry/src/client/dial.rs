@@ -108,20 +108,21 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let mut buf = BytesMut::with_capacity(8 * 1024);
-    Preface {
-        version: VERSION,
-        codec: config.codec.wire_id(),
-        max_frame_len: config.max_frame_len,
-    }
-    .encode(&mut buf);
+    let offers_zstd = config.compression.is_on();
+    Preface::new(config.codec.wire_id(), config.max_frame_len, offers_zstd).encode(&mut buf);
     write.write_all(&buf).await?;
     buf.clear();
     let server = read_preface(&mut read, &mut buf, address).await?;
     if server.version != VERSION || server.codec != config.codec.wire_id() {
         return Err(refusal(&mut read, &mut buf, address, config.max_frame_len).await);
     }
-    let handle = Handle::open(server.max_frame_len, config.codec);
-    let decoder = FrameDecoder::new(config.max_frame_len);
+    // Both must accept it; a server that predates zstd never sets the bit.
+    let zstd = (offers_zstd && server.accepts_zstd()).then_some(config.compression);
+    let handle = Handle::open(server.frame_limit(), config.codec, zstd);
+    let mut decoder = FrameDecoder::new(config.max_frame_len);
+    if zstd.is_some() {
+        decoder.accept_zstd();
+    }
     let driver = Driver::new(
         handle.connection().clone(),
         decoder,

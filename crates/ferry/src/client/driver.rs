@@ -240,6 +240,11 @@ impl Driver {
                     let failure = Unanswered::Error(CallError::new(Status::TooLarge, message));
                     self.arrived.push(Arrived::Answer(call_id, Err(failure)));
                 }
+                Err(WireError::Compressed { call_id, fault, .. }) => {
+                    let message = format!("the response's compressed body is refused: {fault}");
+                    let failure = Unanswered::Error(CallError::new(fault.status(), message));
+                    self.arrived.push(Arrived::Answer(call_id, Err(failure)));
+                }
                 Err(err) => return Err(format!("protocol error from the server: {err}")),
             }
         }

@@ -33,6 +33,9 @@ pub(crate) struct Outgoing<'a> {
     pub(crate) method: &'a ByteStr,
     pub(crate) metadata: &'a [(ByteStr, ByteStr)],
     pub(crate) body: &'a Bytes,
+    /// `body` compressed, when it goes compressed: the limits are checked against `body`,
+    /// which the server decompresses to.
+    pub(crate) zstd: Option<&'a Bytes>,
     /// The time the call has left, sent to the server.
     pub(crate) time_left: Option<Duration>,
     /// When the caller stops waiting.
@@ -151,6 +154,7 @@ impl Exchange {
             deadline: call.time_left,
             metadata: call.metadata,
             body_len: call.body.len(),
+            zstd: false,
         };
         let frame_body_len = head.frame_body_len();
         if frame_body_len > self.server_max_frame_len as usize {
@@ -161,8 +165,20 @@ impl Exchange {
             return Err(Unanswered::Error(CallError::new(Status::TooLarge, message)));
         }
         self.next_call_id = call_id.wrapping_add(1).max(1);
+        let (head, body) = match call.zstd {
+            None => (head, call.body),
+            Some(compressed) => {
+                let body_len = compressed.len();
+                let head = RequestHead {
+                    body_len,
+                    zstd: true,
+                    ..head
+                };
+                (head, compressed)
+            }
+        };
         self.out.push_encoded(|dst| head.encode(dst));
-        self.out.push_body(call.body);
+        self.out.push_body(body);
         let slot = Slot::Waiting {
             waker: waker.clone(),
             deadline: call.deadline,
@@ -512,6 +528,7 @@ mod tests {
             method,
             metadata: &[],
             body,
+            zstd: None,
             time_left: Some(Duration::from_secs(2)),
             deadline: None,
         }

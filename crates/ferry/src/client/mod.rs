@@ -396,6 +396,7 @@ impl Client {
                 method,
                 metadata: &metadata,
                 body,
+                zstd: None,
                 time_left,
                 deadline,
             };

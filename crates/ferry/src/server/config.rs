@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferry_wire::DEFAULT_MAX_FRAME_LEN;
+use ferry_wire::{compress::Compression, DEFAULT_MAX_FRAME_LEN};
 
 use crate::stream::StreamLimits;
 
@@ -56,6 +56,12 @@ pub struct ServerConfig {
     /// in its own dialect to use TLS (HTTP a 400, native and length-prefixed JSON an
     /// `unavailable` error), then closed.
     pub tls_only: bool,
+    /// Bodies compressed on this port (default zstd over 1 KiB). Native: the server accepts
+    /// zstd bodies and compresses its answers of a client whose preface accepts them too, so
+    /// nothing changes for a client that does not ask. HTTP: request bodies in gzip or zstd
+    /// are decoded, and answers over the threshold are compressed for a client whose
+    /// `Accept-Encoding` allows it. [`Compression::Off`] turns both off.
+    pub compression: Compression,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +83,7 @@ impl Default for ServerConfig {
             tls_handshake_timeout: Duration::from_secs(10),
             max_tls_handshakes: 256,
             tls_only: false,
+            compression: Compression::zstd(),
         }
     }
 }
@@ -85,6 +92,12 @@ impl ServerConfig {
     /// Turns counting calls on or off.
     pub fn metrics(mut self, on: bool) -> ServerConfig {
         self.metrics = on;
+        self
+    }
+
+    /// Sets which bodies are compressed.
+    pub fn compression(mut self, compression: Compression) -> ServerConfig {
+        self.compression = compression;
         self
     }
 

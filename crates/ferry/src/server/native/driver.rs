@@ -83,15 +83,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         input: BytesMut,
         shared: Arc<Shared>,
         requests: Requests,
+        zstd: bool,
     ) -> Driver<S> {
         let shutdown = shared.shutdown.child_token().cancelled_owned();
         let config = &shared.config;
+        let mut decoder = FrameDecoder::new(shared.config.max_frame_len);
+        if zstd {
+            decoder.accept_zstd();
+        }
         Driver {
             socket,
             input,
             room: ReadRoom::default(),
             out: WriteQueue::default(),
-            decoder: FrameDecoder::new(config.max_frame_len),
+            decoder,
             requests,
             reading: true,
             active_at: Instant::now(),
@@ -228,6 +233,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     format!("request of {len} bytes is over this server's {max}-byte frame limit");
                 self.requests
                     .refuse(&mut self.out, call_id, Status::TooLarge, &message);
+            }
+            WireError::Compressed {
+                kind,
+                call_id,
+                fault,
+            } if kind == Kind::Request as u8 => {
+                let status = fault.status();
+                if status == Status::TooLarge {
+                    self.shared.stats.refused(Limit::MaxFrameLen);
+                }
+                let message = format!("the request's compressed body is refused: {fault}");
+                self.requests
+                    .refuse(&mut self.out, call_id, status, &message);
             }
             err => self.protocol_error(err.to_string()),
         }

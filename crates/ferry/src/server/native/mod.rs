@@ -46,8 +46,27 @@ where
         // The buffer the first bytes were sniffed in goes back; reads make room as data comes.
         input = BytesMut::new();
     }
-    let requests = requests::Requests::new(shared.clone(), codec, preface.max_frame_len, peer);
-    Driver::new(socket, input, shared, requests).run().await;
+    let zstd = agrees_on_zstd(&preface, &shared);
+    let compressor = zstd
+        .then(|| shared.config.compression.compressor())
+        .flatten();
+    let requests = requests::Requests::new(
+        shared.clone(),
+        codec,
+        preface.frame_limit(),
+        peer,
+        compressor,
+    );
+    Driver::new(socket, input, shared, requests, zstd)
+        .run()
+        .await;
+}
+
+/// Whether bodies may be compressed both ways: the client's preface accepts zstd, and so does
+/// this server. Only then does the server's preface say so, so a client that predates zstd
+/// never sees the bit.
+fn agrees_on_zstd(preface: &Preface, shared: &Shared) -> bool {
+    preface.accepts_zstd() && shared.config.compression.is_on()
 }
 
 /// Sends this server's preface, and a goaway after it when the client's is refused; the codec
@@ -73,14 +92,10 @@ async fn answer_preface<W: AsyncWrite + Unpin>(
 
 /// This server's answer to the client's `preface`.
 fn ours(preface: &Preface, shared: &Shared) -> Preface {
-    Preface {
-        version: VERSION,
-        // A refused codec is not echoed back: the preface names one this server speaks.
-        codec: Codec::from_wire(preface.codec)
-            .unwrap_or_default()
-            .wire_id(),
-        max_frame_len: shared.config.max_frame_len,
-    }
+    // A refused codec is not echoed back: the preface names one this server speaks.
+    let codec = Codec::from_wire(preface.codec).unwrap_or_default();
+    let zstd = agrees_on_zstd(preface, shared);
+    Preface::new(codec.wire_id(), shared.config.max_frame_len, zstd)
 }
 
 /// Answers a connection the server will not serve (see [`refuse`](super::refuse)): once the

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use bytes::Bytes;
 use ferry_wire::{
+    compress::Compressor,
     stream::{StreamFault, MAX_FRAGMENT_LEN},
     ByteStr, Frame, Request, Response, Status,
 };
@@ -67,6 +68,8 @@ pub(super) struct Requests {
     countdown: Countdown,
     /// The streams of the streaming calls in flight.
     pub(super) streams: StreamTable,
+    /// Compresses answers over the threshold, when both prefaces accepted zstd.
+    zstd: Option<Compressor>,
 }
 
 impl Requests {
@@ -75,6 +78,7 @@ impl Requests {
         codec: Codec,
         peer_max_frame_len: u32,
         peer: Peer,
+        zstd: Option<Compressor>,
     ) -> Requests {
         Requests {
             counts_calls: shared.telemetry.enabled(),
@@ -90,6 +94,7 @@ impl Requests {
             tally: Tally::default(),
             countdown: Countdown::default(),
             streams: StreamTable::default(),
+            zstd,
         }
     }
 
@@ -173,7 +178,7 @@ impl Requests {
             Outbound::Answer(response) => {
                 let over = CallError::new(Status::Cancelled, "the call is over");
                 self.streams.finish(response.call_id, None, &over);
-                queue_response(out, &response);
+                self.queue_response(out, &response);
             }
             // A cancelled call's last items are not worth the bytes.
             Outbound::Item {
@@ -486,14 +491,14 @@ impl Requests {
 
     /// Queues the answer carrying `reply`; the status it went out with.
     fn queue_reply(
-        &self,
+        &mut self,
         out: &mut WriteQueue,
         call_id: u32,
         reply: Reply,
         method: &ByteStr,
     ) -> Status {
         let response = answer(call_id, reply, method, self.codec, self.peer_max_frame_len);
-        queue_response(out, &response);
+        self.queue_response(out, &response);
         response.status
     }
 
@@ -536,16 +541,40 @@ impl Requests {
 
     /// Answers a call that was running with an error of the server's own: the handler may
     /// have done part of its work, so unlike [`Requests::refuse`] this is a plain response.
-    pub(super) fn fail(&self, out: &mut WriteQueue, call_id: u32, status: Status, message: &str) {
+    pub(super) fn fail(
+        &mut self,
+        out: &mut WriteQueue,
+        call_id: u32,
+        status: Status,
+        message: &str,
+    ) {
         let body = Reply::error(self.codec, status, message).body;
-        queue_response(
-            out,
-            &Response {
-                call_id,
-                status,
-                body,
-            },
-        );
+        let response = Response {
+            call_id,
+            status,
+            body,
+        };
+        self.queue_response(out, &response);
+    }
+
+    /// Queues a response: its head, then its body, shared rather than copied when large;
+    /// compressed when zstd was agreed and it is over the threshold and shrinks.
+    fn queue_response(&mut self, out: &mut WriteQueue, response: &Response) {
+        let compressed = match &mut self.zstd {
+            Some(zstd) if zstd.worth(response.body.len()) => zstd.compress(&response.body),
+            _ => None,
+        };
+        let Some(body) = compressed else {
+            out.push_encoded(|dst| response.encode_head(dst));
+            return out.push_body(&response.body);
+        };
+        let compressed = Response {
+            call_id: response.call_id,
+            status: response.status,
+            body,
+        };
+        out.push_encoded(|dst| compressed.encode_zstd_head(dst));
+        out.push_body(&compressed.body);
     }
 
     /// Queues a goaway saying why the connection takes no more calls.
@@ -603,10 +632,4 @@ fn remember(recent: &mut Option<(ByteStr, Route)>, router: &Router, method: &Byt
     // A copy: a slice would keep the whole read buffer it came in alive.
     *recent = Some((ByteStr::from(method.as_str()), route.clone()));
     true
-}
-
-/// Queues a response: its head, then its body, shared rather than copied when large.
-pub(super) fn queue_response(out: &mut WriteQueue, response: &Response) {
-    out.push_encoded(|dst| response.encode_head(dst));
-    out.push_body(&response.body);
 }
