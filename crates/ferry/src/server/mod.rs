@@ -12,6 +12,8 @@
 mod config;
 mod dialect;
 mod dispatcher;
+#[doc(hidden)]
+pub mod fuzzing;
 mod listener;
 mod lpjson;
 mod metered;
