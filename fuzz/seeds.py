@@ -68,7 +68,8 @@ def stream_frames():
     return {
         "items-and-takes": b"\x3f\x0f" + item(b'"a"') + item(b"x" * 100, True)
         + item(b"y" * 100) + credit(1) + credit(5) + item(b""),
-        "overrun": b"\x00\x00" + b"".join(item(b"z" * 60000) for _ in range(3)),
+        # Two items past the smallest window (one fragment and a frame's cost, 65,616 bytes).
+        "overrun": b"\x00\x00" + item(b"z" * 33000) + item(b"z" * 33000),
         "item-too-large": b"\xff\x00" + item(b"q" * 3000, True) + item(b"q" * 3000),
         "empty-items": b"\x00\xff" + item(b"") * 50 + credit(50),
     }

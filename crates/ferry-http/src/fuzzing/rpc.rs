@@ -1,5 +1,7 @@
 //! The HTTP side's parsers: JSON-RPC, XML-RPC, REST arguments, `Range`, Trace Context.
 
+use std::sync::LazyLock;
+
 use ferry::{trace::TraceContext, MethodDescriptor, ParamDescriptor};
 use http::HeaderValue;
 use serde_json::Value as Json;
@@ -112,8 +114,7 @@ pub fn rest_args(data: &[u8]) {
     let Ok(query) = std::str::from_utf8(rest) else {
         return;
     };
-    let method = rest_method();
-    let Ok(args) = args_from_query(Some(query), Some(&method)) else {
+    let Ok(args) = args_from_query(Some(query), Some(&REST_METHOD)) else {
         return;
     };
     let Json::Object(args) = serde_json::from_slice(&args).expect("JSON arguments") else {
@@ -127,21 +128,19 @@ pub fn rest_args(data: &[u8]) {
 }
 
 /// A method with a string parameter and an integer one.
-fn rest_method() -> MethodDescriptor {
-    MethodDescriptor {
-        name: "mixed".to_owned(),
-        doc: String::new(),
-        params: vec![
-            ParamDescriptor::required::<String>("text"),
-            ParamDescriptor::required::<i64>("n"),
-        ],
-        result: Json::Null,
-        error: None,
-        idempotent: false,
-        client_stream: None,
-        server_stream: None,
-    }
-}
+static REST_METHOD: LazyLock<MethodDescriptor> = LazyLock::new(|| MethodDescriptor {
+    name: "mixed".to_owned(),
+    doc: String::new(),
+    params: vec![
+        ParamDescriptor::required::<String>("text"),
+        ParamDescriptor::required::<i64>("n"),
+    ],
+    result: Json::Null,
+    error: None,
+    idempotent: false,
+    client_stream: None,
+    server_stream: None,
+});
 
 /// The file's etag in the range target.
 const ETAG: &str = "\"v1\"";
