@@ -1,8 +1,6 @@
-//! The JSON-RPC 2.0 request parser over arbitrary bodies: never panics.
+//! The JSON-RPC 2.0 request parser: refuses exactly what is not JSON, or an empty batch.
+//! The body, and the properties it asserts, are `ferry_http::fuzzing::jsonrpc_request`, which the corpus
+//! replay test (`crates/ferry-http/tests/fuzz_corpora.rs`) runs too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let _ = ferry_http::fuzzing::jsonrpc_request(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferry_http::fuzzing::jsonrpc_request(data));

@@ -1,22 +1,6 @@
 //! `ferry::Time`'s ISO 8601 reader over arbitrary text, and `ferry::Value` over arbitrary
-//! MessagePack: neither panics; a time that reads writes RFC 3339 that reads back to itself,
-//! and a value that decodes encodes to bytes that decode to the same value.
+//! MessagePack. The body, and the properties it asserts, are `ferry_http::fuzzing::value_decode`,
+//! which the corpus replay test (`crates/ferry-http/tests/fuzz_corpora.rs`) runs too.
 #![no_main]
 
-use ferry::{Codec, Time, Value};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(time) = text.parse::<Time>() {
-            assert_eq!(time.to_string().parse::<Time>(), Ok(time));
-        }
-    }
-    let Ok(value) = Codec::MsgPack.decode::<Value>(data) else {
-        return;
-    };
-    let encoded = Codec::MsgPack.encode(&value).expect("a decoded value encodes");
-    let again: Value = Codec::MsgPack.decode(&encoded).expect("and decodes again");
-    // NaN is not equal to itself; compare the bytes each writes instead.
-    assert_eq!(Codec::MsgPack.encode(&again).ok(), Some(encoded));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferry_http::fuzzing::value_decode(data));

@@ -7,7 +7,7 @@
 //! runtime's own.
 
 mod download;
-mod range;
+pub(crate) mod range;
 mod upload;
 
 use std::time::Duration;

@@ -232,6 +232,13 @@ impl<'x> Parser<'x> {
                 "the body is not UTF-8 (invalid byte at offset {at})"
             ))
         })?;
+        // XML has no NUL, raw or as `&#0;` (which quick-xml refuses): a raw one taken here
+        // would come back in a document that no parser reads.
+        if let Some(at) = body.iter().position(|byte| *byte == 0) {
+            return Err(ParseError::malformed(format!(
+                "a NUL byte at offset {at}: not XML"
+            )));
+        }
         let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         config.check_end_names = true;

@@ -13,6 +13,8 @@ mod accept_failures;
 mod config;
 mod dialect;
 mod dispatcher;
+#[doc(hidden)]
+pub mod fuzzing;
 mod listener;
 mod lpjson;
 mod metered;

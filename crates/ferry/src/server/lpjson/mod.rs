@@ -20,6 +20,7 @@
 
 mod connection;
 mod frame;
+pub(super) mod fuzzing;
 mod message;
 
 use bytes::BytesMut;

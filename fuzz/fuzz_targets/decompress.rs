@@ -1,0 +1,6 @@
+//! Bounded decompression: native zstd bodies, HTTP gzip and zstd. The body, and the properties
+//! it asserts, are `ferry_http::fuzzing::decompress`, which the corpus replay test
+//! (`crates/ferry-http/tests/fuzz_corpora.rs`) runs too.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferry_http::fuzzing::decompress(data));

@@ -1,0 +1,6 @@
+//! The `Range`, `If-Range` and `If-None-Match` headers of a file download.
+//! The body, and the properties it asserts, are `ferry_http::fuzzing::range`, which the corpus
+//! replay test (`crates/ferry-http/tests/fuzz_corpora.rs`) runs too.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferry_http::fuzzing::range(data));
