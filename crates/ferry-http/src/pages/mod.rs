@@ -95,10 +95,17 @@ fn limits(dispatcher: &Dispatcher, config: &HttpConfig) -> Map<String, Value> {
         "idle_timeout_seconds": server.idle_timeout.map(seconds),
         "drain_timeout_seconds": seconds(server.drain_timeout),
         "handshake_timeout_seconds": seconds(server.handshake_timeout),
+        "max_connections": server.max_connections,
+        "keepalive_seconds": server.keepalive.map(seconds),
+        "tls_handshake_timeout_seconds": seconds(server.tls_handshake_timeout),
+        "max_tls_handshakes": server.max_tls_handshakes,
+        "tls_only": server.tls_only,
         "max_body_len": config.max_body_len,
         "max_header_len": config.max_header_len,
         "header_read_timeout_seconds": seconds(config.header_read_timeout),
         "body_read_timeout_seconds": seconds(config.body_read_timeout),
+        "max_batch_len": config.max_batch_len,
+        "http2_max_concurrent_streams": config.max_concurrent_streams,
     });
     match limits {
         Value::Object(limits) => limits,
