@@ -65,24 +65,52 @@ where
             return;
         }
     };
+    // Unknown bytes, or a TLS ClientHello: a handshake costs too much to answer a connection
+    // that is refused anyway.
+    if !matches!(
+        sniffed,
+        Sniffed::Native | Sniffed::Http | Sniffed::LengthPrefixed
+    ) {
+        return;
+    }
     let message = reason(shared.config.max_connections);
-    let sent = match sniffed {
-        Sniffed::Native => {
-            native::refuse(socket, &mut input, shared, Status::Overloaded, message).await
-        }
-        Sniffed::Http => socket.write_all(&unavailable(&message)).await,
-        Sniffed::LengthPrefixed => {
-            let refusal = lpjson::refusal(Status::Overloaded, &message);
-            socket.write_all(&refusal).await
-        }
-        // Unknown bytes, or a TLS ClientHello: a handshake costs too much to answer a
-        // connection that is refused anyway.
-        _ => return,
-    };
+    let http = unavailable(&message);
+    let status = Status::Overloaded;
+    let sent = in_dialect(
+        socket,
+        &mut input,
+        sniffed,
+        shared,
+        (status, message),
+        &http,
+    )
+    .await;
     if sent.is_ok() {
         drain(socket).await;
     }
     let _ = socket.shutdown().await;
+}
+
+/// Sends a connection whose first bytes were `sniffed` (native, HTTP or length-prefixed JSON)
+/// its refusal in its own dialect: a native client the server's preface and a goaway with
+/// `status` and `message`, a length-prefixed one an error, an HTTP one the whole response
+/// `http`.
+pub(crate) async fn in_dialect<S>(
+    socket: &mut S,
+    input: &mut BytesMut,
+    sniffed: Sniffed,
+    shared: &Shared,
+    (status, message): (Status, String),
+    http: &[u8],
+) -> std::io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match sniffed {
+        Sniffed::Native => native::refuse(socket, input, shared, status, message).await,
+        Sniffed::Http => socket.write_all(http).await,
+        _ => socket.write_all(&lpjson::refusal(status, &message)).await,
+    }
 }
 
 /// A 503 that asks the client to close and come back later.

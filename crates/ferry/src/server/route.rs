@@ -11,9 +11,8 @@ use tokio::{
 };
 
 use super::{
-    lpjson,
     metered::Metered,
-    native,
+    native, refuse,
     sniff::{sniff, tls_record_len, Sniffed, MAX_TLS_RECORD_LEN},
     stats::{ConnectionKind, ServerStats},
     DialectDriver, Dispatcher, Shared, Socket,
@@ -110,20 +109,8 @@ where
 {
     ServerStats::count(&shared.stats.protocol_errors);
     let message = "this port speaks TLS only: use tls://HOST:PORT (https:// for HTTP)";
-    let answer = async {
-        match sniffed {
-            Sniffed::Native => {
-                let status = Status::Unavailable;
-                native::refuse(&mut socket, &mut input, shared, status, message.to_owned()).await
-            }
-            Sniffed::Http => socket.write_all(TLS_ONLY).await,
-            _ => {
-                socket
-                    .write_all(&lpjson::refusal(Status::Unavailable, message))
-                    .await
-            }
-        }
-    };
+    let refusal = (Status::Unavailable, message.to_owned());
+    let answer = refuse::in_dialect(&mut socket, &mut input, sniffed, shared, refusal, TLS_ONLY);
     let _ = tokio::time::timeout(shared.config.handshake_timeout, answer).await;
     let _ = socket.shutdown().await;
 }
